@@ -1,0 +1,195 @@
+"""Matching, searching and sorting Chinese organisation names.
+
+* :func:`name_normalise` folds the spelling differences that do not make two names
+  different organisations (full-width characters, traditional characters, spaces,
+  bracket shapes, 有限责任公司 / 有限公司 …), for duplicate detection.
+* :func:`pinyin_initials` and :func:`search_text` build a precomputed column for
+  ``contains`` searches by name or by pinyin initials (``whsax`` finds 乌海市爱心协会).
+* :func:`pinyin_sort_key` orders names the way Chinese users expect (by pinyin).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import opencc
+from pypinyin import Style, lazy_pinyin
+
+__all__ = ["SORT_KEY_MAX_LENGTH", "name_normalise", "pinyin_initials", "pinyin_sort_key", "search_text"]
+
+# --------------------------------------------------------------------------------------------------------
+# Normalisation for duplicate matching
+# --------------------------------------------------------------------------------------------------------
+
+# Bracket shapes that all mean "parenthesis" in an organisation name (after NFKC, full-width （）［］
+# are already ASCII).
+_BRACKETS = str.maketrans({"[": "(", "【": "(", "〔": "(", "〖": "(", "]": ")", "】": ")", "〕": ")", "〗": ")"})
+# Punctuation that is dropped: separator dots, commas and quotation marks.
+_PUNCTUATION = frozenset(
+    "·•・‧∙⋅"  # middle dots (foreign names, 中·外 joint ventures)
+    ".。,、"  # full stops, commas, enumeration comma
+    "\"'“”‘’「」『』"  # quotation marks
+)
+# Categories removed outright: separators (spaces), control, format (zero-width), surrogates.
+_DROPPED_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Cs"})
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# Suffix variants that name the same legal form; 股份有限公司 is a different form and stays.
+_LEGAL_FORM_VARIANTS = (("有限责任公司", "有限公司"),)
+# Upper bound on normalisation passes; real names are stable after one or two.
+_MAX_PASSES = 8
+
+
+@functools.cache
+def _t2s() -> opencc.OpenCC:
+    """Return the traditional → simplified converter, created on first use and then shared."""
+    return opencc.OpenCC("t2s")
+
+
+def _keep(ch: str) -> bool:
+    """Whether ``ch`` survives normalisation (not whitespace, invisible or dropped punctuation)."""
+    return not ch.isspace() and ch not in _PUNCTUATION and unicodedata.category(ch) not in _DROPPED_CATEGORIES
+
+
+def _normalise_pass(name: str) -> str:
+    """Apply every normalisation step once (see :func:`name_normalise`)."""
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(ch for ch in text if _keep(ch)).translate(_BRACKETS)
+    # Removing characters can leave combining marks next to a new base character: recompose.
+    text = unicodedata.normalize("NFKC", text)
+    if text and not text.isascii():
+        text = _t2s().convert(text)
+    text = text.translate(_ASCII_LOWER)
+    for variant, canonical in _LEGAL_FORM_VARIANTS:
+        text = text.replace(variant, canonical)
+    return text
+
+
+def name_normalise(name: str) -> str:
+    """Return ``name`` reduced to a canonical form for duplicate matching.
+
+    Steps, in order:
+
+    1. Unicode NFKC: full-width letters, digits and punctuation become half-width.
+    2. Remove all whitespace (including the ideographic space U+3000 and NBSP), control and
+       zero-width characters, and the punctuation ``· • ・ ‧ . 。 , 、`` and quotation marks
+       (``" ' “ ” ‘ ’ 「 」 『 』``).
+    3. Unify brackets: ``（） [] ［］ 【】 〔〕 〖〗`` all become ``()``; their contents are kept.
+    4. Traditional → simplified Chinese (OpenCC ``t2s``).
+    5. Lower-case ASCII letters (other scripts are left alone).
+    6. Unify legal-form suffixes: 有限责任公司 → 有限公司 (股份有限公司 and a bare 公司 are unchanged).
+
+    The steps are repeated until the result no longer changes (OpenCC is not idempotent for a
+    few characters, e.g. 薴 → 苧 → 苎), so ``name_normalise(name_normalise(x)) == name_normalise(x)``.
+    """
+    if not name:
+        return ""
+    text = _normalise_pass(name)
+    for _ in range(_MAX_PASSES):
+        again = _normalise_pass(text)
+        if again == text:
+            break
+        text = again
+    return text
+
+
+# --------------------------------------------------------------------------------------------------------
+# Pinyin
+# --------------------------------------------------------------------------------------------------------
+
+# Characters pypinyin may know a reading for: 〇, CJK Extension A, the URO, compatibility ideographs
+# and the supplementary ideographic planes (Extensions B-H).
+_HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_RUNS_RE = re.compile(f"[{_HAN}]+|[^{_HAN}]+")
+_HAN_RUN_RE = re.compile(f"[{_HAN}]+")
+_ASCII_WORD_RE = re.compile(r"[a-z0-9]+")
+
+#: Maximum length of :func:`pinyin_sort_key` (fits a ``CharField(max_length=255)``).
+SORT_KEY_MAX_LENGTH = 255
+# Every syllable or chunk of an ASCII word becomes one fixed-width token of letters and digits,
+# padded with "0"; the longest pinyin syllables (zhuang, chuang, shuang) have 6 letters.
+_TOKEN_WIDTH = 6
+_TOKEN_PAD = "0"
+
+
+def _ascii_fold(text: str) -> str:
+    """Return ``text`` lower-cased with accents stripped (ê → e, ü → u); other non-ASCII is kept."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def _runs(name: str) -> Iterable[tuple[bool, str]]:
+    """Split an NFKC-normalised ``name`` into (is_han, run) pairs, in order."""
+    text = unicodedata.normalize("NFKC", name)
+    for match in _RUNS_RE.finditer(text):
+        run = match.group()
+        yield bool(_HAN_RUN_RE.fullmatch(run)), run
+
+
+def pinyin_initials(name: str) -> str:
+    """Return the lower-case pinyin initials of ``name``'s Chinese characters, ASCII letters/digits kept."""
+    if not name:
+        return ""
+    parts: list[str] = []
+    for is_han, run in _runs(name):
+        if is_han:
+            # Whole runs go to pypinyin so that its phrase dictionary can pick the right reading.
+            letters = lazy_pinyin(run, style=Style.FIRST_LETTER, errors="ignore")
+            parts.extend(_ASCII_WORD_RE.findall(_ascii_fold("".join(letters))))
+        else:
+            parts.extend(_ASCII_WORD_RE.findall(run.lower()))
+    return "".join(parts)
+
+
+def _tokens(word: str) -> list[str]:
+    """Cut ``word`` into fixed-width tokens, the last one padded."""
+    return [
+        word[i : i + _TOKEN_WIDTH].ljust(_TOKEN_WIDTH, _TOKEN_PAD) for i in range(0, len(word), _TOKEN_WIDTH)
+    ]
+
+
+def pinyin_sort_key(name: str) -> str:
+    """Return a key (``[0-9a-z]``, at most 255 characters) that orders names by their pinyin.
+
+    Each Chinese character contributes its tone-less pinyin syllable (ü written ``v``) and each
+    ASCII word its lower-cased letters and digits, cut into tokens of 6 characters padded with
+    ``0``. Padding makes a syllable sort before its longer neighbours: 阿 ``a00000`` < 安
+    ``an0000`` < 北 ``bei000`` < 万 ``wan000``, and ASCII names fall among them by their letters.
+    Other characters (punctuation, brackets, unknown scripts) are ignored.
+
+    The key holds only lower-case letters and digits, so it sorts the same under the C collation
+    and under ordinary locale collations. Names with the same pinyin (张 / 章) get equal keys:
+    order by ``(sort_key, name)`` for a total order. Long names are cut after 42 tokens.
+    """
+    if not name:
+        return ""
+    tokens: list[str] = []
+    for is_han, run in _runs(name):
+        if is_han:
+            syllables = lazy_pinyin(run, style=Style.NORMAL, errors="ignore")
+            words = [word for syllable in syllables for word in _ASCII_WORD_RE.findall(_ascii_fold(syllable))]
+        else:
+            words = _ASCII_WORD_RE.findall(_ascii_fold(run))
+        for word in words:
+            tokens.extend(_tokens(word))
+    max_tokens = SORT_KEY_MAX_LENGTH // _TOKEN_WIDTH
+    return "".join(tokens[:max_tokens])
+
+
+# --------------------------------------------------------------------------------------------------------
+# Search column
+# --------------------------------------------------------------------------------------------------------
+
+
+def search_text(name: str, former_names: Iterable[str] = ()) -> str:
+    """Return ``"<normalised name> <initials>"`` for the name and each former name, joined by '|'."""
+    parts: list[str] = []
+    for each in (name, *former_names):
+        if not each or not each.strip():
+            continue
+        part = f"{name_normalise(each)} {pinyin_initials(each)}"
+        if part not in parts:
+            parts.append(part)
+    return "|".join(parts)

@@ -1,0 +1,109 @@
+"""The one place that answers "may this user do X (to this object)" and "which rows may this user see".
+
+Outside a user's scope an object does not exist for them (views answer 404 through the scoped querysets);
+inside it, a wrong role is refused with 403 through `require`.
+
+Actors are the staff roles plus "contact" (an organisation's liaison). Apps declare their permissions here,
+next to each other, so that the whole access model reads in one screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+
+from .models import Region, User
+
+VIEWER, OFFICER, MANAGER, ADMIN, CONTACT = "viewer", "officer", "manager", "admin", "contact"
+ALL_STAFF = frozenset({VIEWER, OFFICER, MANAGER, ADMIN})
+WRITING_STAFF = frozenset({OFFICER, MANAGER, ADMIN})
+
+# permission → the actors that hold it
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "staff.home": ALL_STAFF,
+    "contact.home": frozenset({CONTACT}),
+    "logs.logins": frozenset({ADMIN}),
+    "logs.operations": frozenset({MANAGER, ADMIN}),
+}
+
+# model → function(user, obj) -> bool deciding whether a contact may see that object (registered by apps)
+_contact_scopes: dict[type[Model], Callable[[User, Any], bool]] = {}
+
+
+def register_contact_scope(model: type[Model], check: Callable[[User, Any], bool]) -> None:
+    """Let an app say which of its objects an organisation contact may see."""
+    _contact_scopes[model] = check
+
+
+def actor(user) -> str | None:
+    """The actor a user acts as: a staff role, "contact", or None (anonymous, inactive, misconfigured)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.is_superuser:
+        return ADMIN
+    if user.kind == User.Kind.CONTACT:
+        return CONTACT
+    if user.role in ALL_STAFF and (user.unit_id or user.role == ADMIN):
+        return user.role
+    return None
+
+
+def scope_region(user) -> Region | None:
+    """The region whose subtree a staff user sees; None means everything (admins)."""
+    role = actor(user)
+    if role == ADMIN and (user.is_superuser or user.unit_id is None):
+        return None
+    if role in ALL_STAFF:
+        return user.unit.region
+    raise PermissionDenied
+
+
+def in_region_scope(user, region: Region | None) -> bool:
+    """Whether a region lies inside the user's subtree (a row without region is seen by admins only)."""
+    try:
+        root = scope_region(user)
+    except PermissionDenied:
+        return False
+    if root is None:
+        return True
+    return region is not None and region.path.startswith(root.path)
+
+
+def scope(user, queryset: QuerySet, region_field: str = "region") -> QuerySet:
+    """Narrow a queryset to the rows whose region lies in the user's subtree; nothing for non-staff."""
+    try:
+        root = scope_region(user)
+    except PermissionDenied:
+        return queryset.none()
+    if root is None:
+        return queryset
+    return queryset.filter(**{f"{region_field}__path__startswith": root.path})
+
+
+def in_scope(user, obj) -> bool:
+    """Whether the user may see this object at all (staff: by its region; contacts: as the app registered)."""
+    role = actor(user)
+    if role is None:
+        return False
+    if role == CONTACT:
+        check = _contact_scopes.get(type(obj))
+        return bool(check and check(user, obj))
+    return in_region_scope(user, getattr(obj, "region", None))
+
+
+def has(user, permission: str, obj=None) -> bool:
+    """Whether the user holds the permission (and, given an object, whether it lies in their scope)."""
+    allowed = PERMISSIONS[permission]  # an unknown permission is a programming error, not a "no"
+    role = actor(user)
+    if role is None or role not in allowed:
+        return False
+    return obj is None or in_scope(user, obj)
+
+
+def require(user, permission: str, obj=None) -> None:
+    """Refuse with 403 unless the user holds the permission."""
+    if not has(user, permission, obj):
+        raise PermissionDenied

@@ -1,0 +1,73 @@
+"""Django admin for the core records; day-to-day work happens in the app's own pages."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import FederationUnit, LoginEvent, OperationLog, Region, User
+
+admin.site.site_header = _("Women's federation coverage: administration")
+admin.site.site_title = _("Administration")
+admin.site.index_title = _("Configuration")
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    readonly_fields = ["path"]
+
+
+@admin.register(FederationUnit)
+class FederationUnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "level", "region", "parent"]
+    list_filter = ["level"]
+    search_fields = ["name"]
+    autocomplete_fields = ["region", "parent"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "full_name", "kind", "role", "unit", "is_active", "last_login"]
+    list_filter = ["kind", "role", "unit", "is_active"]
+    search_fields = ["username", "full_name", "email"]
+    autocomplete_fields = ["unit"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Person"), {"fields": ("full_name", "email", "mobile", "language")}),
+        (_("Place in the federation"), {"fields": ("kind", "role", "unit")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),
+        (_("Place in the federation"), {"fields": ("full_name", "kind", "role", "unit")}),
+    )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Logs are evidence: nobody edits or deletes them through the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LoginEvent)
+class LoginEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "username", "success", "ip"]
+    list_filter = ["success"]
+    search_fields = ["username", "ip"]
+
+
+@admin.register(OperationLog)
+class OperationLogAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor", "action", "object_repr"]
+    list_filter = ["action"]
+    search_fields = ["object_repr"]

@@ -1,0 +1,28 @@
+"""manage.py load_demo: demo accounts (and, from each app, its demo data) for a laptop; idempotent."""
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
+
+from federation.demo import DEMO_USERS, demo_users_load
+
+
+class Command(BaseCommand):
+    help = "Load demo accounts and demo data (refused when DEBUG is off)."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("Demo accounts are never created when DEBUG is off.")
+        demo_users_load()
+        # Each app may provide demo.demo_load() for its own demo data, run in dependency order.
+        for config in apps.get_app_configs():
+            if config.name in {"branches", "workflows"}:
+                try:
+                    loader = import_string(f"{config.name}.demo.demo_load")
+                except ImportError:
+                    continue
+                loader(stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/ with:"))
+        for username, (full_name, *_rest) in DEMO_USERS.items():
+            self.stdout.write(f"  {username:<10} {settings.DEMO_PASSWORD}   {full_name}")

@@ -1,0 +1,172 @@
+"""People and places: users, administrative divisions, federation units, and the logs admins read."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Region(models.Model):
+    """An administrative division (统计用区划代码), kept as data."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City")
+        DISTRICT = "district", _("District")
+        STREET = "street", _("Street or town")
+
+    code = models.CharField(_("division code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # Materialised path of codes ("150000/150300/150302/"): scoping a subtree is one indexed prefix match.
+    path = models.CharField(_("path"), max_length=120, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FederationUnit(models.Model):
+    """A women's federation at one level (市妇联, 区妇联, 街道妇联); staff belong to one."""
+
+    class Level(models.TextChoices):
+        CITY = "city", _("City federation")
+        DISTRICT = "district", _("District federation")
+        STREET = "street", _("Street or town federation")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="units")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        verbose_name = _("federation unit")
+        verbose_name_plural = _("federation units")
+        ordering = ["region__path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FederationUserManager(UserManager):
+    """Staff get a role whatever the path that creates them (createsuperuser included)."""
+
+    def _create_user(self, username, email, password, **extra_fields):
+        if extra_fields.get("kind", User.Kind.STAFF) == User.Kind.STAFF:
+            extra_fields.setdefault("role", User.Role.ADMIN if extra_fields.get("is_superuser") else User.Role.VIEWER)
+        return super()._create_user(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """Anyone who signs in: federation staff (with a role in a unit) or an organisation's contact."""
+
+    class Kind(models.TextChoices):
+        STAFF = "staff", _("Federation staff")
+        CONTACT = "contact", _("Organisation contact")
+
+    class Role(models.TextChoices):
+        VIEWER = "viewer", _("Viewer")
+        OFFICER = "officer", _("Officer")
+        MANAGER = "manager", _("Manager")
+        ADMIN = "admin", pgettext_lazy("role", "Administrator")
+
+    full_name = models.CharField(_("full name"), max_length=50, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.STAFF)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, blank=True)
+    unit = models.ForeignKey(
+        FederationUnit,
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
+
+    objects = FederationUserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                name="staff_has_role_contact_has_none",
+                condition=(models.Q(kind="staff") & ~models.Q(role="")) | (models.Q(kind="contact") & models.Q(role="")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.get_full_name() or self.username
+
+    @property
+    def is_federation_staff(self) -> bool:
+        return self.kind == self.Kind.STAFF
+
+    @property
+    def is_contact(self) -> bool:
+        return self.kind == self.Kind.CONTACT
+
+
+class LoginEvent(models.Model):
+    """One sign-in attempt, successful or not, as admins expect to read it (登录日志)."""
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    username = models.CharField(_("user name entered"), max_length=150)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    success = models.BooleanField(_("succeeded"))
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("login event")
+        verbose_name_plural = _("login events")
+        ordering = ["-at", "-id"]
+
+
+class OperationLog(models.Model):
+    """Who changed what, when and why (操作日志); written by services, read by admins and managers."""
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="operations",
+    )
+    # The actor's unit at the time, so that a manager reads the operations of their own subtree.
+    unit = models.ForeignKey(
+        FederationUnit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    object_id = models.CharField(max_length=40, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("operation")
+        verbose_name_plural = _("operation log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="operationlog_object")]

@@ -1,0 +1,31 @@
+"""Reads of the core app, always given the acting user."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from . import access
+from .models import FederationUnit, LoginEvent, OperationLog, User
+
+
+def units_for(user: User) -> QuerySet[FederationUnit]:
+    """The federation units in the user's subtree."""
+    return access.scope(user, FederationUnit.objects.select_related("region", "parent"))
+
+
+def login_events_for(user: User) -> QuerySet[LoginEvent]:
+    """Sign-in attempts; admins read all of them."""
+    if not access.has(user, "logs.logins"):
+        return LoginEvent.objects.none()
+    return LoginEvent.objects.select_related("user")
+
+
+def operation_logs_for(user: User) -> QuerySet[OperationLog]:
+    """Operations done by staff of the user's subtree (admins: all)."""
+    if not access.has(user, "logs.operations"):
+        return OperationLog.objects.none()
+    logs = OperationLog.objects.select_related("actor", "unit", "content_type")
+    root = access.scope_region(user)
+    if root is None:
+        return logs
+    return logs.filter(unit__region__path__startswith=root.path)

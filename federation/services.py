@@ -1,0 +1,84 @@
+"""Writes of the core app: the operation log, the login log, users' preferences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .models import LoginEvent, OperationLog, User
+
+# action code → label shown in the operation log; apps add theirs with operation_label_register
+OPERATION_LABELS: dict[str, Any] = {
+    "user.language": _("changed language"),
+}
+
+
+def operation_label_register(code: str, label) -> None:
+    """Give an action code its human label in the operation log."""
+    OPERATION_LABELS[code] = label
+
+
+def client_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or X-Forwarded-For when TRUSTED_PROXY_COUNT proxies append to it."""
+    if request is None:
+        return None
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def operation_record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model | None = None,
+    changes: dict | None = None,
+    reason: str = "",
+    request=None,
+) -> OperationLog:
+    """Append one line to the operation log: who did what to which object, when and why."""
+    return OperationLog.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        unit_id=getattr(actor, "unit_id", None),
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        changes=changes or {},
+        reason=reason,
+        ip=client_ip(request),
+    )
+
+
+def login_event_record(*, request, username: str, user: User | None, success: bool) -> LoginEvent:
+    """Record a sign-in attempt with its time, address and browser."""
+    agent = request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
+    return LoginEvent.objects.create(
+        username=(username or "")[:150],
+        user=user,
+        success=success,
+        ip=client_ip(request),
+        user_agent=agent[:255],
+    )
+
+
+def user_language_set(*, user: User, language: str, request=None) -> None:
+    """Keep a user's language preference (it follows them to every browser)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(language)
+    if user.language == language:
+        return
+    before = user.language
+    user.language = language
+    user.save(update_fields=["language"])
+    operation_record(
+        actor=user, action="user.language", obj=user, changes={"language": [before, language]}, request=request
+    )

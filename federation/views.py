@@ -1,0 +1,122 @@
+"""Views of the core app: homes, logs, language, health."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
+
+from . import access
+from .selectors import login_events_for, operation_logs_for
+from .services import OPERATION_LABELS, user_language_set
+
+PAGE_SIZE = 50
+
+
+@require_GET
+def home(request):
+    """Send each user to the home of their kind."""
+    if access.has(request.user, "contact.home"):
+        return redirect("federation:contact_home")
+    return redirect("federation:staff_home")
+
+
+@require_GET
+def staff_home(request):
+    access.require(request.user, "staff.home")
+    return render(request, "federation/staff_home.html", {"unit": request.user.unit})
+
+
+@require_GET
+def contact_home(request):
+    access.require(request.user, "contact.home")
+    return render(request, "federation/contact_home.html")
+
+
+@require_GET
+def login_log(request):
+    access.require(request.user, "logs.logins")
+    events = login_events_for(request.user)
+    outcome = request.GET.get("outcome", "")
+    if outcome == "failed":
+        events = events.filter(success=False)
+    elif outcome == "ok":
+        events = events.filter(success=True)
+    query = request.GET.get("q", "").strip()[:150]
+    if query:
+        events = events.filter(username__contains=query)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "federation/login_log.html", {"page": page, "outcome": outcome, "q": query})
+
+
+@require_GET
+def operation_log(request):
+    access.require(request.user, "logs.operations")
+    logs = operation_logs_for(request.user)
+    action = request.GET.get("action", "")
+    if action in OPERATION_LABELS:
+        logs = logs.filter(action=action)
+    page = Paginator(logs, PAGE_SIZE).get_page(request.GET.get("page"))
+    for entry in page:
+        entry.label = OPERATION_LABELS.get(entry.action, entry.action)
+    return render(
+        request,
+        "federation/operation_log.html",
+        {"page": page, "action": action, "actions": sorted(OPERATION_LABELS.items())},
+    )
+
+
+@login_not_required
+@require_POST
+def language_set(request):
+    """Switch the interface language; a signed-in user keeps the choice on their account."""
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        return HttpResponseBadRequest(_("Unknown language."))
+    if request.user.is_authenticated:
+        user_language_set(user=request.user, language=language, request=request)
+    return set_language(request)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    """Database and broker status as JSON, for load balancers and docker-compose health checks."""
+    status = {"database": "ok", "broker": "in-process" if settings.CELERY_TASK_ALWAYS_EAGER else "ok"}
+    code = 200
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # any failure to reach the database makes the instance unhealthy
+        status["database"] = "error"
+        code = 503
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
+        except redis.RedisError:
+            # Pages keep working without the broker; reminders catch up when it is back.
+            status["broker"] = "error"
+    status["status"] = "ok" if code == 200 and status["broker"] != "error" else "degraded"
+    return JsonResponse(status, status=code)
+
+
+def error_403(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def error_500(request):
+    return render(request, "500.html", status=500)
