@@ -114,8 +114,8 @@ def uscc_validate(value: str) -> str:
         if ch not in _USCC_VALUES:
             raise ValidationError(
                 _(
-                    "Character %(position)d, “%(char)s”, cannot appear in a unified social credit code: "
-                    "only digits and capital letters are used, and the letters I, O, S, V and Z never are."
+                    "Character %(position)d, “%(char)s”, is not allowed in a unified social credit code: "
+                    "it uses only the digits 0-9 and capital letters, and never the letters I, O, S, V or Z."
                 ),
                 code="uscc_char",
                 params={"position": position, "char": ch},

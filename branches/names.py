@@ -26,7 +26,9 @@ __all__ = ["SORT_KEY_MAX_LENGTH", "name_normalise", "pinyin_initials", "pinyin_s
 
 # Bracket shapes that all mean "parenthesis" in an organisation name (after NFKC, full-width （）［］
 # are already ASCII).
-_BRACKETS = str.maketrans({"[": "(", "【": "(", "〔": "(", "〖": "(", "]": ")", "】": ")", "〕": ")", "〗": ")"})
+_BRACKETS = str.maketrans(
+    {"[": "(", "【": "(", "〔": "(", "〖": "(", "]": ")", "】": ")", "〕": ")", "〗": ")"}
+)
 # Punctuation that is dropped: separator dots, commas and quotation marks.
 _PUNCTUATION = frozenset(
     "·•・‧∙⋅"  # middle dots (foreign names, 中·外 joint ventures)

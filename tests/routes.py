@@ -1,0 +1,119 @@
+"""The declared outcome of every route for every standard person; the route × role test checks them.
+
+Every URL pattern of the URLconf must be declared here (the admin is declared as a whole): a route without a
+declaration fails the test, so each new view is covered the day it is added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+PEOPLE = [
+    "anonymous",
+    "liaison",
+    "other_liaison",
+    "district_officer",
+    "other_district_officer",
+    "city_officer",
+    "admin",
+]
+STAFF = ["district_officer", "other_district_officer", "city_officer", "admin"]
+CONTACTS = ["liaison", "other_liaison"]
+
+LOGIN = "login"  # redirected to the sign-in page
+ADMIN_LOGIN = "admin-login"  # redirected to the admin's sign-in page
+ANY_LOGIN = "any-login"  # redirected to either sign-in page
+REDIRECT = "redirect"  # redirected elsewhere
+ADMIN_OK = "admin-ok"  # the admin answers without sending the person to sign in and without a 500
+
+
+@dataclass
+class Route:
+    expect: dict[str, object]
+    kwargs: Callable[[dict], dict] = field(default=lambda world: {})
+    method: str = "get"
+
+
+def outcome(**by_person) -> dict[str, object]:
+    """Expected outcome per person; `staff`, `contacts` and `others` fill groups not named one by one."""
+    staff = by_person.pop("staff", None)
+    contacts = by_person.pop("contacts", None)
+    others = by_person.pop("others", None)
+    result = {}
+    for person in PEOPLE:
+        if person in by_person:
+            result[person] = by_person[person]
+        elif person in STAFF and staff is not None:
+            result[person] = staff
+        elif person in CONTACTS and contacts is not None:
+            result[person] = contacts
+        elif others is not None:
+            result[person] = others
+        else:
+            raise AssertionError(f"no expectation for {person}")
+    return result
+
+
+def signed_in(ok=200, anonymous=LOGIN):
+    return outcome(anonymous=anonymous, others=ok)
+
+
+def staff_only(ok=200):
+    return outcome(anonymous=LOGIN, contacts=403, staff=ok)
+
+
+def contacts_only(ok=200):
+    return outcome(anonymous=LOGIN, contacts=ok, staff=403)
+
+
+def admin_only(ok=200):
+    return outcome(anonymous=LOGIN, admin=ok, others=403)
+
+
+ROUTES: dict[str, Route] = {
+    # federation
+    "federation:home": Route(outcome(anonymous=LOGIN, others=REDIRECT)),
+    "federation:staff_home": Route(staff_only()),
+    "federation:contact_home": Route(contacts_only()),
+    "federation:login_log": Route(admin_only()),
+    "federation:operation_log": Route(admin_only()),
+    "federation:language_set": Route(outcome(others=405)),
+    "healthz": Route(outcome(others=200)),
+    # accounts
+    "login": Route(outcome(anonymous=200, others=REDIRECT)),
+    "logout": Route(outcome(anonymous=LOGIN, others=405)),
+    "password_change": Route(signed_in()),
+    "password_change_done": Route(signed_in()),
+    "password_reset": Route(outcome(others=200)),
+    "password_reset_done": Route(outcome(others=200)),
+    "password_reset_confirm": Route(
+        outcome(others=200), kwargs=lambda w: {"uidb64": "MQ", "token": "bad-token"}
+    ),
+    "password_reset_complete": Route(outcome(others=200)),
+}
+
+
+def admin_outcome(name: str) -> dict[str, object]:
+    """The Django admin is for admins only; everyone else is sent to its sign-in page."""
+    if name == "admin:login":
+        return outcome(admin=REDIRECT, others=200)
+    if name == "admin:logout":
+        return outcome(anonymous=ANY_LOGIN, admin=405, others=REDIRECT)
+    return outcome(anonymous=ANY_LOGIN, admin=ADMIN_OK, others=ADMIN_LOGIN)
+
+
+def url_patterns(resolver: URLResolver | None = None, namespace: str = "", prefix: str = ""):
+    """Every named URL pattern as (full name, route text)."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_patterns(pattern, inner, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            if pattern.name:
+                yield f"{namespace}{pattern.name}", prefix + str(pattern.pattern)
+            else:
+                yield None, prefix + str(pattern.pattern)
