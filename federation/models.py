@@ -21,7 +21,12 @@ class Region(models.Model):
     name = models.CharField(_("name"), max_length=64)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # Materialised path of codes ("150000/150300/150302/"): scoping a subtree is one indexed prefix match.
     path = models.CharField(_("path"), max_length=120, db_index=True, editable=False)
@@ -45,9 +50,16 @@ class FederationUnit(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
-    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="units")
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="units"
+    )
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
 
     class Meta:
@@ -64,7 +76,9 @@ class FederationUserManager(UserManager):
 
     def _create_user(self, username, email, password, **extra_fields):
         if extra_fields.get("kind", User.Kind.STAFF) == User.Kind.STAFF:
-            extra_fields.setdefault("role", User.Role.ADMIN if extra_fields.get("is_superuser") else User.Role.VIEWER)
+            extra_fields.setdefault(
+                "role", User.Role.ADMIN if extra_fields.get("is_superuser") else User.Role.VIEWER
+            )
         return super()._create_user(username, email, password, **extra_fields)
 
 
@@ -103,7 +117,8 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 name="staff_has_role_contact_has_none",
-                condition=(models.Q(kind="staff") & ~models.Q(role="")) | (models.Q(kind="contact") & models.Q(role="")),
+                condition=(models.Q(kind="staff") & ~models.Q(role=""))
+                | (models.Q(kind="contact") & models.Q(role="")),
             ),
         ]
 

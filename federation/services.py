@@ -80,5 +80,9 @@ def user_language_set(*, user: User, language: str, request=None) -> None:
     user.language = language
     user.save(update_fields=["language"])
     operation_record(
-        actor=user, action="user.language", obj=user, changes={"language": [before, language]}, request=request
+        actor=user,
+        action="user.language",
+        obj=user,
+        changes={"language": [before, language]},
+        request=request,
     )

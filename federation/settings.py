@@ -137,9 +137,12 @@ TEMPLATES = [
 # Database: SQLite under var/ by default; PostgreSQL through DATABASE_URL=postgres://user:pass@host:5432/name
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 DATABASES = {"default": env_url("DATABASE_URL", environ.Env.db_url_config, DATABASE_URL)}
+if DATABASES["default"].get("ENGINE") not in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
+    raise ImproperlyConfigured(f"DATABASE_URL must be a postgres:// or sqlite:// URL; got {DATABASE_URL!r}.")
+CONN_MAX_AGE = env_int("CONN_MAX_AGE", 60)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A new PostgreSQL connection costs ~5 ms of CPU: reuse them (a trivial page goes from ~220 to ~1,000 req/s).
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_MAX_AGE"] = CONN_MAX_AGE
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

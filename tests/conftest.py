@@ -159,3 +159,84 @@ def _celery_in_process():
 def world(people, wuhai):
     """Objects the route × role test needs to build URLs; later apps add theirs."""
     return {"people": people, "units": wuhai}
+
+
+# --- A real Celery worker on Redis, against the test database ---------------------------------------
+
+
+def redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def celery_worker_queue(django_db_setup, django_db_blocker):
+    """Start `celery worker` as a subprocess on its own queue; yields the queue name."""
+    import subprocess
+    import sys
+    import time
+    import uuid
+    from pathlib import Path
+
+    from django.db import connection
+
+    redis_url = os.environ.get("REDIS_URL", "")
+    need(bool(redis_url) and redis_answers(redis_url), "Redis (REDIS_URL)")
+    db = connection.settings_dict
+    need(
+        db["ENGINE"].endswith("postgresql"),
+        "PostgreSQL (DATABASE_URL) for the worker to share the test database",
+    )
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    database_url = (
+        f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "DEBUG": "1"}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    log = open(Path(__file__).resolve().parent.parent / "var" / "test-worker.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "federation", "worker", "--pool=solo", "-Q", queue,
+         "--loglevel=info", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=Path(__file__).resolve().parent.parent, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    from federation.celery import app
+    from federation.tasks import ping
+
+    app.conf.task_always_eager = False
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, "the Celery worker exited at start; see var/test-worker.log"
+            try:
+                if ping.apply_async(queue=queue).get(timeout=5) == "pong":
+                    break
+            except Exception:  # not consuming yet
+                if time.monotonic() > deadline:
+                    raise
+    finally:
+        app.conf.task_always_eager = True
+    yield queue
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest.fixture
+def celery_worker(celery_worker_queue):
+    """Tasks sent during the test travel through Redis to the running worker."""
+    from federation.celery import app
+
+    app.conf.task_always_eager = False
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = celery_worker_queue
+    yield celery_worker_queue
+    app.conf.task_default_queue = previous
+    app.conf.task_always_eager = True

@@ -1,0 +1,821 @@
+"""Read a register (名录 / 台账) that another department sent as Excel or CSV into clean rows.
+
+This module never touches the database: it turns bytes into a :class:`RegisterTable` (header
+mapping, cleaned rows, per-row problems) or raises :class:`RegisterError` with a user-facing
+message. Matching rows against the ledger is somebody else's job.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import math
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
+
+# --------------------------------------------------------------------------------------------
+# Data: canonical ledger columns and the header texts that departments use for them.
+# Matching is exact after normalize_header() (whitespace, full-width forms, '*', colons and
+# bracketed units removed), so add new spellings here rather than loosening the matching.
+# The first alias of each key is the standard header used by the import template.
+# --------------------------------------------------------------------------------------------
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("单位名称", "组织名称", "名称", "企业名称", "社会组织名称"),
+    "uscc": ("统一社会信用代码", "信用代码", "社会信用代码"),
+    "district": ("所属区", "区县", "所在区", "区"),
+    "street": ("街道", "乡镇", "街道（乡镇）", "所属街道"),
+    "field": ("类别", "三新类别", "领域"),
+    "unit_type": ("单位类型", "组织类型", "类型"),
+    "industry": ("行业", "所属行业"),
+    "address": ("地址", "单位地址", "住所"),
+    "employees": ("职工总数", "会员数", "从业人员数", "职工人数"),
+    "women": ("女职工数", "女性人数", "女会员数", "女职工人数"),
+    "contact_name": ("联系人",),
+    "contact_mobile": ("联系电话", "手机", "联系方式"),
+    "party_org": ("是否建立党组织", "党组织"),
+    "trade_union": ("是否建立工会", "工会"),
+    "categories": ("分类", "标签"),
+}
+
+#: Canonical keys that a register must provide (reported in RegisterTable.missing_required).
+REQUIRED_FIELDS: tuple[str, ...] = ("name",)
+#: Keys normalised to True / False / None.
+YES_NO_FIELDS: frozenset[str] = frozenset({"party_org", "trade_union"})
+#: Keys parsed to int / None.
+COUNT_FIELDS: frozenset[str] = frozenset({"employees", "women"})
+#: Keys split into a list of labels.
+LIST_FIELDS: frozenset[str] = frozenset({"categories"})
+#: Headers that carry no data (row numbers); silently ignored instead of reported as unknown.
+IGNORED_HEADERS: frozenset[str] = frozenset({"序号", "No."})
+
+YES_VALUES: frozenset[str] = frozenset(
+    {"是", "有", "已建", "已建立", "已成立", "已组建", "建立", "Y", "YES", "1", "√", "✓", "✔", "TRUE", "T"}
+)
+NO_VALUES: frozenset[str] = frozenset(
+    {"否", "无", "没有", "未建", "未建立", "未成立", "未组建", "不", "N", "NO", "0", "×", "✗", "✘", "X"}
+    | {"FALSE", "F"}
+)
+#: Values meaning "not filled in" in a yes/no column (no problem reported).
+UNKNOWN_VALUES: frozenset[str] = frozenset({"-", "--", "/", "—", "——", "不详", "未知"})
+TOTALS_PREFIXES: tuple[str, ...] = ("合计", "总计", "小计")
+CATEGORY_SEPARATORS = re.compile(r"[,，、;；/|]")
+
+HEADER_SCAN_ROWS = 20
+MAX_REGISTER_BYTES = 50 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
+DEFAULT_MAX_ROWS = 200_000
+
+TEMPLATE_SHEET = "台账导入"
+TEMPLATE_NOTES_SHEET = "填写说明"
+#: USCC of the template's example row, so an import can warn when the example was not deleted.
+TEMPLATE_EXAMPLE_USCC = "91150302MA01231035"
+
+ERROR_CODES: frozenset[str] = frozenset(
+    {"empty", "too_large", "unsupported_type", "corrupt", "no_header", "no_rows", "too_many_rows", "encoding"}
+)
+
+_WORKBOOK_EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
+_TEXT_EXTENSIONS = frozenset({".csv", ".txt", ".tsv", ""})
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
+_FOREIGN_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "PDF"),
+    (b"\x89PNG", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF8", "GIF"),
+    (b"\x1f\x8b", "gzip"),
+    (b"Rar!", "RAR"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"\x7fELF", "ELF"),
+    (b"MZ\x90\x00", "EXE"),
+    (b"{\\rtf", "RTF"),
+)
+_DELIMITERS = (",", "\t", ";", "|")
+# Every whitespace character (incl. U+3000 ideographic space, NBSP) plus zero-width marks.
+_STRIP_CHARS = (
+    "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace()) + "\ufeff\u200b\u200c\u200d\u2060"
+)
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕")
+_HEADER_PUNCTUATION = str.maketrans("", "", "*:※")
+_INTEGER = re.compile(r"\d+(?:\.0*)?")
+_COUNT_UNITS = ("人", "名", "个", "位")
+_BINARY_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13)) + b"\x7f"
+_SAMPLE = 65536
+
+
+def _interpolate(message: Any, params: dict[str, Any]) -> str:
+    return str(message) % params
+
+
+#: Lazily translated "%"-interpolation: the message is translated when it is rendered.
+_lazy_interpolate = lazy(_interpolate, str)
+
+
+_MESSAGES: dict[str, Any] = {
+    "empty": _("The file is empty."),
+    "too_large": _("The file is too large: at most %(limit)s MB can be imported at once."),
+    "unsupported_type": _(
+        "This file type cannot be imported. Please upload an Excel workbook (.xlsx or .xls) or a CSV file."
+    ),
+    "foreign_type": _(
+        "This is a %(kind)s file, not a register. Please upload an Excel workbook (.xlsx or .xls) or a CSV file."
+    ),
+    "binary": _(
+        "The file contains binary data and is neither CSV text nor an Excel workbook. "
+        "Please upload an Excel workbook (.xlsx or .xls) or a CSV file."
+    ),
+    "html": _(
+        "This file is a web page or XML export with a spreadsheet name, not a real workbook. "
+        "Open it in Excel or WPS, save it as .xlsx and upload that file."
+    ),
+    "encrypted": _(
+        "The workbook is password-protected. Remove the password in Excel or WPS and upload it again."
+    ),
+    "corrupt": _(
+        "The workbook is damaged or incomplete and cannot be opened. "
+        "Open it in Excel or WPS, save it again as .xlsx and upload the new file."
+    ),
+    "corrupt_csv": _("The CSV file could not be parsed near row %(row)s: %(detail)s"),
+    "no_header": _(
+        "No header row was found in the first %(rows)s rows: the header row needs at least two "
+        "recognised column names, for example 单位名称 and 统一社会信用代码."
+    ),
+    "no_rows": _("The header row was found, but there are no data rows below it."),
+    "too_many_rows": _("The file has more than %(limit)s data rows. Split it into smaller files."),
+    "encoding": _(
+        "The text could not be decoded (it is neither UTF-8 nor GBK/GB18030). "
+        "Save it as “CSV UTF-8” or as an Excel workbook and upload it again."
+    ),
+}
+
+
+class RegisterError(Exception):
+    """A register file that cannot be read at all; ``code`` says why, ``message`` tells the user."""
+
+    def __init__(self, code: str, message: Any = None, **params: Any) -> None:
+        if code not in ERROR_CODES:
+            raise ValueError(f"unknown RegisterError code: {code!r}")
+        self.code = code
+        template = _MESSAGES[code] if message is None else message
+        self.message = _lazy_interpolate(template, params) if params else template
+        super().__init__(code)
+
+    def __str__(self) -> str:
+        try:
+            return str(self.message)
+        except Exception:  # translations unavailable (Django settings not configured)
+            return self.code
+
+
+@dataclass(slots=True)
+class RegisterRow:
+    """One data row of a register: cleaned values by canonical key, problems and the raw texts."""
+
+    number: int
+    values: dict[str, Any]
+    problems: list[str] = field(default_factory=list)
+    raw: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RegisterTable:
+    """A register read from a file: where the header was, how it was mapped, and the rows."""
+
+    header_row: int
+    headers: list[str]
+    mapping: dict[str, str]
+    unknown_headers: list[str]
+    rows: list[RegisterRow]
+    skipped: list[tuple[int, str]]
+    missing_required: list[str]
+    file_type: str = ""
+    sheet_name: str = ""
+    encoding: str = ""
+
+
+# --------------------------------------------------------------------------------------------
+# Small public helpers
+# --------------------------------------------------------------------------------------------
+def normalize_header(text: str) -> str:
+    """Return the comparable form of a header: half-width, no whitespace, '*', colons or (units)."""
+    text = unicodedata.normalize("NFKC", str(text))
+    text = _BRACKETED.sub("", text)
+    text = text.translate(_HEADER_PUNCTUATION)
+    return "".join(text.split())
+
+
+def _build_alias_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for key, aliases in FIELD_ALIASES.items():
+        for alias in aliases:
+            normalized = normalize_header(alias)
+            if index.setdefault(normalized, key) != key:
+                raise ValueError(f"header alias {alias!r} is used for two keys")
+    return index
+
+
+ALIAS_INDEX: dict[str, str] = _build_alias_index()
+_IGNORED_NORMALIZED = frozenset(normalize_header(h) for h in IGNORED_HEADERS)
+
+
+def standard_headers() -> list[str]:
+    """Return the standard header (first alias) of every canonical key, in ledger order."""
+    return [aliases[0] for aliases in FIELD_ALIASES.values()]
+
+
+def parse_yes_no(text: str) -> bool | None:
+    """Parse 是/否, 有/无, 已建/未建, Y/N, 1/0, √/× to True/False ('' → None); ValueError otherwise."""
+    value = _BRACKETED.sub("", unicodedata.normalize("NFKC", text)).strip(_STRIP_CHARS).upper()
+    if not value or value in UNKNOWN_VALUES:
+        return None
+    if value in YES_VALUES:
+        return True
+    if value in NO_VALUES:
+        return False
+    if value.startswith(("已建", "已成立", "已组建", "已单独", "已联合")):
+        return True
+    if value.startswith(("未建", "未成立", "未组建")):
+        return False
+    raise ValueError(text)
+
+
+def parse_count(text: str) -> int | None:
+    """Parse a head count like '12', '12.0', '1,234' or '12人' to int ('' → None); ValueError otherwise."""
+    value = "".join(unicodedata.normalize("NFKC", text).split()).replace(",", "")
+    if not value:
+        return None
+    if value.endswith(_COUNT_UNITS):
+        value = value[:-1]
+    if not _INTEGER.fullmatch(value):
+        raise ValueError(text)
+    return int(value.split(".", 1)[0])
+
+
+def _cell_text(value: Any) -> str:
+    """Turn a cell (str from CSV, or a calamine value) into the text a user sees, stripped."""
+    if type(value) is str:
+        text = value.strip(_STRIP_CHARS)
+        if text[:2] == '="' and text[-1] == '"' and len(text) >= 3:  # the ="0123" trick of CSV exports
+            text = text[2:-1].strip(_STRIP_CHARS)
+        return text
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip(_STRIP_CHARS)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return ""
+        if value.is_integer():
+            return str(int(value))
+        return format(value, ".15g")
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat(timespec="seconds")
+    return str(value).strip(_STRIP_CHARS)
+
+
+def _is_totals(text: str) -> bool:
+    return "".join(text.split()).startswith(TOTALS_PREFIXES)
+
+
+# --------------------------------------------------------------------------------------------
+# Header resolution
+# --------------------------------------------------------------------------------------------
+class _Resolver:
+    """Maps header texts to canonical keys: user mapping first, then aliases, then ignored."""
+
+    def __init__(self, mapping: dict[str, str] | None) -> None:
+        self.exact: dict[str, str] = {}
+        self.normalized: dict[str, str] = {}
+        for header, key in (mapping or {}).items():
+            if key and key not in FIELD_ALIASES:
+                raise ValueError(f"mapping target {key!r} is not a canonical key")
+            self.exact[str(header).strip(_STRIP_CHARS)] = key
+            self.normalized.setdefault(normalize_header(header), key)
+
+    def resolve(self, header: str) -> str | None:
+        """Canonical key, '' for an ignored column, None for an unknown one."""
+        if header in self.exact:
+            return self.exact[header]
+        normalized = normalize_header(header)
+        if normalized in self.normalized:
+            return self.normalized[normalized]
+        if normalized in ALIAS_INDEX:
+            return ALIAS_INDEX[normalized]
+        if normalized in _IGNORED_NORMALIZED:
+            return ""
+        return None
+
+    def matches(self, texts: list[str]) -> int:
+        """How many cells of a candidate header row are known aliases or user-mapped headers."""
+        count = 0
+        for text in texts:
+            if text:
+                normalized = normalize_header(text)
+                if text in self.exact or normalized in self.normalized or normalized in ALIAS_INDEX:
+                    count += 1
+        return count
+
+
+@dataclass
+class _Columns:
+    headers: list[str]
+    mapping: dict[str, str]
+    unknown: list[str]
+    fields: list[tuple[int, str, str]]  # (column index, header, canonical key)
+    raw: list[tuple[int, str]]  # (column index, header) of every named column, first occurrence
+
+
+def _columns(header_texts: list[str], resolver: _Resolver) -> _Columns:
+    cols = _Columns(headers=[], mapping={}, unknown=[], fields=[], raw=[])
+    used: set[str] = set()
+    seen: set[str] = set()
+    for index, text in enumerate(header_texts):
+        if not text:
+            continue
+        cols.headers.append(text)
+        if text not in seen:
+            seen.add(text)
+            cols.raw.append((index, text))
+        key = resolver.resolve(text)
+        if key == "":
+            continue
+        if key is None or key in used:
+            if text not in cols.unknown:
+                cols.unknown.append(text)
+            continue
+        used.add(key)
+        cols.fields.append((index, text, key))
+        cols.mapping[text] = key
+    return cols
+
+
+def _find_header(
+    numbered: Iterator[tuple[int, list[Any]]], resolver: _Resolver
+) -> tuple[int, list[str], int, int]:
+    """Consume rows until the header; return (row number, texts, matches, non-blank rows seen)."""
+    seen = 0
+    for number, cells in numbered:
+        texts = [_cell_text(cell) for cell in cells]
+        if not any(texts):
+            continue
+        seen += 1
+        matches = resolver.matches(texts)
+        if matches >= 2:
+            return number, texts, matches, seen
+        if seen >= HEADER_SCAN_ROWS:
+            break
+    return 0, [], 0, seen
+
+
+def _build_table(
+    numbered: Iterator[tuple[int, list[Any]]],
+    header_row: int,
+    header_texts: list[str],
+    resolver: _Resolver,
+    max_rows: int,
+) -> RegisterTable:
+    cols = _columns(header_texts, resolver)
+    raw_cols = cols.raw
+    fields = cols.fields
+    header_of = {key: header for _, header, key in fields}
+    rows: list[RegisterRow] = []
+    skipped: list[tuple[int, str]] = []
+    pending_blank: list[int] = []
+    for number, cells in numbered:
+        width = len(cells)
+        first = ""
+        for cell in cells:
+            first = _cell_text(cell)
+            if first:
+                break
+        if not first:
+            pending_blank.append(number)  # reported only if a non-blank row follows
+            continue
+        if pending_blank:
+            skipped.extend((n, "blank") for n in pending_blank)
+            pending_blank.clear()
+        if _is_totals(first):
+            skipped.append((number, "totals"))
+            continue
+        if len(rows) >= max_rows:
+            raise RegisterError("too_many_rows", limit=max_rows)
+        raw = {header: (_cell_text(cells[index]) if index < width else "") for index, header in raw_cols}
+        rows.append(_clean_row(number, cells, raw, fields, header_of))
+    if not rows:
+        raise RegisterError("no_rows")
+    return RegisterTable(
+        header_row=header_row,
+        headers=cols.headers,
+        mapping=cols.mapping,
+        unknown_headers=cols.unknown,
+        rows=rows,
+        skipped=skipped,
+        missing_required=[key for key in REQUIRED_FIELDS if key not in header_of],
+    )
+
+
+def _clean_row(
+    number: int,
+    cells: list[Any],
+    raw: dict[str, str],
+    fields: list[tuple[int, str, str]],
+    header_of: dict[str, str],
+) -> RegisterRow:
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for index, header, key in fields:
+        text = raw[header]
+        if key in COUNT_FIELDS:
+            try:
+                values[key] = parse_count(text)
+            except ValueError:
+                values[key] = None
+                problems.append(
+                    _lazy_interpolate(
+                        _("%(header)s is not a number: '%(value)s'"), {"header": header, "value": text}
+                    )
+                )
+        elif key in YES_NO_FIELDS:
+            try:
+                values[key] = parse_yes_no(text)
+            except ValueError:
+                values[key] = None
+                problems.append(
+                    _lazy_interpolate(
+                        _("%(header)s is not a yes/no value: '%(value)s'"), {"header": header, "value": text}
+                    )
+                )
+        elif key in LIST_FIELDS:
+            labels = [label.strip(_STRIP_CHARS) for label in CATEGORY_SEPARATORS.split(text)] if text else []
+            values[key] = list(dict.fromkeys(label for label in labels if label))
+        elif key == "uscc":
+            values[key] = "".join(unicodedata.normalize("NFKC", text).split()).upper()
+            if index < len(cells) and isinstance(cells[index], int | float) and text:
+                problems.append(
+                    _lazy_interpolate(
+                        _(
+                            "%(header)s was stored as a number, so digits may have been lost: "
+                            "format the column as text in Excel."
+                        ),
+                        {"header": header},
+                    )
+                )
+        else:
+            values[key] = text
+    if "name" in header_of and not values.get("name"):
+        problems.append(_lazy_interpolate(_("%(header)s is empty."), {"header": header_of["name"]}))
+    employees, women = values.get("employees"), values.get("women")
+    if employees is not None and women is not None and women > employees:
+        problems.append(
+            _lazy_interpolate(
+                _("%(women)s (%(women_count)s) is greater than %(employees)s (%(employee_count)s)."),
+                {
+                    "women": header_of["women"],
+                    "women_count": women,
+                    "employees": header_of["employees"],
+                    "employee_count": employees,
+                },
+            )
+        )
+    return RegisterRow(number=number, values=values, problems=problems, raw=raw)
+
+
+# --------------------------------------------------------------------------------------------
+# File type detection and the two readers
+# --------------------------------------------------------------------------------------------
+def read_register(
+    data: bytes,
+    filename: str,
+    *,
+    mapping: dict[str, str] | None = None,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    max_bytes: int = MAX_REGISTER_BYTES,
+) -> RegisterTable:
+    """Read an XLSX/XLS/CSV register into a RegisterTable, or raise RegisterError."""
+    resolver = _Resolver(mapping)
+    if not data:
+        raise RegisterError("empty")
+    if len(data) > max_bytes:
+        raise RegisterError("too_large", limit=max_bytes // (1024 * 1024))
+    extension = PurePath(filename or "").suffix.lower()
+    if data.startswith(_ZIP_MAGIC):
+        return _read_zip(data, extension, resolver, max_rows)
+    if data.startswith(_OLE_MAGIC):
+        return _read_ole(data, extension, resolver, max_rows)
+    for magic, kind in _FOREIGN_MAGIC:
+        if data.startswith(magic):
+            raise RegisterError("unsupported_type", _MESSAGES["foreign_type"], kind=kind)
+    if extension not in _TEXT_EXTENSIONS and extension not in _WORKBOOK_EXTENSIONS:
+        raise RegisterError("unsupported_type")
+    return _read_text(data, extension, resolver, max_rows)
+
+
+def _read_zip(data: bytes, extension: str, resolver: _Resolver, max_rows: int) -> RegisterTable:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+        if extension in _WORKBOOK_EXTENSIONS or extension in _TEXT_EXTENSIONS:
+            raise RegisterError("corrupt") from exc
+        raise RegisterError("unsupported_type", _MESSAGES["foreign_type"], kind="ZIP") from exc
+    if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED_BYTES:
+        raise RegisterError("too_large", limit=MAX_UNCOMPRESSED_BYTES // (1024 * 1024))
+    names = {info.filename for info in infos}
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+        file_type = "xlsb" if "xl/workbook.bin" in names else "xlsx"
+    elif "content.xml" in names and "mimetype" in names:
+        file_type = "ods"
+    elif "word/document.xml" in names:
+        raise RegisterError("unsupported_type", _MESSAGES["foreign_type"], kind="Word")
+    elif "ppt/presentation.xml" in names:
+        raise RegisterError("unsupported_type", _MESSAGES["foreign_type"], kind="PowerPoint")
+    elif extension in _WORKBOOK_EXTENSIONS:
+        raise RegisterError("corrupt")
+    else:
+        raise RegisterError("unsupported_type", _MESSAGES["foreign_type"], kind="ZIP")
+    return _read_workbook(data, file_type, resolver, max_rows)
+
+
+def _read_ole(data: bytes, extension: str, resolver: _Resolver, max_rows: int) -> RegisterTable:
+    if _ENCRYPTED_MARK in data:
+        raise RegisterError("unsupported_type", _MESSAGES["encrypted"])
+    if extension not in _WORKBOOK_EXTENSIONS and b"W\x00o\x00r\x00k\x00b\x00o\x00o\x00k" not in data:
+        raise RegisterError("unsupported_type", _MESSAGES["foreign_type"], kind="Office")
+    return _read_workbook(data, "xls", resolver, max_rows)
+
+
+def _read_workbook(data: bytes, file_type: str, resolver: _Resolver, max_rows: int) -> RegisterTable:
+    from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = workbook.sheets_metadata
+    except PasswordError as exc:
+        raise RegisterError("unsupported_type", _MESSAGES["encrypted"]) from exc
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # calamine errors and pyo3 panics on malformed files
+        raise RegisterError("corrupt") from exc
+    visible = [
+        sheet.name
+        for sheet in sheets
+        if sheet.visible == SheetVisibleEnum.Visible and sheet.typ == SheetTypeEnum.WorkSheet
+    ]
+    names = visible or [sheet.name for sheet in sheets if sheet.typ == SheetTypeEnum.WorkSheet]
+    any_content = False
+    with workbook:
+        for name in names:
+            try:
+                sheet = workbook.get_sheet_by_name(name)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:
+                raise RegisterError("corrupt") from exc
+            # iter_rows() yields every row from the top of the sheet, so row numbers are absolute.
+            numbered = enumerate(sheet.iter_rows(), start=1)
+            header_row, header_texts, _matches, seen = _find_header(numbered, resolver)
+            any_content = any_content or seen > 0
+            if header_row:
+                table = _build_table(numbered, header_row, header_texts, resolver, max_rows)
+                table.file_type = file_type
+                table.sheet_name = name
+                return table
+    if not any_content:
+        raise RegisterError("empty")
+    raise RegisterError("no_header", rows=HEADER_SCAN_ROWS)
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:_SAMPLE]
+    if b"\x00" in sample:
+        return True
+    controls = len(sample) - len(sample.translate(None, _BINARY_CONTROL_BYTES))
+    return controls * 50 > len(sample)
+
+
+def _text_looks_binary(text: str) -> bool:
+    """Text with NULs or >2% control / private-use / unassigned characters is not a register."""
+    sample = text[:_SAMPLE]
+    if "\x00" in sample:
+        return True
+    bad = 0
+    for char in sample:
+        if char.isprintable() or char in "\t\r\n":
+            continue
+        if unicodedata.category(char) in ("Cc", "Co", "Cn", "Cs"):
+            bad += 1
+    return bad * 50 > len(sample)
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise RegisterError("encoding") from exc
+    if _looks_binary(data):
+        raise _BinaryData
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise RegisterError("encoding") from exc
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
+            return data[: exc.start].decode("utf-8"), "utf-8"  # a file cut inside its last character
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise RegisterError("encoding") from exc
+
+
+class _BinaryData(Exception):
+    pass
+
+
+def _csv_rows(text: str, delimiter: str) -> Iterator[list[str]]:
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
+
+
+def _read_text(data: bytes, extension: str, resolver: _Resolver, max_rows: int) -> RegisterTable:
+    binary_code = "corrupt" if extension in _WORKBOOK_EXTENSIONS else "unsupported_type"
+    binary_message = None if extension in _WORKBOOK_EXTENSIONS else _MESSAGES["binary"]
+    try:
+        text, encoding = _decode(data)
+        if _text_looks_binary(text):
+            raise _BinaryData
+    except _BinaryData:
+        raise RegisterError(binary_code, binary_message) from None
+    head = text.lstrip(_STRIP_CHARS)[:1024].lower()
+    if head.startswith("<") and any(tag in head for tag in ("<html", "<table", "<!doctype", "<?xml")):
+        raise RegisterError("unsupported_type", _MESSAGES["html"])
+    if not text.strip(_STRIP_CHARS):
+        raise RegisterError("empty")
+
+    best: tuple[int, str] | None = None
+    any_content = False
+    for delimiter in _DELIMITERS:
+        try:
+            header_row, _texts, matches, seen = _find_header(
+                enumerate(_csv_rows(text, delimiter), 1), resolver
+            )
+        except csv.Error:
+            continue
+        any_content = any_content or seen > 0
+        if header_row and (best is None or matches > best[0]):
+            best = (matches, delimiter)
+    if best is None:
+        if not any_content:
+            raise RegisterError("empty")
+        raise RegisterError("no_header", rows=HEADER_SCAN_ROWS)
+
+    numbered = _numbered_csv(_csv_rows(text, best[1]))
+    header_row, header_texts, _matches, _seen = _find_header(numbered, resolver)
+    table = _build_table(numbered, header_row, header_texts, resolver, max_rows)
+    table.file_type = "csv"
+    table.encoding = encoding
+    return table
+
+
+def _numbered_csv(rows: Iterable[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    number = 0
+    try:
+        for number, row in enumerate(rows, start=1):
+            yield number, row
+    except csv.Error as exc:
+        raise RegisterError("corrupt", _MESSAGES["corrupt_csv"], row=number + 1, detail=str(exc)) from exc
+
+
+# --------------------------------------------------------------------------------------------
+# Import template
+# --------------------------------------------------------------------------------------------
+TEMPLATE_EXAMPLE: dict[str, Any] = {
+    "name": "乌海市海勃湾区示例科技有限公司",
+    "uscc": TEMPLATE_EXAMPLE_USCC,
+    "district": "海勃湾区",
+    "street": "新华街道",
+    "field": "新经济组织",
+    "unit_type": "民营企业",
+    "industry": "信息传输、软件和信息技术服务业",
+    "address": "乌海市海勃湾区新华街道示例路88号",
+    "employees": 56,
+    "women": 23,
+    "contact_name": "王示例",
+    "contact_mobile": "13947300000",
+    "party_org": "是",
+    "trade_union": "否",
+    "categories": "民营企业百强、高新技术企业",
+}
+
+TEMPLATE_NOTES: dict[str, tuple[str, str]] = {
+    "name": ("必填", "填写营业执照或登记证书上的全称，如“乌海市海勃湾区××科技有限公司”。"),
+    "uscc": ("建议填写", "18位，由数字和大写英文字母组成，见营业执照或登记证书；本列请保持“文本”格式。"),
+    "district": ("建议填写", "填写海勃湾区、海南区或乌达区。"),
+    "street": ("建议填写", "填写街道或乡镇全称，如新华街道、千里山镇、乌兰淖尔镇。"),
+    "field": ("建议填写", "三新类别：新经济组织、新社会组织或新就业群体。"),
+    "unit_type": ("选填", "如民营企业、个体工商户、分支机构、商圈市场、社会团体、民办非企业单位、基金会。"),
+    "industry": ("选填", "按国民经济行业分类填写门类名称，如批发和零售业，交通运输、仓储和邮政业。"),
+    "address": ("选填", "实际经营或办公地址。"),
+    "employees": ("建议填写", "整数，单位：人；社会组织填写会员数。"),
+    "women": ("建议填写", "整数，单位：人；不应大于职工总数。"),
+    "contact_name": ("建议填写", "联系人姓名。"),
+    "contact_mobile": ("建议填写", "11位手机号，或带区号的固定电话，如0473-1234567。"),
+    "party_org": ("建议填写", "填“是”或“否”（也可填有/无、已建/未建、√/×）。"),
+    "trade_union": ("建议填写", "填“是”或“否”（也可填有/无、已建/未建、√/×）。"),
+    "categories": ("选填", "自定义标签，多个标签用顿号或逗号分隔，如“民营企业百强、快递物流”。"),
+}
+
+
+def import_template_xlsx() -> bytes:
+    """Build the blank import template (台账导入 + 填写说明 sheets) as XLSX bytes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    keys = list(FIELD_ALIASES)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = TEMPLATE_SHEET
+    sheet.append(standard_headers())
+    sheet.append([TEMPLATE_EXAMPLE.get(key, "") for key in keys])
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="FCE4EC")
+    for cell in sheet[1]:
+        cell.font = bold
+        cell.fill = fill
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+    widths = {"name": 36, "uscc": 22, "industry": 28, "address": 36, "categories": 28, "contact_mobile": 16}
+    for position, key in enumerate(keys, start=1):
+        letter = get_column_letter(position)
+        width = widths.get(key, max(10, 2 * len(FIELD_ALIASES[key][0]) + 4))
+        sheet.column_dimensions[letter].width = width
+        if key in ("uscc", "contact_mobile"):
+            sheet.column_dimensions[letter].number_format = "@"
+            sheet.cell(row=2, column=position).number_format = "@"
+        if key in YES_NO_FIELDS:
+            validation = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
+            validation.add(f"{letter}2:{letter}5000")
+            sheet.add_data_validation(validation)
+    sheet.freeze_panes = "B2"
+
+    notes = workbook.create_sheet(TEMPLATE_NOTES_SHEET)
+    notes.append(["列名", "是否必填", "填写说明"])
+    for cell in notes[1]:
+        cell.font = bold
+        cell.fill = fill
+    for key in keys:
+        required, note = TEMPLATE_NOTES[key]
+        notes.append([FIELD_ALIASES[key][0], required, note])
+    notes.append([])
+    notes.append(["注意", "", "“台账导入”表第2行为示例数据，导入前请删除；表头请勿修改，每个单位占一行。"])
+    notes.append(["", "", "也可直接上传其他部门的名录（Excel或CSV），系统会自动识别常见列名。"])
+    notes.column_dimensions["A"].width = 18
+    notes.column_dimensions["B"].width = 12
+    notes.column_dimensions["C"].width = 80
+    for row in notes.iter_rows(min_row=2):
+        row[2].alignment = Alignment(wrap_text=True, vertical="top")
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+__all__ = [
+    "ALIAS_INDEX",
+    "FIELD_ALIASES",
+    "REQUIRED_FIELDS",
+    "TEMPLATE_EXAMPLE_USCC",
+    "RegisterError",
+    "RegisterRow",
+    "RegisterTable",
+    "import_template_xlsx",
+    "normalize_header",
+    "parse_count",
+    "parse_yes_no",
+    "read_register",
+    "standard_headers",
+]

@@ -1,0 +1,45 @@
+"""Browser-test helpers: viewports, signing in through the real form, screenshots under var/screenshots/."""
+
+from pathlib import Path
+
+import pytest
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "var" / "screenshots"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(params=list(VIEWPORTS), ids=list(VIEWPORTS))
+def viewport(request, page):
+    page.set_viewport_size(VIEWPORTS[request.param])
+    return request.param
+
+
+@pytest.fixture
+def shoot(page, viewport):
+    """Save a full-page screenshot named after what it shows and the viewport."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str) -> Path:
+        path = SCREENSHOTS / f"{name}-{viewport}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def sign_in_as(page, live_server, settings):
+    def sign_in(user):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", settings.DEMO_PASSWORD)
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state("networkidle")
+
+    return sign_in
+
+
+def assert_fits_width(page):
+    """Nothing on the page makes the phone scroll sideways."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1, f"page is {overflow}px wider than the viewport"

@@ -1,0 +1,56 @@
+"""Start-up from the environment: refusals that name the variable, and a clean deployment check."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k3Jq9-production-like-secret-key-with-enough-entropy-Zx81PwQ2rT7vB4nM6",
+    "ALLOWED_HOSTS": "fulian.example.gov.cn",
+    "CSRF_TRUSTED_ORIGINS": "https://fulian.example.gov.cn",
+    "DATABASE_URL": "sqlite:////tmp/sanxin-check.sqlite3",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.gov.cn:587",
+}
+
+
+def run_django(env_overrides: dict, *args: str) -> subprocess.CompletedProcess:
+    dropped = {*PRODUCTION, "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_is_clean_with_the_documented_production_variables():
+    result = run_django(PRODUCTION, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNINGS" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without(missing):
+    env = {**PRODUCTION, missing: ""}
+    result = run_django(env, "check")
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DEBUG", "maybe"),
+        ("CONN_MAX_AGE", "soon"),
+        ("TIME_ZONE", "Mars/Olympus"),
+        ("DATABASE_URL", "nonsense://x"),
+    ],
+)
+def test_a_bad_value_stops_start_up_naming_the_variable(name, value):
+    result = run_django({**PRODUCTION, name: value}, "check")
+    assert result.returncode != 0
+    assert name in result.stderr
