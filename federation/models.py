@@ -155,6 +155,9 @@ class LoginEvent(models.Model):
         verbose_name_plural = _("login events")
         ordering = ["-at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username}"
+
 
 class OperationLog(models.Model):
     """Who changed what, when and why (操作日志); written by services, read by admins and managers."""
@@ -185,3 +188,6 @@ class OperationLog(models.Model):
         verbose_name_plural = _("operation log")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["content_type", "object_id"], name="operationlog_object")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"

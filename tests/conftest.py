@@ -198,7 +198,7 @@ def celery_worker_queue(django_db_setup, django_db_blocker):
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "DEBUG": "1"}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    log = open(Path(__file__).resolve().parent.parent / "var" / "test-worker.log", "w")
+    log = open(Path(__file__).resolve().parent.parent / "var" / "test-worker.log", "w")  # noqa: SIM115 (outlives the block)
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "federation", "worker", "--pool=solo", "-Q", queue,
          "--loglevel=info", "--without-gossip", "--without-mingle", "--without-heartbeat"],

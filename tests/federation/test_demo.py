@@ -1,5 +1,7 @@
 """The demo command: idempotent, and never with DEBUG off."""
 
+import io
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -10,9 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def test_load_demo_creates_each_kind_of_user_once_and_changes_nothing_the_second_time(settings, wuhai):
     settings.DEBUG = True
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+    call_command("load_demo", stdout=io.StringIO())
     first = {u.username: (u.password, u.unit_id, u.role, u.kind) for u in User.objects.all()}
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+    call_command("load_demo", stdout=io.StringIO())
     second = {u.username: (u.password, u.unit_id, u.role, u.kind) for u in User.objects.all()}
     assert first == second
     assert {"admin", "city", "haibowan", "wuda", "liaison"} <= set(first)
