@@ -52,7 +52,8 @@ def test_wrong_role_gets_the_styled_403(client, liaison):
     assert response.status_code == 403 and "无权" in response.content.decode()
 
 
-def test_healthz_reports_database_and_in_process_broker(client):
+def test_healthz_reports_database_and_in_process_broker(client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
     assert json.loads(response.content) == {"database": "ok", "broker": "in-process", "status": "ok"}
@@ -65,6 +66,18 @@ def test_healthz_stays_up_but_degraded_when_redis_is_unreachable(client, setting
     assert response.status_code == 200
     assert json.loads(response.content)["broker"] == "error"
     assert json.loads(response.content)["status"] == "degraded"
+
+
+def test_healthz_reports_a_reachable_redis_broker(client, settings):
+    import os
+
+    from tests.conftest import need, redis_answers
+
+    url = os.environ.get("REDIS_URL", "")
+    need(bool(url) and redis_answers(url), "Redis (REDIS_URL)")
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.REDIS_URL = url
+    assert json.loads(client.get(reverse("healthz")).content) == {"database": "ok", "broker": "ok", "status": "ok"}
 
 
 def test_staff_home_navigation_shows_admin_links_only_to_admins(client, admin_user, city_officer):
