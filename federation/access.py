@@ -27,6 +27,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "contact.home": frozenset({CONTACT}),
     "logs.logins": frozenset({ADMIN}),
     "logs.operations": frozenset({MANAGER, ADMIN}),
+    # the organisations ledger
+    "ledger.view": ALL_STAFF,
+    "ledger.edit": WRITING_STAFF,
+    "ledger.archive": WRITING_STAFF,
+    "ledger.merge": WRITING_STAFF,
+    "ledger.import": WRITING_STAFF,
+    "ledger.export": ALL_STAFF,
+    "ledger.force_uscc": frozenset({ADMIN}),
+    # personal data shown in full (each use is logged)
+    "personal.reveal": WRITING_STAFF,
 }
 
 # model → function(user, obj) -> bool deciding whether a contact may see that object (registered by apps)

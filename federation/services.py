@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .models import LoginEvent, OperationLog, User
+from .models import DisclosureLog, LoginEvent, OperationLog, User
 
 # action code → label shown in the operation log; apps add theirs with operation_label_register
 OPERATION_LABELS: dict[str, Any] = {
@@ -85,4 +85,28 @@ def user_language_set(*, user: User, language: str, request=None) -> None:
         obj=user,
         changes={"language": [before, language]},
         request=request,
+    )
+
+
+def disclosure_record(
+    *,
+    user: User,
+    kind: str,
+    what: str,
+    obj: models.Model | None = None,
+    params: dict | None = None,
+    row_count: int | None = None,
+    request=None,
+) -> DisclosureLog:
+    """Record that personal data was shown in full or exported."""
+    return DisclosureLog.objects.create(
+        user=user,
+        unit_id=user.unit_id,
+        kind=kind,
+        what=what[:200],
+        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None else "",
+        params=params or {},
+        row_count=row_count,
+        ip=client_ip(request),
     )

@@ -157,8 +157,32 @@ def _celery_in_process():
 
 @pytest.fixture
 def world(people, wuhai):
-    """Objects the route × role test needs to build URLs; later apps add theirs."""
-    return {"people": people, "units": wuhai}
+    """Objects the route × role test needs to build URLs: each lies in 海勃湾区 (the district officer's area)."""
+    from tests.branches.factories import OrganisationFactory
+
+    from django.core.files.base import ContentFile
+
+    from branches.models import RegisterImport, RegisterSource
+
+    organisation = OrganisationFactory(name="乌海市海勃湾区测试商会")
+    twin = OrganisationFactory(name="乌海市海勃湾区测试商會")
+    csv = "单位名称,统一社会信用代码,所属区\n乌海市海勃湾区测试商会,,海勃湾区\n".encode()
+    register_import = RegisterImport.objects.create(
+        source=RegisterSource.objects.get_or_create(name="测试名录")[0],
+        file=ContentFile(csv, name="register.csv"),
+        file_name="register.csv",
+        sha256="0" * 64,
+        size=len(csv),
+        uploaded_by=people["district_officer"],
+        unit=people["district_officer"].unit,
+    )
+    return {
+        "people": people,
+        "units": wuhai,
+        "organisation": organisation,
+        "twin": twin,
+        "register_import": register_import,
+    }
 
 
 # --- A real Celery worker on Redis, against the test database ---------------------------------------

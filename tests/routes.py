@@ -73,6 +73,24 @@ def admin_only(ok=200):
     return outcome(anonymous=LOGIN, admin=ok, others=403)
 
 
+def in_district(ok=200):
+    """An object in 海勃湾区: its district's officer, the city and the admin see it; others get 404."""
+    return outcome(anonymous=LOGIN, contacts=404, other_district_officer=404, staff=ok)
+
+
+def post_only():
+    """A POST-only action: a GET is refused before anything else (after sign-in)."""
+    return outcome(anonymous=LOGIN, others=405)
+
+
+def organisation(world):
+    return {"pk": world["organisation"].pk}
+
+
+def register_import(world):
+    return {"pk": world["register_import"].pk}
+
+
 ROUTES: dict[str, Route] = {
     # federation
     "federation:home": Route(outcome(anonymous=LOGIN, others=REDIRECT)),
@@ -82,6 +100,26 @@ ROUTES: dict[str, Route] = {
     "federation:operation_log": Route(admin_only()),
     "federation:language_set": Route(outcome(others=405)),
     "healthz": Route(outcome(others=200)),
+    # the organisations ledger
+    "branches:organisation_list": Route(staff_only()),
+    "branches:organisation_create": Route(staff_only()),
+    "branches:organisation_export": Route(staff_only()),
+    "branches:organisation_detail": Route(in_district(), kwargs=organisation),
+    "branches:organisation_edit": Route(in_district(), kwargs=organisation),
+    "branches:organisation_archive": Route(in_district(), kwargs=organisation),
+    "branches:organisation_restore": Route(post_only(), kwargs=organisation),
+    "branches:organisation_merge": Route(in_district(), kwargs=organisation),
+    "branches:organisation_reveal": Route(post_only(), kwargs=organisation),
+    "branches:duplicate_list": Route(staff_only()),
+    "branches:duplicate_different": Route(post_only()),
+    "branches:import_list": Route(staff_only()),
+    "branches:import_upload": Route(staff_only()),
+    "branches:import_template": Route(staff_only()),
+    "branches:import_detail": Route(in_district(), kwargs=register_import),
+    "branches:import_mapping": Route(post_only(), kwargs=register_import),
+    "branches:import_apply": Route(post_only(), kwargs=register_import),
+    "branches:import_discard": Route(post_only(), kwargs=register_import),
+    "branches:import_errors": Route(in_district(), kwargs=register_import),
     # accounts
     "login": Route(outcome(anonymous=200, others=REDIRECT)),
     "logout": Route(outcome(anonymous=LOGIN, others=405)),

@@ -77,7 +77,11 @@ def test_healthz_reports_a_reachable_redis_broker(client, settings):
     need(bool(url) and redis_answers(url), "Redis (REDIS_URL)")
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.REDIS_URL = url
-    assert json.loads(client.get(reverse("healthz")).content) == {"database": "ok", "broker": "ok", "status": "ok"}
+    assert json.loads(client.get(reverse("healthz")).content) == {
+        "database": "ok",
+        "broker": "ok",
+        "status": "ok",
+    }
 
 
 def test_staff_home_navigation_shows_admin_links_only_to_admins(client, admin_user, city_officer):

@@ -1,0 +1,122 @@
+"""Reads of the ledger, always given the acting user."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from branches.identifiers import uscc_normalise
+from branches.models import DuplicateDecision, Organisation
+from branches.names import name_normalise
+from federation import access
+from federation.models import Region, User
+
+USCC_PREFIX = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{4,18}$")
+
+SORTS = {
+    "name": ("sort_key", "id"),
+    "-updated": ("-updated_at", "-id"),
+    "-women": ("-women", "-id"),
+    "-employees": ("-employees", "-id"),
+}
+
+
+def organisations_for(user: User) -> QuerySet[Organisation]:
+    """The organisations in the user's area (all of them, archived included)."""
+    if not access.has(user, "ledger.view"):
+        return Organisation.objects.none()
+    return access.scope(user, Organisation.objects.all())
+
+
+def regions_for(user: User, level: str) -> QuerySet[Region]:
+    """Districts or streets inside the user's area, for choices and filters."""
+    regions = Region.objects.filter(level=level)
+    root = access.scope_region(user) if access.has(user, "ledger.view") else None
+    if root is not None:
+        regions = regions.filter(path__startswith=root.path)
+    elif not access.has(user, "ledger.view"):
+        return Region.objects.none()
+    return regions.order_by("code")
+
+
+def search_condition(query: str) -> Q:
+    """Name (two characters are enough), former names, pinyin initials or credit code."""
+    query = query.strip()
+    condition = Q(search_text__contains=name_normalise(query)) if name_normalise(query) else Q()
+    code = uscc_normalise(query)
+    if USCC_PREFIX.match(code):
+        condition |= Q(uscc__startswith=code)
+    return condition
+
+
+def organisation_search(*, user: User, filters: dict[str, Any]) -> QuerySet[Organisation]:
+    """The ledger narrowed by a filter form's cleaned data; the order is the chosen sort."""
+    organisations = organisations_for(user)
+    status = filters.get("status") or "active"
+    if status == "active":
+        organisations = organisations.filter(archived_at__isnull=True)
+    elif status == "archived":
+        organisations = organisations.filter(archived_at__isnull=False)
+    if filters.get("q"):
+        organisations = organisations.filter(search_condition(filters["q"]))
+    for name in ("field", "unit_type"):
+        if filters.get(name):
+            organisations = organisations.filter(**{name: filters[name]})
+    if filters.get("category"):
+        organisations = organisations.filter(categories=filters["category"])
+    if filters.get("district"):
+        organisations = organisations.filter(district=filters["district"])
+    if filters.get("street"):
+        organisations = organisations.filter(region=filters["street"])
+    for name in ("party_org", "trade_union"):
+        value = filters.get(name)
+        if value == "yes":
+            organisations = organisations.filter(**{name: True})
+        elif value == "no":
+            organisations = organisations.filter(**{name: False})
+        elif value == "unknown":
+            organisations = organisations.filter(**{f"{name}__isnull": True})
+    if filters.get("in_scope") == "yes":
+        organisations = organisations.filter(in_scope=True)
+    elif filters.get("in_scope") == "no":
+        organisations = organisations.filter(in_scope=False)
+    if filters.get("not_in_latest"):
+        organisations = organisations.filter(presences__in_latest=False).distinct()
+    if filters.get("source"):
+        organisations = organisations.filter(presences__source=filters["source"])
+    return organisations.order_by(*SORTS.get(filters.get("sort") or "name", SORTS["name"]))
+
+
+def duplicate_candidates_for(user: User, limit: int = 200) -> list[tuple[Organisation, Organisation, str]]:
+    """Pairs of active records in the user's area that look like one organisation, minus pairs decided apart.
+
+    Same normalised name (spelling variants, traditional characters, 有限责任公司/有限公司) or one's name
+    among the other's former names.
+    """
+    from django.db.models import Count
+
+    active = organisations_for(user).filter(archived_at__isnull=True)
+    names = (
+        active.values("name_normalised")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("name_normalised")
+        .values_list("name_normalised", flat=True)[:limit]
+    )
+    groups: dict[str, list[Organisation]] = {}
+    for organisation in active.filter(name_normalised__in=list(names)).select_related("district", "region"):
+        groups.setdefault(organisation.name_normalised, []).append(organisation)
+    decided = set(DuplicateDecision.objects.values_list("first_id", "second_id"))
+    pairs = []
+    for group in groups.values():
+        group.sort(key=lambda o: o.pk)
+        for i, first in enumerate(group):
+            for second in group[i + 1 :]:
+                if (first.pk, second.pk) in decided:
+                    continue
+                if first.uscc and second.uscc and first.uscc != second.uscc:
+                    continue  # two credit codes: two organisations, however alike the names
+                pairs.append((first, second, "name"))
+    return pairs[:limit]

@@ -1,0 +1,309 @@
+"""Writes to the ledger's organisations: create, edit, archive, restore, merge, duplicate decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from branches.errors import LedgerError
+from branches.models import Category, DuplicateDecision, Organisation, RegisterPresence
+from branches.names import name_normalise, pinyin_sort_key, search_text
+from federation import access
+from federation.models import Region, User
+from federation.services import operation_label_register, operation_record
+
+operation_label_register("organisation.create", gettext_lazy("added an organisation"))
+operation_label_register("organisation.update", gettext_lazy("edited an organisation"))
+operation_label_register("organisation.archive", gettext_lazy("archived an organisation"))
+operation_label_register("organisation.restore", gettext_lazy("restored an organisation"))
+operation_label_register("organisation.merge", gettext_lazy("merged two organisations"))
+operation_label_register("organisation.different", gettext_lazy("marked two organisations as different"))
+
+# Fields a person edits (and that history and "where it came from" speak of).
+EDITABLE_FIELDS = [
+    "name",
+    "uscc",
+    "uscc_override",
+    "field",
+    "unit_type",
+    "industry",
+    "region",
+    "address",
+    "employees",
+    "women",
+    "party_org",
+    "trade_union",
+    "contact_name",
+    "contact_mobile",
+    "in_scope",
+    "notes",
+]
+
+
+def district_of(region: Region) -> Region:
+    """The district a region lies in (itself when it is one)."""
+    while region.level not in {Region.Level.DISTRICT, Region.Level.CITY, Region.Level.PROVINCE}:
+        region = region.parent
+    return region
+
+
+def organisation_derive(organisation: Organisation) -> None:
+    """Recompute the derived columns: normalised name, search text, pinyin sort key, district."""
+    organisation.name = organisation.name.strip()
+    organisation.name_normalised = name_normalise(organisation.name)[:200]
+    organisation.search_text = search_text(organisation.name, organisation.former_names)
+    organisation.sort_key = pinyin_sort_key(organisation.name)
+    if organisation.region_id:
+        organisation.district = district_of(organisation.region)
+
+
+def _require_region_in_scope(user: User, region: Region) -> None:
+    if not access.in_region_scope(user, region):
+        raise LedgerError(_("%(region)s is outside your area.") % {"region": region.name})
+
+
+def _display(value: Any) -> Any:
+    if isinstance(value, Region):
+        return value.name
+    return value
+
+
+def _changes(before: dict[str, Any], organisation: Organisation) -> dict[str, list[Any]]:
+    return {
+        name: [_display(before[name]), _display(getattr(organisation, name))]
+        for name in before
+        if before[name] != getattr(organisation, name)
+    }
+
+
+@transaction.atomic
+def organisation_create(
+    *, by: User, data: dict[str, Any], categories: list[Category] | None = None, request=None
+) -> Organisation:
+    """Add an organisation to the ledger (inside the creator's area)."""
+    access.require(by, "ledger.edit")
+    _require_region_in_scope(by, data["region"])
+    organisation = Organisation(**{name: value for name, value in data.items() if name in EDITABLE_FIELDS})
+    organisation_derive(organisation)
+    organisation._history_user = by
+    organisation.save()
+    if categories:
+        organisation.categories.set(categories)
+    operation_record(actor=by, action="organisation.create", obj=organisation, request=request)
+    return organisation
+
+
+def _locked(organisation: Organisation) -> Organisation:
+    return Organisation.objects.select_for_update().select_related("region").get(pk=organisation.pk)
+
+
+@transaction.atomic
+def organisation_update(
+    *,
+    organisation: Organisation,
+    by: User,
+    data: dict[str, Any],
+    categories: list[Category] | None = None,
+    reason: str = "",
+    request=None,
+) -> Organisation:
+    """Edit an organisation; a new name keeps the old one among its former names."""
+    access.require(by, "ledger.edit", organisation)
+    organisation = _locked(organisation)
+    if organisation.merged_into_id:
+        raise LedgerError(_("This record was merged into another one and can no longer be edited."))
+    if "region" in data:
+        _require_region_in_scope(by, data["region"])
+    before = {name: getattr(organisation, name) for name in data if name in EDITABLE_FIELDS}
+    old_name = organisation.name
+    for name, value in data.items():
+        if name in EDITABLE_FIELDS:
+            setattr(organisation, name, value)
+    if organisation.name.strip() != old_name and old_name not in organisation.former_names:
+        organisation.former_names = [*organisation.former_names, old_name]
+    organisation_derive(organisation)
+    changes = _changes(before, organisation)
+    if categories is not None:
+        old = set(organisation.categories.values_list("name", flat=True))
+        new = {category.name for category in categories}
+        if old != new:
+            changes["categories"] = [sorted(old), sorted(new)]
+    if not changes:
+        return organisation
+    for name in changes:
+        organisation.value_sources.pop(name, None)  # a person's edit replaces what a register said
+    organisation._history_user = by
+    organisation._change_reason = reason
+    organisation.save()
+    if categories is not None:
+        organisation.categories.set(categories)
+    operation_record(
+        actor=by,
+        action="organisation.update",
+        obj=organisation,
+        changes=changes,
+        reason=reason,
+        request=request,
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_archive(*, organisation: Organisation, by: User, reason: str, request=None) -> Organisation:
+    """Take an organisation out of the ledger's working set; nothing with history is ever deleted."""
+    access.require(by, "ledger.archive", organisation)
+    if not reason.strip():
+        raise LedgerError(_("Say why the organisation is archived."))
+    organisation = _locked(organisation)
+    if organisation.archived_at:
+        raise LedgerError(_("This organisation is already archived."))
+    organisation.archived_at = timezone.now()
+    organisation.archive_reason = reason.strip()
+    organisation._history_user = by
+    organisation._change_reason = reason
+    organisation.save(update_fields=["archived_at", "archive_reason", "updated_at"])
+    operation_record(
+        actor=by, action="organisation.archive", obj=organisation, reason=reason, request=request
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_restore(
+    *, organisation: Organisation, by: User, reason: str = "", request=None
+) -> Organisation:
+    """Bring an archived organisation back into the ledger."""
+    access.require(by, "ledger.archive", organisation)
+    organisation = _locked(organisation)
+    if not organisation.archived_at:
+        raise LedgerError(_("This organisation is not archived."))
+    if organisation.merged_into_id:
+        raise LedgerError(_("A merged record cannot be restored; edit the record it was merged into."))
+    organisation.archived_at = None
+    organisation.archive_reason = ""
+    organisation._history_user = by
+    organisation._change_reason = reason
+    organisation.save(update_fields=["archived_at", "archive_reason", "updated_at"])
+    operation_record(
+        actor=by, action="organisation.restore", obj=organisation, reason=reason, request=request
+    )
+    return organisation
+
+
+MERGE_FILL_FIELDS = [
+    "uscc",
+    "unit_type",
+    "industry",
+    "address",
+    "employees",
+    "women",
+    "party_org",
+    "trade_union",
+    "contact_name",
+    "contact_mobile",
+    "notes",
+]
+
+
+@transaction.atomic
+def organisation_merge(
+    *, keep: Organisation, duplicate: Organisation, by: User, reason: str = "", request=None
+) -> Organisation:
+    """Merge a duplicate record into the one kept: blanks filled, names and registers carried over.
+
+    The duplicate stays, archived and pointing at the record kept, so both histories remain readable.
+    """
+    access.require(by, "ledger.merge", keep)
+    access.require(by, "ledger.merge", duplicate)
+    if keep.pk == duplicate.pk:
+        raise LedgerError(_("Choose two different records to merge."))
+    # Lock both rows in a fixed order so that two merges of the same pair cannot deadlock.
+    locked = {
+        o.pk: o for o in Organisation.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk])
+    }
+    keep, duplicate = locked[keep.pk], locked[duplicate.pk]
+    if keep.archived_at or duplicate.archived_at:
+        raise LedgerError(_("Archived records cannot be merged; restore them first."))
+    changes: dict[str, list[Any]] = {}
+    duplicate_uscc = duplicate.uscc
+    if keep.uscc and duplicate.uscc and keep.uscc != duplicate.uscc:
+        raise LedgerError(
+            _("The two records have different credit codes (%(a)s, %(b)s): they are different organisations.")
+            % {"a": keep.uscc, "b": duplicate.uscc}
+        )
+    if duplicate_uscc and not keep.uscc:
+        # The code moves to the record kept; clear it first to respect the unique constraint.
+        duplicate.uscc = ""
+        duplicate.save(update_fields=["uscc"])
+    for name in MERGE_FILL_FIELDS:
+        mine = getattr(keep, name)
+        theirs = duplicate_uscc if name == "uscc" else getattr(duplicate, name)
+        if mine in ("", None) and theirs not in ("", None):
+            setattr(keep, name, theirs)
+            changes[name] = [mine, theirs]
+            if name in duplicate.value_sources:
+                keep.value_sources[name] = duplicate.value_sources[name]
+    names = [
+        n for n in [duplicate.name, *duplicate.former_names] if n != keep.name and n not in keep.former_names
+    ]
+    if names:
+        keep.former_names = [*keep.former_names, *names]
+        changes["former_names"] = [[], names]
+    organisation_derive(keep)
+    keep._history_user = by
+    keep._change_reason = reason or _("merged %(name)s") % {"name": duplicate.name}
+    keep.save()
+    keep.categories.add(*duplicate.categories.all())
+    for presence in RegisterPresence.objects.filter(organisation=duplicate):
+        existing = RegisterPresence.objects.filter(organisation=keep, source_id=presence.source_id).first()
+        if existing:
+            existing.in_latest = existing.in_latest or presence.in_latest
+            existing.save(update_fields=["in_latest"])
+            presence.delete()
+        else:
+            presence.organisation = keep
+            presence.save(update_fields=["organisation"])
+    duplicate.merged_into = keep
+    duplicate.archived_at = timezone.now()
+    duplicate.archive_reason = _("Merged into %(name)s") % {"name": keep.name}
+    duplicate._history_user = by
+    duplicate._change_reason = duplicate.archive_reason
+    duplicate.save()
+    operation_record(
+        actor=by,
+        action="organisation.merge",
+        obj=keep,
+        changes={"merged": [duplicate.pk, duplicate.name], **changes},
+        reason=reason,
+        request=request,
+    )
+    return keep
+
+
+@transaction.atomic
+def duplicate_mark_different(
+    *, first: Organisation, second: Organisation, by: User, reason: str = "", request=None
+) -> DuplicateDecision:
+    """Remember that two similar records are different organisations, so they are not proposed again."""
+    access.require(by, "ledger.merge", first)
+    access.require(by, "ledger.merge", second)
+    if first.pk == second.pk:
+        raise LedgerError(_("Choose two different records."))
+    low, high = sorted([first, second], key=lambda o: o.pk)
+    decision, created = DuplicateDecision.objects.get_or_create(
+        first=low, second=high, defaults={"decided_by": by, "reason": reason}
+    )
+    if created:
+        operation_record(
+            actor=by,
+            action="organisation.different",
+            obj=low,
+            changes={"different_from": [high.pk, high.name]},
+            reason=reason,
+            request=request,
+        )
+    return decision

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from .views import exports, imports, organisations
+
+app_name = "branches"
+
+urlpatterns = [
+    path("organisations/", organisations.organisation_list, name="organisation_list"),
+    path("organisations/new/", organisations.organisation_create, name="organisation_create"),
+    path("organisations/export/", exports.organisation_export, name="organisation_export"),
+    path("organisations/<int:pk>/", organisations.organisation_detail, name="organisation_detail"),
+    path("organisations/<int:pk>/edit/", organisations.organisation_edit, name="organisation_edit"),
+    path("organisations/<int:pk>/archive/", organisations.organisation_archive, name="organisation_archive"),
+    path("organisations/<int:pk>/restore/", organisations.organisation_restore, name="organisation_restore"),
+    path("organisations/<int:pk>/merge/", organisations.organisation_merge, name="organisation_merge"),
+    path("organisations/<int:pk>/reveal/", organisations.organisation_reveal, name="organisation_reveal"),
+    path("duplicates/", organisations.duplicate_list, name="duplicate_list"),
+    path("duplicates/different/", organisations.duplicate_different, name="duplicate_different"),
+    path("imports/", imports.import_list, name="import_list"),
+    path("imports/new/", imports.import_upload, name="import_upload"),
+    path("imports/template.xlsx", imports.import_template, name="import_template"),
+    path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("imports/<int:pk>/mapping/", imports.import_mapping, name="import_mapping"),
+    path("imports/<int:pk>/apply/", imports.import_apply, name="import_apply"),
+    path("imports/<int:pk>/discard/", imports.import_discard, name="import_discard"),
+    path("imports/<int:pk>/errors.xlsx", imports.import_errors, name="import_errors"),
+]

@@ -1,0 +1,5 @@
+"""Ledger export (being written)."""
+
+
+def organisation_export(request):
+    raise NotImplementedError
