@@ -168,6 +168,9 @@ class RegisterPresence(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "source"], name="presence_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.organisation_id} in {self.source_id}"
+
 
 class RegisterImport(models.Model):
     """One uploaded register file on its way into the ledger: uploaded → previewed → applied (or failed)."""
@@ -226,3 +229,6 @@ class DuplicateDecision(models.Model):
                 condition=Q(first__lt=models.F("second")), name="duplicate_decision_ordered"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ≠ {self.second_id}"

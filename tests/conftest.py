@@ -158,11 +158,10 @@ def _celery_in_process():
 @pytest.fixture
 def world(people, wuhai):
     """Objects the route × role test needs to build URLs: each lies in 海勃湾区 (the district officer's area)."""
-    from tests.branches.factories import OrganisationFactory
-
     from django.core.files.base import ContentFile
 
     from branches.models import RegisterImport, RegisterSource
+    from tests.branches.factories import OrganisationFactory
 
     organisation = OrganisationFactory(name="乌海市海勃湾区测试商会")
     twin = OrganisationFactory(name="乌海市海勃湾区测试商會")
