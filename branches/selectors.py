@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from branches.identifiers import uscc_normalise
 from branches.models import DuplicateDecision, Organisation
@@ -15,11 +16,12 @@ from federation.models import Region, User
 
 USCC_PREFIX = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{4,18}$")
 
-SORTS = {
-    "name": ("sort_key", "id"),
-    "-updated": ("-updated_at", "-id"),
-    "-women": ("-women", "-id"),
-    "-employees": ("-employees", "-id"),
+# sort name → keys (field or annotation, descending) for ordering and keyset pagination; the last is unique
+SORTS: dict[str, list[tuple[str, bool]]] = {
+    "name": [("sort_key", False), ("id", False)],
+    "-updated": [("updated_at", True), ("id", True)],
+    "-women": [("women_sort", True), ("id", True)],
+    "-employees": [("employees_sort", True), ("id", True)],
 }
 
 
@@ -86,7 +88,17 @@ def organisation_search(*, user: User, filters: dict[str, Any]) -> QuerySet[Orga
         organisations = organisations.filter(presences__in_latest=False).distinct()
     if filters.get("source"):
         organisations = organisations.filter(presences__source=filters["source"])
-    return organisations.order_by(*SORTS.get(filters.get("sort") or "name", SORTS["name"]))
+    keys = sort_keys(filters.get("sort"))
+    if keys[0][0] in {"women_sort", "employees_sort"}:
+        # Unknown counts sort after every known one, the same way on PostgreSQL and SQLite.
+        column = keys[0][0].removesuffix("_sort")
+        organisations = organisations.annotate(**{keys[0][0]: Coalesce(column, Value(-1))})
+    return organisations.order_by(*[("-" if descending else "") + name for name, descending in keys])
+
+
+def sort_keys(sort: str | None) -> list[tuple[str, bool]]:
+    """The keys of a sort (the default is the name in pinyin order)."""
+    return SORTS.get(sort or "name", SORTS["name"])
 
 
 def duplicate_candidates_for(user: User, limit: int = 200) -> list[tuple[Organisation, Organisation, str]]:

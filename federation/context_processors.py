@@ -9,6 +9,7 @@ from . import access
 NAV_ITEMS: list[tuple[str, object, str, str]] = [
     ("federation:staff_home", _("Home"), "house", "staff.home"),
     ("federation:contact_home", _("Home"), "house", "contact.home"),
+    ("branches:organisation_list", _("Ledger"), "building", "ledger.view"),
 ]
 ADMIN_NAV_ITEMS: list[tuple[str, object, str, str]] = [
     ("federation:operation_log", _("Operation log"), "journal-text", "logs.operations"),

@@ -1,17 +1,359 @@
-"""Ledger pages (being written)."""
+"""Ledger pages: the list, an organisation's page, create and edit, archive, restore, merge, duplicates."""
 
+from __future__ import annotations
 
-def organisation_list(request):
-    raise NotImplementedError
+from django.apps import apps
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-
-organisation_create = duplicate_list = duplicate_different = organisation_list
-
-
-def organisation_detail(request, pk):
-    raise NotImplementedError
-
-
-organisation_edit = organisation_archive = organisation_restore = organisation_merge = organisation_reveal = (
-    organisation_detail
+from branches.errors import LedgerError
+from branches.forms import OptionalReasonForm, OrganisationFilterForm, OrganisationForm, ReasonForm
+from branches.identifiers import mobile_mask, uscc_registering_body
+from branches.models import Category, Organisation, RegisterPresence
+from branches.selectors import (
+    duplicate_candidates_for,
+    organisation_search,
+    organisations_for,
+    search_condition,
+    sort_keys,
 )
+from branches.services import organisations as ledger
+from branches.services.organisations import EDITABLE_FIELDS
+from federation import access
+from federation.models import Region
+from federation.pagination import keyset_page, pk_param
+from federation.services import disclosure_record
+
+PAGE_SIZE = 50
+
+
+def _organisation(request, pk: int, permission: str = "ledger.view") -> Organisation:
+    organisation = get_object_or_404(
+        organisations_for(request.user).select_related("region", "district", "merged_into"), pk=pk
+    )
+    access.require(request.user, permission, organisation)
+    return organisation
+
+
+@require_GET
+def organisation_list(request):
+    access.require(request.user, "ledger.view")
+    form = OrganisationFilterForm(request.GET or None, user=request.user)
+    filters = form.filters()
+    organisations = organisation_search(user=request.user, filters=filters).select_related(
+        "district", "region"
+    )
+    page = keyset_page(
+        organisations.prefetch_related(Prefetch("categories", queryset=Category.objects.order_by("order"))),
+        sort_keys(filters.get("sort")),
+        after=pk_param(request.GET.get("after")),
+        before=pk_param(request.GET.get("before")),
+        last=request.GET.get("last") == "1",
+        size=PAGE_SIZE,
+    )
+    context = {
+        "form": form,
+        "page": page,
+        "total": organisations.count(),
+        "can_edit": access.has(request.user, "ledger.edit"),
+        "can_import": access.has(request.user, "ledger.import"),
+        "can_export": access.has(request.user, "ledger.export"),
+    }
+    template = "branches/_organisation_table.html" if request.htmx else "branches/organisation_list.html"
+    return render(request, template, context)
+
+
+def _history(organisation: Organisation, limit: int = 30) -> list[dict]:
+    """The organisation's recorded changes, newest first, each with its field-by-field differences.
+
+    Three queries whatever the length: the versions, their categories, the regions they name. A category
+    change is recorded as a version of its own right after the save; the two are shown as one entry.
+    """
+    records = list(
+        organisation.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : limit + 1
+        ]
+    )
+    categories: dict[int, set[str]] = {record.history_id: set() for record in records}
+    for history_id, name in (
+        apps.get_model("branches", "HistoricalOrganisation_categories")
+        .objects.filter(history__in=records)
+        .values_list("history_id", "category__name")
+    ):
+        categories[history_id].add(name)
+    labels = {name: Organisation._meta.get_field(name).verbose_name for name in EDITABLE_FIELDS}
+    labels.update(archived_at=_("archived"), former_names=_("former names"))
+    regions = dict(Region.objects.filter(pk__in={r.region_id for r in records}).values_list("pk", "name"))
+    entries = []
+    for index, record in enumerate(records[:limit]):
+        previous = records[index + 1] if index + 1 < len(records) else None
+        changes = []
+        if previous is not None:
+            for name in [*EDITABLE_FIELDS, "former_names", "archived_at"]:
+                column = "region_id" if name == "region" else name
+                old, new = getattr(previous, column), getattr(record, column)
+                if old == new:
+                    continue
+                if name == "region":
+                    old, new = regions.get(old, old), regions.get(new, new)
+                elif name == "contact_mobile":
+                    old, new = mobile_mask(old or ""), mobile_mask(new or "")
+                elif name == "former_names":
+                    old, new = "、".join(old or []), "、".join(new or [])
+                changes.append({"label": labels[name], "old": old, "new": new})
+            if categories[record.history_id] != categories[previous.history_id]:
+                changes.append(
+                    {
+                        "label": _("categories"),
+                        "old": "、".join(sorted(categories[previous.history_id])),
+                        "new": "、".join(sorted(categories[record.history_id])),
+                    }
+                )
+        entries.append({"record": record, "changes": changes, "created": record.history_type == "+"})
+    # Fold a categories-only version into the save it followed (same person, within seconds).
+    folded: list[dict] = []
+    for entry in reversed(entries):
+        before = folded[-1] if folded else None
+        if (
+            before is not None
+            and entry["record"].history_user_id == before["record"].history_user_id
+            and (entry["record"].history_date - before["record"].history_date).total_seconds() < 5
+            and all(change["label"] == _("categories") for change in entry["changes"])
+        ):
+            before["changes"] += entry["changes"]
+            continue
+        folded.append(entry)
+    return list(reversed(folded))
+
+
+@require_GET
+def organisation_detail(request, pk):
+    organisation = _organisation(request, pk)
+    presences = RegisterPresence.objects.filter(organisation=organisation).select_related(
+        "source", "last_import"
+    )
+    sources = [
+        {"label": Organisation._meta.get_field(name).verbose_name, **source}
+        for name, source in organisation.value_sources.items()
+        if name in EDITABLE_FIELDS
+    ]
+    context = {
+        "organisation": organisation,
+        "categories": organisation.categories.order_by("order"),
+        "registering_body": uscc_registering_body(organisation.uscc) if organisation.uscc else None,
+        "mobile_masked": mobile_mask(organisation.contact_mobile),
+        "can_reveal": access.has(request.user, "personal.reveal", organisation)
+        and organisation.contact_mobile,
+        "can_edit": access.has(request.user, "ledger.edit", organisation) and not organisation.merged_into_id,
+        "can_archive": access.has(request.user, "ledger.archive", organisation)
+        and not organisation.merged_into_id,
+        "can_merge": access.has(request.user, "ledger.merge", organisation) and not organisation.archived,
+        "presences": presences,
+        "sources": sources,
+        "merged_here": organisations_for(request.user).filter(merged_into=organisation).only("pk", "name"),
+        "history": _history(organisation),
+    }
+    return render(request, "branches/organisation_detail.html", context)
+
+
+@require_POST
+def organisation_reveal(request, pk):
+    """Show the contact's full mobile number once, and log that it was shown."""
+    organisation = _organisation(request, pk, "personal.reveal")
+    if not organisation.contact_mobile:
+        raise Http404
+    disclosure_record(
+        user=request.user,
+        kind="reveal",
+        what=_("Contact mobile of %(name)s") % {"name": organisation.name},
+        obj=organisation,
+        request=request,
+    )
+    if request.htmx:
+        return render(request, "branches/_mobile_revealed.html", {"organisation": organisation})
+    messages.info(
+        request,
+        _("%(name)s's contact mobile: %(mobile)s")
+        % {"name": organisation.contact_name or organisation.name, "mobile": organisation.contact_mobile},
+    )
+    return redirect("branches:organisation_detail", pk=organisation.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def organisation_create(request):
+    access.require(request.user, "ledger.edit")
+    form = OrganisationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = ledger.organisation_create(
+                by=request.user,
+                data=form.service_data(),
+                categories=list(form.cleaned_data["categories"]),
+                request=request,
+            )
+        except LedgerError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("%(name)s was added to the ledger.") % {"name": organisation.name})
+            return redirect("branches:organisation_detail", pk=organisation.pk)
+    return render(request, "branches/organisation_form.html", {"form": form, "organisation": None})
+
+
+@require_http_methods(["GET", "POST"])
+def organisation_edit(request, pk):
+    organisation = _organisation(request, pk, "ledger.edit")
+    form = OrganisationForm(request.POST or None, instance=organisation, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ledger.organisation_update(
+                organisation=Organisation.objects.get(pk=organisation.pk),
+                by=request.user,
+                data=form.service_data(),
+                categories=list(form.cleaned_data["categories"]),
+                reason=form.cleaned_data.get("reason", ""),
+                request=request,
+            )
+        except LedgerError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("branches:organisation_detail", pk=organisation.pk)
+    return render(request, "branches/organisation_form.html", {"form": form, "organisation": organisation})
+
+
+@require_http_methods(["GET", "POST"])
+def organisation_archive(request, pk):
+    organisation = _organisation(request, pk, "ledger.archive")
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ledger.organisation_archive(
+                organisation=organisation,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except LedgerError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("%(name)s was archived.") % {"name": organisation.name})
+            return redirect("branches:organisation_detail", pk=organisation.pk)
+    return render(request, "branches/organisation_archive.html", {"form": form, "organisation": organisation})
+
+
+@require_POST
+def organisation_restore(request, pk):
+    organisation = _organisation(request, pk, "ledger.archive")
+    form = OptionalReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        ledger.organisation_restore(
+            organisation=organisation, by=request.user, reason=reason, request=request
+        )
+    except LedgerError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(name)s is back in the ledger.") % {"name": organisation.name})
+    return redirect("branches:organisation_detail", pk=organisation.pk)
+
+
+MERGE_COMPARE_FIELDS = ["name", "uscc", "field", "unit_type", "district", "region", "address", "employees", "women",
+                        "party_org", "trade_union", "contact_name"]  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+def organisation_merge(request, pk):
+    """Pick the record that is the same organisation, compare the two, choose which to keep, merge."""
+    organisation = _organisation(request, pk, "ledger.merge")
+    scoped = organisations_for(request.user).filter(archived_at__isnull=True).exclude(pk=organisation.pk)
+    other = None
+    other_pk = pk_param(request.POST.get("other") or request.GET.get("other"))
+    if other_pk:
+        other = get_object_or_404(scoped.select_related("region", "district"), pk=other_pk)
+        access.require(request.user, "ledger.merge", other)
+    if request.method == "POST":
+        if other is None:
+            raise Http404
+        keep, duplicate = (
+            (other, organisation) if request.POST.get("keep") == "other" else (organisation, other)
+        )
+        form = OptionalReasonForm(request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        try:
+            kept = ledger.organisation_merge(
+                keep=keep, duplicate=duplicate, by=request.user, reason=reason, request=request
+            )
+        except LedgerError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(duplicate)s was merged into %(kept)s.")
+                % {"duplicate": duplicate.name, "kept": kept.name},
+            )
+            return redirect("branches:organisation_detail", pk=kept.pk)
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        candidates = scoped.filter(search_condition(query))
+    else:
+        candidates = scoped.filter(name_normalised=organisation.name_normalised)
+    comparison = []
+    if other is not None:
+        for name in MERGE_COMPARE_FIELDS:
+            field = Organisation._meta.get_field(name)
+            mine, theirs = field.value_from_object(organisation), field.value_from_object(other)
+            display_mine = getattr(
+                organisation, f"get_{name}_display", lambda n=name: getattr(organisation, n)
+            )()
+            display_theirs = getattr(other, f"get_{name}_display", lambda n=name: getattr(other, n))()
+            comparison.append(
+                {
+                    "label": field.verbose_name,
+                    "mine": display_mine,
+                    "theirs": display_theirs,
+                    "same": mine == theirs,
+                }
+            )
+    context = {
+        "organisation": organisation,
+        "other": other,
+        "query": query,
+        "candidates": candidates.select_related("district", "region").order_by("sort_key", "id")[:20],
+        "comparison": comparison,
+    }
+    return render(request, "branches/organisation_merge.html", context)
+
+
+@require_GET
+def duplicate_list(request):
+    access.require(request.user, "ledger.view")
+    pairs = duplicate_candidates_for(request.user)
+    context = {"pairs": pairs, "can_merge": access.has(request.user, "ledger.merge")}
+    return render(request, "branches/duplicate_list.html", context)
+
+
+@require_POST
+def duplicate_different(request):
+    """Remember that a proposed pair is two different organisations."""
+    access.require(request.user, "ledger.merge")
+    scoped = organisations_for(request.user)
+    first = get_object_or_404(scoped, pk=pk_param(request.POST.get("first")) or 0)
+    second = get_object_or_404(scoped, pk=pk_param(request.POST.get("second")) or 0)
+    form = OptionalReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        ledger.duplicate_mark_different(
+            first=first, second=second, by=request.user, reason=reason, request=request
+        )
+    except LedgerError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(a)s and %(b)s are kept as different organisations.") % {"a": first.name, "b": second.name},
+        )
+    return redirect("branches:duplicate_list")
