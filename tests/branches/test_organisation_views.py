@@ -34,7 +34,7 @@ def test_ledger_list_costs_the_same_queries_at_any_size(
     assert response.status_code == 200
     with django_assert_max_num_queries(12):
         last = client.get(reverse("branches:organisation_list"), {"last": "1"})
-    assert "乌海市第%05d号企业有限公司" % (rows - 1) in last.content.decode()
+    assert f"乌海市第{rows - 1:05d}号企业有限公司" in last.content.decode()
 
 
 def test_paging_forward_reaches_every_row_once(client, city_officer):
