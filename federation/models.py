@@ -147,7 +147,7 @@ class LoginEvent(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL
     )
     success = models.BooleanField(_("succeeded"))
-    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=255, blank=True)
 
     class Meta:
@@ -181,7 +181,7 @@ class OperationLog(models.Model):
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     reason = models.TextField(_("reason"), blank=True)
-    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("operation")
@@ -218,7 +218,7 @@ class DisclosureLog(models.Model):
     object_id = models.CharField(max_length=40, blank=True)
     params = models.JSONField(_("filters"), default=dict, blank=True)
     row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
-    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("personal-data disclosure")

@@ -27,12 +27,17 @@ def need(available: bool, what: str) -> None:
 
 @pytest.fixture
 def wuhai(db):
-    """Wuhai's regions and federation units (seeded by a migration; re-seeded after a flushing test)."""
+    """Wuhai's regions, federation units and the default categories (seeded by migrations; seeded again
+    after a test that flushes the database)."""
+    from branches.models import Category
+    from branches.seed import categories_seed
     from federation.models import FederationUnit, Region
     from federation.seed import regions_seed
 
     if not FederationUnit.objects.exists():
         regions_seed(Region, FederationUnit)
+    if not Category.objects.exists():
+        categories_seed(Category)
     return {unit.name: unit for unit in FederationUnit.objects.all()}
 
 
