@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "contact.home": frozenset({CONTACT}),
     "logs.logins": frozenset({ADMIN}),
     "logs.operations": frozenset({MANAGER, ADMIN}),
+    "logs.disclosures": frozenset({ADMIN}),
     # the organisations ledger
     "ledger.view": ALL_STAFF,
     "ledger.edit": WRITING_STAFF,

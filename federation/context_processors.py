@@ -14,6 +14,7 @@ NAV_ITEMS: list[tuple[str, object, str, str]] = [
 ADMIN_NAV_ITEMS: list[tuple[str, object, str, str]] = [
     ("federation:operation_log", _("Operation log"), "journal-text", "logs.operations"),
     ("federation:login_log", _("Login log"), "shield-lock", "logs.logins"),
+    ("federation:disclosure_log", _("Personal-data log"), "eye", "logs.disclosures"),
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from . import access
-from .models import FederationUnit, LoginEvent, OperationLog, User
+from .models import DisclosureLog, FederationUnit, LoginEvent, OperationLog, User
 
 
 def units_for(user: User) -> QuerySet[FederationUnit]:
@@ -29,3 +29,10 @@ def operation_logs_for(user: User) -> QuerySet[OperationLog]:
     if root is None:
         return logs
     return logs.filter(unit__region__path__startswith=root.path)
+
+
+def disclosure_logs_for(user: User) -> QuerySet[DisclosureLog]:
+    """Reveals and exports of personal data; admins read all of them."""
+    if not access.has(user, "logs.disclosures"):
+        return DisclosureLog.objects.none()
+    return DisclosureLog.objects.select_related("user", "unit")

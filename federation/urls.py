@@ -13,6 +13,7 @@ app_urls = (
         path("my/", views.contact_home, name="contact_home"),
         path("logs/logins/", views.login_log, name="login_log"),
         path("logs/operations/", views.operation_log, name="operation_log"),
+        path("logs/personal-data/", views.disclosure_log, name="disclosure_log"),
         path("language/", views.language_set, name="language_set"),
     ],
     "federation",

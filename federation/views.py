@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
 from . import access
-from .selectors import login_events_for, operation_logs_for
+from .models import DisclosureLog
+from .selectors import disclosure_logs_for, login_events_for, operation_logs_for
 from .services import OPERATION_LABELS, user_language_set
 
 PAGE_SIZE = 50
@@ -70,6 +71,22 @@ def operation_log(request):
         request,
         "federation/operation_log.html",
         {"page": page, "action": action, "actions": sorted(OPERATION_LABELS.items())},
+    )
+
+
+@require_GET
+def disclosure_log(request):
+    """Who saw or exported personal data in full, when, and with which filters."""
+    access.require(request.user, "logs.disclosures")
+    entries = disclosure_logs_for(request.user)
+    kind = request.GET.get("kind", "")
+    if kind in DisclosureLog.Kind.values:
+        entries = entries.filter(kind=kind)
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "federation/disclosure_log.html",
+        {"page": page, "kind": kind, "kinds": DisclosureLog.Kind.choices},
     )
 
 

@@ -98,6 +98,7 @@ ROUTES: dict[str, Route] = {
     "federation:contact_home": Route(contacts_only()),
     "federation:login_log": Route(admin_only()),
     "federation:operation_log": Route(admin_only()),
+    "federation:disclosure_log": Route(admin_only()),
     "federation:language_set": Route(outcome(others=405)),
     "healthz": Route(outcome(others=200)),
     # the organisations ledger

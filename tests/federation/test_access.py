@@ -63,3 +63,16 @@ def test_manager_reads_operations_of_their_subtree_only(
     seen = set(operation_logs_for(district_manager))
     assert mine in seen and theirs not in seen
     assert not operation_logs_for(district_officer).exists()
+
+
+def test_only_admins_read_the_personal_data_log(client, admin_user, city_officer):
+    from django.urls import reverse
+
+    from federation.services import disclosure_record
+
+    disclosure_record(user=city_officer, kind="reveal", what="联系人手机号", row_count=None)
+    client.force_login(city_officer)
+    assert client.get(reverse("federation:disclosure_log")).status_code == 403
+    client.force_login(admin_user)
+    page = client.get(reverse("federation:disclosure_log")).content.decode()
+    assert "联系人手机号" in page and city_officer.display_name in page

@@ -30,7 +30,8 @@ def walk_backward(queryset, keys, size):
 
 @pytest.mark.parametrize("size", [1, 4, 7, 100])
 @pytest.mark.parametrize(
-    "keys", [[("name", False), ("id", False)], [("level", True), ("id", True)], [("sort", True), ("id", False)]]
+    "keys",
+    [[("name", False), ("id", False)], [("level", True), ("id", True)], [("sort", True), ("id", False)]],
 )
 def test_every_row_is_seen_once_in_order_forwards_and_backwards(wuhai, size, keys):
     regions = Region.objects.annotate(sort=Coalesce("parent_id", Value(-1)))
