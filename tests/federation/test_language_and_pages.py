@@ -103,3 +103,12 @@ def test_pages_cost_a_bounded_number_of_queries(client, admin_user, django_asser
         assert client.get(reverse("federation:operation_log")).status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get(reverse("federation:login_log")).status_code == 200
+
+
+def test_server_error_page_is_styled_and_says_nothing_was_half_saved(rf):
+    from federation.views import error_500
+
+    response = error_500(rf.get("/"))
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "系统出现了问题" in page and "app-navbar" in page
