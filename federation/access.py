@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "logs.logins": frozenset({ADMIN}),
     "logs.operations": frozenset({MANAGER, ADMIN}),
     "logs.disclosures": frozenset({ADMIN}),
+    "logs.jobs": frozenset({ADMIN}),
     # the organisations ledger
     "ledger.view": ALL_STAFF,
     "ledger.edit": WRITING_STAFF,

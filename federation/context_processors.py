@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import access
+from .selectors import unread_count
 
 # (url name, label, icon, permission); apps add theirs with nav_item_register
 NAV_ITEMS: list[tuple[str, object, str, str]] = [
@@ -15,6 +16,7 @@ ADMIN_NAV_ITEMS: list[tuple[str, object, str, str]] = [
     ("federation:operation_log", _("Operation log"), "journal-text", "logs.operations"),
     ("federation:login_log", _("Login log"), "shield-lock", "logs.logins"),
     ("federation:disclosure_log", _("Personal-data log"), "eye", "logs.disclosures"),
+    ("federation:job_log", _("Job log"), "clock-history", "logs.jobs"),
 ]
 
 
@@ -42,4 +44,5 @@ def navigation(request) -> dict:
         "nav_admin_items": visible(ADMIN_NAV_ITEMS),
         "nav_django_admin": access.actor(user) == access.ADMIN and user.is_staff,
         "nav_role": access.actor(user),
+        "nav_unread": unread_count(user),
     }

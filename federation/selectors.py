@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from . import access
-from .models import DisclosureLog, FederationUnit, LoginEvent, OperationLog, User
+from .models import DisclosureLog, FederationUnit, JobRun, LoginEvent, Notification, OperationLog, User
 
 
 def units_for(user: User) -> QuerySet[FederationUnit]:
@@ -36,3 +36,22 @@ def disclosure_logs_for(user: User) -> QuerySet[DisclosureLog]:
     if not access.has(user, "logs.disclosures"):
         return DisclosureLog.objects.none()
     return DisclosureLog.objects.select_related("user", "unit")
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    """A user's own inbox."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user)
+
+
+def unread_count(user: User) -> int:
+    """How many notifications the user has not read (one indexed count)."""
+    return notifications_for(user).filter(read_at__isnull=True).count()
+
+
+def job_runs_for(user: User) -> QuerySet[JobRun]:
+    """The job log; admins read it."""
+    if not access.has(user, "logs.jobs"):
+        return JobRun.objects.none()
+    return JobRun.objects.all()

@@ -7,9 +7,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import DisclosureLog, LoginEvent, OperationLog, User
+from .models import DisclosureLog, LoginEvent, Notification, OperationLog, User
 
 # action code → label shown in the operation log; apps add theirs with operation_label_register
 OPERATION_LABELS: dict[str, Any] = {
@@ -110,3 +111,14 @@ def disclosure_record(
         row_count=row_count,
         ip=client_ip(request),
     )
+
+
+def notification_mark_read(*, notification: Notification) -> None:
+    """Mark one notification read (once; reading it again changes nothing)."""
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of the user read."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

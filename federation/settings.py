@@ -239,7 +239,16 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must fail fast when Redis is down, so that a page never hangs on it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "notifications-redeliver": {"task": "federation.notifications_redeliver", "schedule": 600},
+}
+
+# Notifications: the inbox always; these channels carry copies (add SMS or WeCom classes here).
+NOTIFICATION_CHANNELS = env_list(
+    "NOTIFICATION_CHANNELS", "federation.channels.EmailChannel,federation.channels.LogChannel"
+)
+# Reminders go out on working days (China's calendar) from this hour, local time.
+REMINDER_HOUR = env_int("REMINDER_HOUR", 9)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

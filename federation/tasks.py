@@ -1,9 +1,35 @@
-"""Background tasks of the core app."""
+"""Background tasks of the core app: thin wrappers that take ids and call services."""
 
 from celery import shared_task
+
+from .channels import ChannelError
 
 
 @shared_task(name="federation.ping")
 def ping() -> str:
     """Answer "pong": proves a worker takes tasks from the broker (health checks, tests)."""
     return "pong"
+
+
+@shared_task(
+    name="federation.notification_deliver",
+    bind=True,
+    acks_late=True,
+    autoretry_for=(ChannelError,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=6,
+)
+def notification_deliver(self, notification_id: int) -> bool:
+    """Carry one notification to the channels; transient failures retry with backoff."""
+    from .notifications import notification_deliver as deliver
+
+    return deliver(notification_id=notification_id)
+
+
+@shared_task(name="federation.notifications_redeliver", acks_late=True)
+def notifications_redeliver() -> int:
+    """Periodic: hand notifications that never reached their channels to them again."""
+    from .notifications import notifications_redeliver as redeliver
+
+    return redeliver()

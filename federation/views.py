@@ -7,16 +7,28 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponseBadRequest, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
 from . import access
-from .models import DisclosureLog
-from .selectors import disclosure_logs_for, login_events_for, operation_logs_for
-from .services import OPERATION_LABELS, user_language_set
+from .models import DisclosureLog, JobRun
+from .selectors import (
+    disclosure_logs_for,
+    job_runs_for,
+    login_events_for,
+    notifications_for,
+    operation_logs_for,
+)
+from .services import (
+    OPERATION_LABELS,
+    notification_mark_read,
+    notifications_mark_all_read,
+    user_language_set,
+)
 
 PAGE_SIZE = 50
 
@@ -88,6 +100,47 @@ def disclosure_log(request):
         "federation/disclosure_log.html",
         {"page": page, "kind": kind, "kinds": DisclosureLog.Kind.choices},
     )
+
+
+@require_GET
+def inbox(request):
+    """The user's notifications, newest first; unread ones stand out."""
+    notifications = notifications_for(request.user)
+    if request.GET.get("unread") == "1":
+        notifications = notifications.filter(read_at__isnull=True)
+    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "federation/inbox.html", {"page": page, "unread_only": request.GET.get("unread") == "1"}
+    )
+
+
+@require_POST
+def notification_open(request, pk):
+    """Mark a notification read and go to what it is about."""
+    notification = get_object_or_404(notifications_for(request.user), pk=pk)
+    notification_mark_read(notification=notification)
+    return redirect(
+        url_has_allowed_host_and_scheme(notification.url, None) and notification.url or "federation:inbox"
+    )
+
+
+@require_POST
+def inbox_read_all(request):
+    notifications_mark_all_read(user=request.user)
+    return redirect("federation:inbox")
+
+
+@require_GET
+def job_log(request):
+    """Every run of the periodic jobs: when, how it ended, how much it sent, failures."""
+    access.require(request.user, "logs.jobs")
+    runs = job_runs_for(request.user)
+    name = request.GET.get("job", "")
+    if name:
+        runs = runs.filter(name=name[:60])
+    page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
+    names = JobRun.objects.order_by("name").values_list("name", flat=True).distinct()
+    return render(request, "federation/job_log.html", {"page": page, "job": name, "names": names})
 
 
 @login_not_required

@@ -99,6 +99,10 @@ ROUTES: dict[str, Route] = {
     "federation:login_log": Route(admin_only()),
     "federation:operation_log": Route(admin_only()),
     "federation:disclosure_log": Route(admin_only()),
+    "federation:job_log": Route(admin_only()),
+    "federation:inbox": Route(signed_in()),
+    "federation:inbox_read_all": Route(post_only()),
+    "federation:notification_open": Route(post_only(), kwargs=lambda w: {"pk": 1}),
     "federation:language_set": Route(outcome(others=405)),
     "healthz": Route(outcome(others=200)),
     # the organisations ledger

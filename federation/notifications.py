@@ -1,0 +1,129 @@
+"""Notifying people: the inbox, channel delivery with retries, reminders sent at most once, the job log."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import JobRun, Notification, Reminder, User
+
+log = logging.getLogger(__name__)
+
+
+def render_for(user: User, template: str, context: dict) -> tuple[str, str]:
+    """Subject and body of a message, rendered in the recipient's language."""
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+        body = render_to_string(f"emails/{template}_body.txt", context).strip()
+    return " ".join(subject.split()), body
+
+
+def notification_create(
+    *, user: User, kind: str, template: str, context: dict, url: str = ""
+) -> Notification:
+    """Put a message in the user's inbox and, after commit, hand it to the channels."""
+    subject, body = render_for(user, template, context)
+    notification = Notification.objects.create(
+        recipient=user, kind=kind, title=subject[:200], body=body, url=url
+    )
+    transaction.on_commit(lambda: _enqueue_delivery(notification.pk))
+    return notification
+
+
+def _enqueue_delivery(notification_id: int) -> None:
+    from .tasks import notification_deliver
+
+    try:
+        notification_deliver.delay(notification_id)
+    except Exception:  # the broker is down: the inbox has the message; the next sweep retries delivery
+        log.warning("could not enqueue delivery of notification %s; it stays pending", notification_id)
+
+
+def notification_deliver(*, notification_id: int) -> bool:
+    """Send a notification through every channel; raises ChannelError for a transient failure."""
+    from .channels import ChannelError, channels
+
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    if notification.delivery == Notification.Delivery.SENT:
+        return False  # a repeated task (acks_late, redelivery sweep) sends nothing twice
+    user = notification.recipient
+    try:
+        for channel in channels():
+            channel.send(user=user, subject=notification.title, body=notification.body, url=notification.url)
+    except ChannelError as error:
+        Notification.objects.filter(pk=notification.pk).update(
+            delivery=Notification.Delivery.FAILED,
+            attempts=models.F("attempts") + 1,
+            last_error=str(error)[:2000],
+        )
+        raise
+    Notification.objects.filter(pk=notification.pk).update(
+        delivery=Notification.Delivery.SENT, attempts=models.F("attempts") + 1, last_error=""
+    )
+    return True
+
+
+def notifications_redeliver(
+    *, older_than: dt.timedelta = dt.timedelta(minutes=5), max_attempts: int = 8
+) -> int:
+    """Hand undelivered notifications to the channels again (after the broker or a gateway was down)."""
+    cutoff = timezone.now() - older_than
+    ids = list(
+        Notification.objects.filter(
+            delivery__in=[Notification.Delivery.PENDING, Notification.Delivery.FAILED],
+            created_at__lt=cutoff,
+            attempts__lt=max_attempts,
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for notification_id in ids:
+        _enqueue_delivery(notification_id)
+    return len(ids)
+
+
+def reminder_send(
+    *, kind: str, obj: models.Model, due_on: dt.date, user: User, template: str, context: dict, url: str = ""
+) -> bool:
+    """Send one reminder unless it was already sent: the unique row is claimed first, so two runs at once, or
+    a run repeated, send it exactly once. Returns whether this call sent it."""
+    try:
+        with transaction.atomic():
+            reminder = Reminder.objects.create(
+                kind=kind,
+                content_type=ContentType.objects.get_for_model(obj),
+                object_id=str(obj.pk),
+                due_on=due_on,
+                recipient=user,
+            )
+            reminder.notification = notification_create(
+                user=user, kind=kind, template=template, context=context, url=url
+            )
+            reminder.save(update_fields=["notification"])
+    except IntegrityError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def job_run(name: str) -> Iterator[JobRun]:
+    """Record a periodic job's run in the job log: its end, what it sent, and its error if it failed."""
+    run = JobRun.objects.create(name=name)
+    try:
+        yield run
+    except Exception as error:
+        run.status = JobRun.Status.FAILED
+        run.error = f"{type(error).__name__}: {error}"[:2000]
+        run.finished_at = timezone.now()
+        run.save()
+        raise
+    if run.status == JobRun.Status.RUNNING:
+        run.status = JobRun.Status.OK
+    run.finished_at = timezone.now()
+    run.save()
