@@ -44,6 +44,21 @@ UNIT_TYPE_FIELD = {
 }
 
 
+class Stage(models.TextChoices):
+    """Where an organisation stands: before forming, then 先建立、再完善、后提高, and due for re-election."""
+
+    SURVEYING = "surveying", _("Surveying")
+    LIAISON_NAMED = "liaison_named", _("Liaison named")
+    PREPARING = "preparing", _("Preparing")
+    ESTABLISHED = "established", _("Established")
+    CONSOLIDATING = "consolidating", _("Consolidating")
+    ENHANCING = "enhancing", _("Enhancing")
+    TERM_DUE = "term_due", _("Term due")
+
+
+FORMED_STAGES = (Stage.ESTABLISHED, Stage.CONSOLIDATING, Stage.ENHANCING, Stage.TERM_DUE)
+
+
 class Category(models.Model):
     """An admin-defined category (百强民营企业, 女性社会组织, 快递行业 …); categories drive coverage figures."""
 
@@ -51,6 +66,11 @@ class Category(models.Model):
     name = models.CharField(_("name"), max_length=50, unique=True)
     order = models.PositiveSmallIntegerField(_("order"), default=100)
     active = models.BooleanField(_("active"), default=True)
+    contact_interval_days = models.PositiveSmallIntegerField(
+        _("contact every (days)"),
+        default=30,
+        help_text=_("How often staff should be in touch with these organisations."),
+    )
 
     class Meta:
         verbose_name = _("category")
@@ -108,6 +128,21 @@ class Organisation(models.Model):
     contact_mobile = models.CharField(_("contact mobile"), max_length=20, blank=True)
     in_scope = models.BooleanField(_("in scope"), default=True)
     notes = models.TextField(_("notes"), blank=True)
+    stage = models.CharField(_("stage"), max_length=15, choices=Stage.choices, default=Stage.SURVEYING)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible officer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    contact_interval_days = models.PositiveSmallIntegerField(
+        _("contact every (days)"), null=True, blank=True, help_text=_("Leave empty to follow its categories.")
+    )
+    # Kept by the contact services: the cadence sweep reads one indexed date instead of every contact log.
+    last_contact_on = models.DateField(_("last contact"), null=True, blank=True, editable=False)
+    contact_due_on = models.DateField(_("next contact due"), null=True, blank=True, editable=False)
 
     # field name → {"source": register name, "import": import id, "at": ISO time} of the value's last writer
     value_sources = models.JSONField(default=dict, blank=True, editable=False)
@@ -125,7 +160,15 @@ class Organisation(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords(
-        excluded_fields=["name_normalised", "search_text", "sort_key", "value_sources", "updated_at"],
+        excluded_fields=[
+            "name_normalised",
+            "search_text",
+            "sort_key",
+            "value_sources",
+            "updated_at",
+            "last_contact_on",
+            "contact_due_on",
+        ],
         m2m_fields=[categories],
     )
 
@@ -146,6 +189,7 @@ class Organisation(models.Model):
             models.Index(fields=["sort_key", "id"], name="organisation_sort"),
             models.Index(fields=["district", "field"], name="organisation_district_field"),
             models.Index(fields=["region", "sort_key", "id"], name="organisation_region_sort"),
+            models.Index(fields=["contact_due_on"], name="organisation_contact_due"),
         ]
 
     def __str__(self) -> str:
@@ -232,3 +276,249 @@ class DuplicateDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_id} ≠ {self.second_id}"
+
+
+class Form(models.TextChoices):
+    """Organisational forms (组织形式)."""
+
+    FEDERATION = "federation", _("Women's federation (妇联)")
+    COMMITTEE = "committee", _("Women's committee (妇委会)")
+    GROUP = "group", _("Women's group (妇女小组)")
+    LIAISON = "liaison", _("Federation liaison (联系人)")
+    COMMUNITY = "community", _("Covered by the community federation")
+    GROUP_MEMBER = "group_member", _("Group member (团体会员)")
+
+
+class Way(models.TextChoices):
+    """Ways of forming (组建方式)."""
+
+    STANDALONE = "standalone", _("Standalone")
+    JOINT = "joint", _("Joint")
+    INDUSTRY = "industry", _("Industry-wide")
+    AREA = "area", _("Area-based")
+    FALLBACK = "fallback", _("Fallback via the village or community federation")
+
+
+class TermRule(models.Model):
+    """How long a term lasts for a form (and optionally a unit type); admins edit these."""
+
+    form = models.CharField(_("form"), max_length=15, choices=Form.choices)
+    unit_type = models.CharField(_("unit type"), max_length=20, choices=UnitType.choices, blank=True)
+    years = models.PositiveSmallIntegerField(_("term in years"), default=5)
+
+    class Meta:
+        verbose_name = _("term rule")
+        verbose_name_plural = _("term rules")
+        constraints = [models.UniqueConstraint(fields=["form", "unit_type"], name="term_rule_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_form_display()} {self.years}"
+
+
+class Branch(models.Model):
+    """A women's organisation (妇联、妇委会、妇女小组 …) set up in an organisation; an industry-wide or
+    area-wide one covers many organisations."""
+
+    name = models.CharField(_("name"), max_length=200)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("set up in"), on_delete=models.PROTECT, related_name="branches"
+    )
+    covers = models.ManyToManyField(
+        Organisation, verbose_name=_("organisations covered"), related_name="covering_branches", blank=True
+    )
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    form = models.CharField(_("form"), max_length=15, choices=Form.choices)
+    way = models.CharField(_("way of forming"), max_length=12, choices=Way.choices, default=Way.STANDALONE)
+    stage = models.CharField(_("stage"), max_length=15, choices=Stage.choices, default=Stage.ESTABLISHED)
+    established_on = models.DateField(_("established on"), null=True, blank=True)
+    approval_number = models.CharField(_("approval number"), max_length=100, blank=True)
+    approving_unit = models.CharField(_("approving unit"), max_length=100, blank=True)
+    term_number = models.PositiveSmallIntegerField(_("term number"), default=1)
+    term_ends_on = models.DateField(_("term ends on"), null=True, blank=True, db_index=True)
+    seats = models.PositiveSmallIntegerField(_("executive seats"), null=True, blank=True)
+    dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
+    checklist = models.JSONField(_("stage checklist"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("women's organisation")
+        verbose_name_plural = _("women's organisations")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BranchMember(models.Model):
+    """The chair, vice-chairs and executive members (or director, group leader) of a women's organisation."""
+
+    class Post(models.TextChoices):
+        CHAIR = "chair", _("Chair (主席)")
+        VICE_CHAIR = "vice_chair", _("Vice-chair (副主席)")
+        EXECUTIVE = "executive", _("Executive member (执委)")
+        DIRECTOR = "director", _("Director (主任)")
+        DEPUTY_DIRECTOR = "deputy_director", _("Deputy director (副主任)")
+        LEADER = "leader", _("Group leader (组长)")
+
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="members")
+    name = models.CharField(_("name"), max_length=50)
+    post = models.CharField(_("post"), max_length=16, choices=Post.choices)
+    unit_post = models.CharField(_("post in the unit"), max_length=100, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("executive member")
+        verbose_name_plural = _("executive members")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_post_display()} {self.name}"
+
+
+class StageChecklistItem(models.Model):
+    """One thing to tick before an organisation counts as having reached a stage (admins edit the list)."""
+
+    stage = models.CharField(_("stage"), max_length=15, choices=Stage.choices)
+    label = models.CharField(_("item"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("stage checklist item")
+        verbose_name_plural = _("stage checklist")
+        ordering = ["stage", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class StageChange(models.Model):
+    """An organisation moved from one stage to another: who, when, why."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="stage_changes")
+    branch = models.ForeignKey(Branch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    from_stage = models.CharField(_("from"), max_length=15, choices=Stage.choices)
+    to_stage = models.CharField(_("to"), max_length=15, choices=Stage.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage} → {self.to_stage}"
+
+
+class Liaison(models.Model):
+    """An organisation's named liaison for federation work (妇联工作联系人)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="liaisons")
+    name = models.CharField(_("name"), max_length=50)
+    post = models.CharField(_("post"), max_length=100, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="liaisons",
+    )
+    active = models.BooleanField(_("active"), default=True)
+    consent_notice = models.TextField(_("notice shown"), blank=True)
+    consent_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("liaison")
+        verbose_name_plural = _("liaisons")
+        ordering = ["-active", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactLog(models.Model):
+    """One contact with an organisation (常态联系): when, how, who, what, and the next follow-up."""
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        VISIT = "visit", _("Visit")
+        WECHAT = "wechat", _("WeChat")
+        MEETING = "meeting", _("Meeting")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="contacts")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        related_name="contacts_logged",
+    )
+    contacted_on = models.DateField(_("date"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    summary = models.TextField(_("summary"))
+    next_follow_up = models.DateField(_("next follow-up"), null=True, blank=True)
+    done = models.BooleanField(_("follow-up done"), default=False)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contact log")
+        ordering = ["-contacted_on", "-id"]
+        indexes = [
+            # The daily sweep reads only open follow-ups: its cost follows the rows due, not the rows stored.
+            models.Index(
+                fields=["next_follow_up"],
+                name="contact_open_follow_up",
+                condition=Q(done=False, next_follow_up__isnull=False),
+            ),
+            models.Index(fields=["organisation", "-contacted_on"], name="contact_by_organisation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contacted_on} {self.get_channel_display()}"
+
+
+class LedgerSettings(models.Model):
+    """Thresholds with no single national rule: shipped with defaults, changed by an admin (one row)."""
+
+    women_for_federation = models.PositiveSmallIntegerField(
+        _("women for a standalone federation"),
+        default=50,
+        help_text=_("Rule 6: a unit with a party organisation and at least this many women."),
+    )
+    women_for_committee = models.PositiveSmallIntegerField(
+        _("women for a committee or group"),
+        default=10,
+        help_text=_("Rule 7: from this many women up, a committee or group; below it, a liaison."),
+    )
+    escalate_after_days = models.PositiveSmallIntegerField(
+        _("escalate overdue follow-ups after (days)"),
+        default=7,
+        help_text=_("Overdue by more than this, the unit's manager is told too."),
+    )
+    term_warning_days = models.PositiveSmallIntegerField(_("warn of a term's end (days ahead)"), default=90)
+
+    class Meta:
+        verbose_name = _("ledger settings")
+        verbose_name_plural = _("ledger settings")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def current(cls) -> "LedgerSettings":
+        """The one settings row (created with the defaults on first use)."""
+        return cls.objects.get_or_create(pk=1)[0]

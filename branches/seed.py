@@ -16,3 +16,28 @@ def categories_seed(category_model) -> None:
     """Create the default categories that are missing (takes the model so migrations can call it)."""
     for order, (code, name) in enumerate(CATEGORIES, start=1):
         category_model.objects.get_or_create(code=code, defaults={"name": name, "order": order * 10})
+
+
+# stage → the default checklist staff tick before an organisation counts as having reached it
+CHECKLIST = [
+    ("established", "已确定妇联工作联系人或已成立妇女组织"),
+    ("consolidating", "执委会（委员）配备齐全"),
+    ("consolidating", "建立工作制度"),
+    ("consolidating", "有固定活动场所（妇女之家）"),
+    ("enhancing", "定期开展品牌服务活动并有成效"),
+]
+FORMS = ["federation", "committee", "group", "liaison", "community", "group_member"]
+
+
+def checklist_seed(item_model) -> None:
+    """Create the default stage checklist when there is none."""
+    if item_model.objects.exists():
+        return
+    for order, (stage, label) in enumerate(CHECKLIST, start=1):
+        item_model.objects.create(stage=stage, label=label, order=order)
+
+
+def term_rules_seed(rule_model) -> None:
+    """Five-year terms for every form unless an admin set otherwise."""
+    for form in FORMS:
+        rule_model.objects.get_or_create(form=form, unit_type="", defaults={"years": 5})

@@ -29,8 +29,8 @@ def need(available: bool, what: str) -> None:
 def wuhai(db):
     """Wuhai's regions, federation units and the default categories (seeded by migrations; seeded again
     after a test that flushes the database)."""
-    from branches.models import Category
-    from branches.seed import categories_seed
+    from branches.models import Category, StageChecklistItem, TermRule
+    from branches.seed import categories_seed, checklist_seed, term_rules_seed
     from federation.models import FederationUnit, Region
     from federation.seed import regions_seed
 
@@ -38,6 +38,8 @@ def wuhai(db):
         regions_seed(Region, FederationUnit)
     if not Category.objects.exists():
         categories_seed(Category)
+        checklist_seed(StageChecklistItem)
+        term_rules_seed(TermRule)
     return {unit.name: unit for unit in FederationUnit.objects.all()}
 
 
