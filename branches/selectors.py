@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -9,7 +10,7 @@ from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from branches.identifiers import uscc_normalise
-from branches.models import DuplicateDecision, Organisation
+from branches.models import ContactLog, DuplicateDecision, Organisation
 from branches.names import name_normalise
 from federation import access
 from federation.models import Region, User
@@ -132,3 +133,15 @@ def duplicate_candidates_for(user: User, limit: int = 200) -> list[tuple[Organis
                     continue  # two credit codes: two organisations, however alike the names
                 pairs.append((first, second, "name"))
     return pairs[:limit]
+
+
+def follow_ups_for(user: User, *, today: dt.date):
+    """The user's open follow-ups due today or earlier, for the staff home."""
+    return (
+        ContactLog.objects.filter(
+            done=False, next_follow_up__lte=today, organisation__archived_at__isnull=True
+        )
+        .filter(Q(organisation__officer=user) | Q(organisation__officer__isnull=True, staff=user))
+        .select_related("organisation")
+        .order_by("next_follow_up", "id")
+    )

@@ -239,7 +239,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must fail fast when Redis is down, so that a page never hangs on it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
+# Each job reads what is due from the database, so running it often is harmless: every hour the reminder
+# sweep sends what became due (on working days, from REMINDER_HOUR), every ten minutes undelivered messages
+# are handed to their channels again.
 CELERY_BEAT_SCHEDULE: dict = {
+    "reminders-send-due": {"task": "branches.reminders_send_due", "schedule": 3600},
     "notifications-redeliver": {"task": "federation.notifications_redeliver", "schedule": 600},
 }
 
