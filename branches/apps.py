@@ -5,3 +5,18 @@ from django.utils.translation import gettext_lazy as _
 class BranchesConfig(AppConfig):
     name = "branches"
     verbose_name = _("Organisations ledger")
+
+    def ready(self) -> None:
+        from federation import access
+        from federation.context_processors import nav_item_register
+        from federation.home import home_panel_register
+
+        from .home import follow_ups_panel
+        from .models import Organisation
+        from .selectors import contact_sees_organisation
+
+        nav_item_register("branches:organisation_list", _("Ledger"), "building", "ledger.view")
+        nav_item_register("branches:branch_list", _("Women's organisations"), "people", "ledger.view")
+        nav_item_register("branches:contact_overdue", _("Overdue contacts"), "alarm", "ledger.view")
+        home_panel_register("branches/_home_follow_ups.html", follow_ups_panel)
+        access.register_contact_scope(Organisation, contact_sees_organisation)

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.identifiers import mobile_validate, uscc_validate
-from branches.models import Category, Field, Organisation, RegisterSource, UnitType
+from branches.models import (
+    FORMED_STAGES,
+    Branch,
+    Category,
+    ContactLog,
+    Field,
+    Organisation,
+    RegisterSource,
+    UnitType,
+)
 from branches.selectors import SORTS, regions_for
 from federation import access
 from federation.models import Region
@@ -189,3 +199,148 @@ class ReasonForm(forms.Form):
 
 class OptionalReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+
+class LiaisonForm(forms.Form):
+    """Name a liaison; the notice is shown and their agreement recorded (个人信息保护法)."""
+
+    name = forms.CharField(label=_("Name"), max_length=50)
+    post = forms.CharField(label=_("Post"), max_length=100, required=False)
+    mobile = forms.CharField(
+        label=_("Mobile"), max_length=30, widget=forms.TextInput(attrs={"inputmode": "tel"})
+    )
+    consent = forms.BooleanField(label=_("The liaison has read the notice above and agrees"), required=True)
+
+    def clean_mobile(self):
+        return mobile_validate(self.cleaned_data["mobile"])
+
+
+class LiaisonEditForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    post = forms.CharField(label=_("Post"), max_length=100, required=False)
+    mobile = forms.CharField(
+        label=_("Mobile"), max_length=30, widget=forms.TextInput(attrs={"inputmode": "tel"})
+    )
+    active = forms.BooleanField(label=_("Still the liaison"), required=False)
+    reason = forms.CharField(label=_("Reason for the change"), max_length=500, required=False)
+
+    def clean_mobile(self):
+        return mobile_validate(self.cleaned_data["mobile"])
+
+
+class ContactForm(forms.Form):
+    """Log a contact in one step (on a phone too)."""
+
+    contacted_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    channel = forms.ChoiceField(label=_("Channel"), choices=ContactLog.Channel.choices)
+    summary = forms.CharField(
+        label=_("What was discussed"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    next_follow_up = forms.DateField(
+        label=_("Next follow-up"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        today = timezone.localdate()
+        if cleaned.get("contacted_on") and cleaned["contacted_on"] > today:
+            self.add_error("contacted_on", _("A contact cannot be logged for a future date."))
+        if (
+            cleaned.get("next_follow_up")
+            and cleaned.get("contacted_on")
+            and cleaned["next_follow_up"] < cleaned["contacted_on"]
+        ):
+            self.add_error("next_follow_up", _("The next follow-up cannot be before the contact."))
+        return cleaned
+
+
+class FormHelperForm(forms.Form):
+    """The short questionnaire behind the form recommendation."""
+
+    PLACES = [
+        ("unit", _("An enterprise or social organisation")),
+        ("township", _("A township, street, village or community")),
+        ("organ", _("A government organ or public institution")),
+    ]
+    place = forms.ChoiceField(
+        label=_("What kind of unit is it?"), choices=PLACES, initial="unit", widget=forms.RadioSelect
+    )
+    unit_type = forms.ChoiceField(
+        label=_("Unit type"), choices=[("", "—"), *UnitType.choices], required=False
+    )
+    women = forms.IntegerField(
+        label=_("How many women work there or are members?"), min_value=0, max_value=1_000_000, required=False
+    )
+    party_org = forms.TypedChoiceField(
+        label=_("Has it set up a party organisation?"),
+        choices=[("", _("Not known")), ("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: {"yes": True, "no": False}.get(value),
+        empty_value=None,
+        required=False,
+    )
+    scattered = forms.BooleanField(
+        label=_("Its people work in scattered outlets of one industry (express, delivery)"), required=False
+    )
+
+
+class BranchForm(forms.ModelForm):
+    """Record or edit a women's organisation; the form and way default to the recommendation."""
+
+    covers = forms.ModelMultipleChoiceField(
+        label=_("Also covers"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        help_text=_("For an industry-wide or area-wide organisation: the other organisations it covers."),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    reason = forms.CharField(label=_("Reason for the change"), max_length=500, required=False)
+
+    class Meta:
+        model = Branch
+        fields = [
+            "name",
+            "form",
+            "way",
+            "established_on",
+            "approval_number",
+            "approving_unit",
+            "seats",
+            "term_number",
+            "term_ends_on",
+            "dissolved_on",
+        ]
+        widgets = {
+            "established_on": forms.DateInput(attrs={"type": "date"}),
+            "term_ends_on": forms.DateInput(attrs={"type": "date"}),
+            "dissolved_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, user, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        from branches.selectors import organisations_for
+
+        self.fields["covers"].queryset = (
+            organisations_for(user)
+            .filter(archived_at__isnull=True)
+            .exclude(pk=organisation.pk)
+            .order_by("sort_key")
+        )
+        self.fields["term_ends_on"].help_text = _(
+            "Left empty, it is the date of establishment plus the term length."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        today = timezone.localdate()
+        established = cleaned.get("established_on")
+        if established and established > today:
+            self.add_error("established_on", _("The date of establishment cannot be in the future."))
+        ends = cleaned.get("term_ends_on")
+        if established and ends and ends <= established:
+            self.add_error("term_ends_on", _("The term must end after the date of establishment."))
+        return cleaned
+
+
+class StageForm(forms.Form):
+    stage = forms.ChoiceField(label=_("Stage"), choices=[(s.value, s.label) for s in FORMED_STAGES])
+    reason = forms.CharField(label=_("Reason"), max_length=500)

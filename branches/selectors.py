@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from branches.identifiers import uscc_normalise
-from branches.models import ContactLog, DuplicateDecision, Organisation
+from branches.models import Branch, ContactLog, DuplicateDecision, Organisation
 from branches.names import name_normalise
 from federation import access
 from federation.models import Region, User
@@ -145,3 +145,15 @@ def follow_ups_for(user: User, *, today: dt.date):
         .select_related("organisation")
         .order_by("next_follow_up", "id")
     )
+
+
+def contact_sees_organisation(user: User, organisation: Organisation) -> bool:
+    """An organisation's contact sees their own organisation (through an active liaison with their login)."""
+    return organisation.liaisons.filter(user=user, active=True).exists()
+
+
+def branches_for(user: User) -> QuerySet[Branch]:
+    """The women's organisations in the user's area."""
+    if not access.has(user, "ledger.view"):
+        return Branch.objects.none()
+    return access.scope(user, Branch.objects.all())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import exports, imports, organisations
+from .views import contacts, exports, imports, organisations, women
 
 app_name = "branches"
 
@@ -14,6 +14,19 @@ urlpatterns = [
     path("organisations/<int:pk>/restore/", organisations.organisation_restore, name="organisation_restore"),
     path("organisations/<int:pk>/merge/", organisations.organisation_merge, name="organisation_merge"),
     path("organisations/<int:pk>/reveal/", organisations.organisation_reveal, name="organisation_reveal"),
+    path("organisations/<int:pk>/liaisons/new/", contacts.liaison_add, name="liaison_add"),
+    path("organisations/<int:pk>/contacts/new/", contacts.contact_add, name="contact_add"),
+    path("organisations/<int:pk>/branch/new/", women.branch_create, name="branch_create"),
+    path("liaisons/<int:pk>/edit/", contacts.liaison_edit, name="liaison_edit"),
+    path("liaisons/<int:pk>/reveal/", contacts.liaison_reveal, name="liaison_reveal"),
+    path("contacts/<int:pk>/done/", contacts.contact_done, name="contact_done"),
+    path("contacts/overdue/", contacts.contact_overdue, name="contact_overdue"),
+    path("form-helper/", contacts.form_helper, name="form_helper"),
+    path("branches/", women.branch_list, name="branch_list"),
+    path("branches/<int:pk>/", women.branch_detail, name="branch_detail"),
+    path("branches/<int:pk>/edit/", women.branch_edit, name="branch_edit"),
+    path("branches/<int:pk>/stage/", women.branch_stage, name="branch_stage"),
+    path("branches/<int:pk>/checklist/", women.branch_checklist, name="branch_checklist"),
     path("duplicates/", organisations.duplicate_list, name="duplicate_list"),
     path("duplicates/different/", organisations.duplicate_different, name="duplicate_different"),
     path("imports/", imports.import_list, name="import_list"),

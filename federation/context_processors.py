@@ -10,7 +10,6 @@ from .selectors import unread_count
 NAV_ITEMS: list[tuple[str, object, str, str]] = [
     ("federation:staff_home", _("Home"), "house", "staff.home"),
     ("federation:contact_home", _("Home"), "house", "contact.home"),
-    ("branches:organisation_list", _("Ledger"), "building", "ledger.view"),
 ]
 ADMIN_NAV_ITEMS: list[tuple[str, object, str, str]] = [
     ("federation:operation_log", _("Operation log"), "journal-text", "logs.operations"),
@@ -21,8 +20,10 @@ ADMIN_NAV_ITEMS: list[tuple[str, object, str, str]] = [
 
 
 def nav_item_register(name: str, label, icon: str, permission: str, *, admin: bool = False) -> None:
-    """Add a navigation entry, shown to the users who hold its permission."""
-    (ADMIN_NAV_ITEMS if admin else NAV_ITEMS).append((name, label, icon, permission))
+    """Add a navigation entry (from an app's ready()), shown to the users who hold its permission."""
+    items = ADMIN_NAV_ITEMS if admin else NAV_ITEMS
+    if all(item[0] != name for item in items):
+        items.append((name, label, icon, permission))
 
 
 def navigation(request) -> dict:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
 from . import access
+from .home import home_panels
 from .models import DisclosureLog, JobRun
 from .selectors import (
     disclosure_logs_for,
@@ -44,7 +45,8 @@ def home(request):
 @require_GET
 def staff_home(request):
     access.require(request.user, "staff.home")
-    return render(request, "federation/staff_home.html", {"unit": request.user.unit})
+    context = {"unit": request.user.unit, "panels": home_panels(request)}
+    return render(request, "federation/staff_home.html", context)
 
 
 @require_GET

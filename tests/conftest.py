@@ -182,12 +182,30 @@ def world(people, wuhai):
         uploaded_by=people["district_officer"],
         unit=people["district_officer"].unit,
     )
+    from branches.models import Branch, ContactLog, Liaison
+
+    liaison = Liaison.objects.create(organisation=organisation, name="王芳", mobile="13904731234")
+    contact = ContactLog.objects.create(
+        organisation=organisation,
+        staff=people["district_officer"],
+        contacted_on="2026-11-02",
+        channel="phone",
+        summary="约定走访",
+        next_follow_up="2026-11-20",
+    )
+    branch = Branch.objects.create(
+        name="测试商会妇联", organisation=organisation, region=organisation.region, form="federation"
+    )
+    branch.covers.add(organisation)
     return {
         "people": people,
         "units": wuhai,
         "organisation": organisation,
         "twin": twin,
         "register_import": register_import,
+        "liaison": liaison,
+        "contact": contact,
+        "branch": branch,
     }
 
 

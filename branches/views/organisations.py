@@ -7,13 +7,20 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from branches.errors import LedgerError
-from branches.forms import OptionalReasonForm, OrganisationFilterForm, OrganisationForm, ReasonForm
+from branches.forms import (
+    ContactForm,
+    OptionalReasonForm,
+    OrganisationFilterForm,
+    OrganisationForm,
+    ReasonForm,
+)
 from branches.identifiers import mobile_mask, uscc_registering_body
-from branches.models import Category, Organisation, RegisterPresence
+from branches.models import Branch, Category, Organisation, RegisterPresence
 from branches.selectors import (
     duplicate_candidates_for,
     organisation_search,
@@ -23,6 +30,7 @@ from branches.selectors import (
 )
 from branches.services import organisations as ledger
 from branches.services.organisations import EDITABLE_FIELDS
+from branches.services.recommend import form_recommend
 from federation import access
 from federation.models import Region
 from federation.pagination import keyset_page, pk_param
@@ -156,6 +164,20 @@ def organisation_detail(request, pk):
         "sources": sources,
         "merged_here": organisations_for(request.user).filter(merged_into=organisation).only("pk", "name"),
         "history": _history(organisation),
+        "branches": Branch.objects.filter(covers=organisation)
+        .select_related("organisation")
+        .order_by("-established_on", "id"),
+        "liaisons": [
+            {"liaison": liaison, "masked": mobile_mask(liaison.mobile)}
+            for liaison in organisation.liaisons.select_related("user")
+        ],
+        "contacts": organisation.contacts.select_related("staff").order_by("-contacted_on", "-id")[:10],
+        "contact_form": ContactForm(initial={"contacted_on": timezone.localdate(), "channel": "phone"}),
+        "recommendation": form_recommend(
+            unit_type=organisation.unit_type, women=organisation.women, party_org=organisation.party_org
+        ),
+        "today": timezone.localdate(),
+        "can_reveal_liaisons": access.has(request.user, "personal.reveal", organisation),
     }
     return render(request, "branches/organisation_detail.html", context)
 
