@@ -21,6 +21,8 @@ from branches.selectors import SORTS, regions_for
 from federation import access
 from federation.models import Region
 
+# A browser's date picker takes ISO dates only, whatever the interface language formats dates as.
+DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 YES_NO_UNKNOWN = [("", _("Any")), ("yes", _("Yes")), ("no", _("No")), ("unknown", _("Not known"))]
 STATUS_CHOICES = [("active", _("In the ledger")), ("archived", _("Archived")), ("all", _("All"))]
 SORT_LABELS = {
@@ -231,13 +233,13 @@ class LiaisonEditForm(forms.Form):
 class ContactForm(forms.Form):
     """Log a contact in one step (on a phone too)."""
 
-    contacted_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    contacted_on = forms.DateField(label=_("Date"), widget=DATE_INPUT)
     channel = forms.ChoiceField(label=_("Channel"), choices=ContactLog.Channel.choices)
     summary = forms.CharField(
         label=_("What was discussed"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
     next_follow_up = forms.DateField(
-        label=_("Next follow-up"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Next follow-up"), required=False, widget=DATE_INPUT
     )
 
     def clean(self):
@@ -310,9 +312,9 @@ class BranchForm(forms.ModelForm):
             "dissolved_on",
         ]
         widgets = {
-            "established_on": forms.DateInput(attrs={"type": "date"}),
-            "term_ends_on": forms.DateInput(attrs={"type": "date"}),
-            "dissolved_on": forms.DateInput(attrs={"type": "date"}),
+            "established_on": DATE_INPUT,
+            "term_ends_on": DATE_INPUT,
+            "dissolved_on": DATE_INPUT,
         }
 
     def __init__(self, *args, user, organisation, **kwargs):
