@@ -24,7 +24,7 @@ def organisation_export(request):
     """The ledger narrowed by the list's filters (GET), as ?format=xlsx (default) or csv; mobiles masked
     unless the user may see them and asked for them (reveal=1)."""
     access.require(request.user, "ledger.export")
-    export_format = request.GET.get("format") or "xlsx"
+    export_format = (request.GET.get("format") or "xlsx").strip().lower()
     if export_format not in EXPORT_FORMATS:
         return HttpResponseBadRequest(
             _("Cannot export as “%(format)s”: choose xlsx (Excel) or csv.") % {"format": export_format[:20]},
