@@ -5,7 +5,7 @@ from celery import shared_task
 from .channels import ChannelError
 
 
-@shared_task(name="federation.ping")
+@shared_task(name="federation.ping", ignore_result=False)
 def ping() -> str:
     """Answer "pong": proves a worker takes tasks from the broker (health checks, tests)."""
     return "pong"

@@ -6,6 +6,7 @@ instead of a skip.
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -212,6 +213,9 @@ def world(people, wuhai):
 # --- A real Celery worker on Redis, against the test database ---------------------------------------
 
 
+WORKER_MAIL_DIR = Path(__file__).resolve().parent.parent / "var" / "test-worker-mail"
+
+
 def redis_answers(url: str) -> bool:
     import redis
 
@@ -244,7 +248,16 @@ def celery_worker_queue(django_db_setup, django_db_blocker):
         f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     )
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "DEBUG": "1"}
+    shutil.rmtree(WORKER_MAIL_DIR, ignore_errors=True)
+    WORKER_MAIL_DIR.mkdir(parents=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "DEBUG": "1",
+        "EMAIL_URL": f"filemail:///{WORKER_MAIL_DIR}",  # the worker's outbox, read by the tests
+        "CELERY_QUEUE": queue,  # tasks the worker itself sends stay on its queue
+    }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     log = open(Path(__file__).resolve().parent.parent / "var" / "test-worker.log", "w")  # noqa: SIM115 (outlives the block)
     process = subprocess.Popen(

@@ -92,13 +92,40 @@ def test_a_failing_channel_marks_the_delivery_failed_and_the_sweep_retries(city_
     assert notifications_redeliver() == 0
 
 
-def test_with_the_broker_down_the_message_waits_in_the_inbox(city_officer, monkeypatch):
-    def refuse(*args, **kwargs):
-        raise ConnectionRefusedError("redis down")
+@pytest.fixture
+def broker_down():
+    """Point Celery at a port where nothing listens, as when Redis is down."""
+    from federation.celery import app
 
-    monkeypatch.setattr("federation.tasks.notification_deliver.delay", refuse)
+    saved = app.conf.broker_url, app.conf.task_always_eager
+    app.conf.broker_url, app.conf.task_always_eager = "redis://127.0.0.1:1/0", False
+    app._pool = None
+    yield
+    app.conf.broker_url, app.conf.task_always_eager = saved
+    app._pool = None
+
+
+def test_with_redis_down_saves_succeed_at_once_and_the_message_waits_in_the_inbox(
+    client, city_officer, broker_down
+):
+    import time
+
+    started = time.monotonic()
     assert send(city_officer, city_officer) is True
+    assert time.monotonic() - started < 3  # a refused connection, not a hanging page
     assert Notification.objects.get().delivery == Notification.Delivery.PENDING and not mail.outbox
+    client.force_login(city_officer)
+    assert client.get(reverse("federation:inbox")).status_code == 200
+
+
+def test_after_redis_comes_back_the_sweep_delivers_what_waited(city_officer, broker_down):
+    from federation.celery import app
+
+    send(city_officer, city_officer)
+    app.conf.task_always_eager = True  # the broker is back (in-process here)
+    Notification.objects.update(created_at=Notification.objects.get().created_at - dt.timedelta(minutes=10))
+    assert notifications_redeliver() == 1
+    assert Notification.objects.get().delivery == Notification.Delivery.SENT and len(mail.outbox) == 1
 
 
 def test_job_log_records_success_and_failure():
