@@ -1,16 +1,58 @@
-"""Admin configuration of the ledger's option lists; organisations are edited in the app's own pages."""
+"""Admin configuration: option lists, thresholds, checklists and term rules; daily work happens in the app."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Category, Organisation, RegisterImport, RegisterSource
+from .models import (
+    Branch,
+    BranchMember,
+    Category,
+    ContactLog,
+    LedgerSettings,
+    Liaison,
+    Organisation,
+    RegisterImport,
+    RegisterSource,
+    StageChecklistItem,
+    TermRule,
+)
+from .services.contacts import contact_cadence_recompute
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "order", "active"]
-    list_editable = ["order", "active"]
+    list_display = ["name", "code", "order", "contact_interval_days", "active"]
+    list_editable = ["order", "contact_interval_days", "active"]
     search_fields = ["name", "code"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "contact_interval_days" in form.changed_data:
+            contact_cadence_recompute(category=obj)
+
+
+@admin.register(LedgerSettings)
+class LedgerSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "women_for_federation", "women_for_committee", "escalate_after_days", "term_warning_days"]
+
+    def has_add_permission(self, request):
+        return not LedgerSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TermRule)
+class TermRuleAdmin(admin.ModelAdmin):
+    list_display = ["form", "unit_type", "years"]
+    list_editable = ["years"]
+
+
+@admin.register(StageChecklistItem)
+class StageChecklistItemAdmin(admin.ModelAdmin):
+    list_display = ["label", "stage", "order", "active"]
+    list_editable = ["order", "active"]
+    list_filter = ["stage", "active"]
 
 
 @admin.register(RegisterSource)
@@ -21,11 +63,42 @@ class RegisterSourceAdmin(admin.ModelAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "uscc", "field", "unit_type", "district", "region", "women", "archived_at"]
-    list_filter = ["field", "unit_type", "district", "in_scope"]
+    list_display = ["name", "uscc", "field", "unit_type", "district", "region", "women", "stage", "archived_at"]
+    list_filter = ["field", "unit_type", "stage", "district", "in_scope"]
     search_fields = ["name", "uscc"]
-    raw_id_fields = ["region", "district", "merged_into"]
+    raw_id_fields = ["region", "district", "merged_into", "officer"]
     readonly_fields = ["name_normalised", "search_text", "sort_key", "value_sources"]
+
+
+class BranchMemberInline(admin.TabularInline):
+    model = BranchMember
+    extra = 0
+
+
+@admin.register(Branch)
+class BranchAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "form", "way", "stage", "established_on", "term_ends_on"]
+    list_filter = ["form", "way", "stage"]
+    search_fields = ["name"]
+    raw_id_fields = ["organisation", "region", "covers"]
+    inlines = [BranchMemberInline]
+
+
+@admin.register(Liaison)
+class LiaisonAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "organisation", "post", "active", "consent_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "organisation__name"]
+    raw_id_fields = ["organisation", "user"]
+    exclude = ["mobile"]  # shown masked in the app; revealing it there is logged
+    readonly_fields = ["consent_notice", "consent_at"]
+
+
+@admin.register(ContactLog)
+class ContactLogAdmin(admin.ModelAdmin):
+    list_display = ["contacted_on", "organisation", "channel", "staff", "next_follow_up", "done"]
+    list_filter = ["channel", "done"]
+    raw_id_fields = ["organisation", "staff"]
 
 
 @admin.register(RegisterImport)

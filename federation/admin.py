@@ -4,7 +4,17 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import FederationUnit, LoginEvent, OperationLog, Region, User
+from .models import (
+    DisclosureLog,
+    FederationUnit,
+    JobRun,
+    LoginEvent,
+    Notification,
+    OperationLog,
+    Region,
+    Reminder,
+    User,
+)
 
 admin.site.site_header = _("Women's federation coverage: administration")
 admin.site.site_title = _("Administration")
@@ -71,3 +81,27 @@ class OperationLogAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor", "action", "object_repr"]
     list_filter = ["action"]
     search_fields = ["object_repr"]
+
+
+@admin.register(DisclosureLog)
+class DisclosureLogAdmin(ReadOnlyAdmin):
+    list_display = ["at", "user", "kind", "what", "row_count"]
+    list_filter = ["kind"]
+
+
+@admin.register(JobRun)
+class JobRunAdmin(ReadOnlyAdmin):
+    list_display = ["started_at", "name", "status", "sent", "failed"]
+    list_filter = ["name", "status"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "recipient", "kind", "title", "delivery", "read_at"]
+    list_filter = ["kind", "delivery"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "object_id", "due_on", "recipient"]
+    list_filter = ["kind"]

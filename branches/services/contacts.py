@@ -188,3 +188,15 @@ def contact_follow_up_done(*, by: User, contact: ContactLog, request=None) -> Co
     contact.save(update_fields=["done", "done_at"])
     operation_record(actor=by, action="contact.done", obj=contact.organisation, request=request)
     return contact
+
+
+def contact_cadence_recompute(*, category) -> int:
+    """After a category's interval changed: recompute when each of its organisations is due for contact."""
+    organisations = list(
+        Organisation.objects.filter(categories=category, archived_at__isnull=True).prefetch_related("categories")
+    )
+    for organisation in organisations:
+        start = organisation.last_contact_on or timezone.localdate(organisation.created_at)
+        organisation.contact_due_on = start + dt.timedelta(days=contact_interval(organisation))
+    Organisation.objects.bulk_update(organisations, ["contact_due_on"], batch_size=2000)
+    return len(organisations)

@@ -38,7 +38,7 @@ def test_naming_a_liaison_records_consent_and_moves_the_organisation_on(district
         by=district_officer, organisation=organisation, name="王芳", mobile="139 0473 1234", consent=True
     )
     organisation.refresh_from_db()
-    assert liaison.mobile == "13904731234" and liaison.consent_at and "masked" in liaison.consent_notice
+    assert liaison.mobile == "13904731234" and liaison.consent_at and "脱敏" in liaison.consent_notice
     assert organisation.stage == Stage.LIAISON_NAMED
     assert StageChange.objects.get().by == district_officer
 
@@ -210,3 +210,17 @@ def test_a_district_officer_cannot_cover_another_districts_organisation(district
             data={"name": "x", "form": "federation"},
             covers=[theirs],
         )
+
+
+def test_changing_a_categorys_interval_moves_its_organisations_due_dates(district_officer):
+    from branches.services.contacts import contact_cadence_recompute
+
+    express = Category.objects.get(name="快递行业")
+    organisation = OrganisationFactory()
+    organisation.categories.add(express)
+    contact_add(by=district_officer, organisation=organisation, contacted_on=TODAY, channel="visit", summary="走访")
+    express.contact_interval_days = 7
+    express.save()
+    assert contact_cadence_recompute(category=express) == 1
+    organisation.refresh_from_db()
+    assert organisation.contact_due_on == TODAY + dt.timedelta(days=7)
