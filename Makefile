@@ -50,6 +50,10 @@ lock: $(VENV)/.installed
 	$(BIN)/python -m pip install -q uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
+# Ledger benchmark on PostgreSQL (DATABASE_URL=postgres://…): prints a table, writes var/benchmark.json.
+benchmark: setup
+	$(MANAGE) benchmark_ledger --json var/benchmark.json
+
 worker: setup
 	$(BIN)/celery -A federation worker --loglevel=info
 
