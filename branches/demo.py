@@ -257,4 +257,7 @@ def demo_load(*, stdout) -> list[Organisation]:
         + f"; {sum(1 for spec in specs if spec['archived_at'])} archived; "
         f"{len(DEMO_REGISTERS)} sample registers to import from branches/demo/registers/."
     )
+    from branches.demo_women import demo_women_load
+
+    demo_women_load(stdout=stdout)
     return organisations
