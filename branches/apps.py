@@ -11,7 +11,7 @@ class BranchesConfig(AppConfig):
         from federation.context_processors import nav_item_register
         from federation.home import home_panel_register
 
-        from .home import follow_ups_panel
+        from .home import follow_ups_panel, my_organisations_panel
         from .models import Organisation
         from .selectors import contact_sees_organisation
 
@@ -19,4 +19,5 @@ class BranchesConfig(AppConfig):
         nav_item_register("branches:branch_list", _("Women's organisations"), "people", "ledger.view")
         nav_item_register("branches:contact_overdue", _("Overdue contacts"), "alarm", "ledger.view")
         home_panel_register("branches/_home_follow_ups.html", follow_ups_panel)
+        home_panel_register("branches/_home_my_organisations.html", my_organisations_panel, home="contact")
         access.register_contact_scope(Organisation, contact_sees_organisation)

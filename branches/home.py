@@ -16,3 +16,17 @@ def follow_ups_panel(request):
         "due_today": [c for c in follow_ups if c.next_follow_up == today],
         "overdue": [c for c in follow_ups if c.next_follow_up < today],
     }
+
+
+def my_organisations_panel(request):
+    """For an organisation's contact: the organisations they are the liaison of, and where each stands."""
+    from branches.models import Organisation
+
+    organisations = list(
+        Organisation.objects.filter(
+            liaisons__user=request.user, liaisons__active=True, archived_at__isnull=True
+        )
+        .prefetch_related("covering_branches")
+        .distinct()
+    )
+    return {"organisations": organisations} if organisations else None

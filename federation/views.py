@@ -52,7 +52,7 @@ def staff_home(request):
 @require_GET
 def contact_home(request):
     access.require(request.user, "contact.home")
-    return render(request, "federation/contact_home.html")
+    return render(request, "federation/contact_home.html", {"panels": home_panels(request, "contact")})
 
 
 @require_GET

@@ -157,3 +157,12 @@ def test_branch_list_is_scoped_and_costs_bounded_queries(
         page = client.get(reverse("branches:branch_list"))
     names = [b.name for b in page.context["page"].rows]
     assert len(names) == 7
+
+
+def test_a_contact_sees_their_own_organisation_on_their_home(client, liaison, other_liaison):
+    organisation = OrganisationFactory(name="乌海市爱心协会")
+    Liaison.objects.create(organisation=organisation, name="联系人甲", mobile="13904731234", user=liaison)
+    client.force_login(liaison)
+    assert "乌海市爱心协会" in client.get(reverse("federation:contact_home")).content.decode()
+    client.force_login(other_liaison)
+    assert "乌海市爱心协会" not in client.get(reverse("federation:contact_home")).content.decode()
