@@ -106,6 +106,14 @@ def branch_create(
         branch.term_ends_on = term_end(
             branch.established_on, term_years(form=branch.form, unit_type=organisation.unit_type)
         )
+    # A women's organisation that exists meets 先建立 by definition: its checklist starts ticked.
+    now = timezone.now().isoformat()
+    branch.checklist = {
+        str(pk): {"by": by.pk, "at": now}
+        for pk in StageChecklistItem.objects.filter(stage=Stage.ESTABLISHED, active=True).values_list(
+            "pk", flat=True
+        )
+    }
     branch._history_user = by
     branch.save()
     branch.covers.set({organisation, *covers})
