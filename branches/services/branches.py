@@ -88,6 +88,7 @@ def branch_create(
     data: dict,
     covers: list[Organisation] = (),
     members: list[dict] = (),
+    reason: str = "",
     request=None,
 ) -> Branch:
     """Record a women's organisation set up in an organisation (and those it covers)."""
@@ -115,6 +116,7 @@ def branch_create(
         )
     }
     branch._history_user = by
+    branch._change_reason = reason
     branch.save()
     branch.covers.set({organisation, *covers})
     for order, member in enumerate(members):

@@ -104,12 +104,17 @@ def branch_create(request, pk):
     form = BranchForm(request.POST or None, initial=initial, user=request.user, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in BranchForm.Meta.fields}
+        reason = form.cleaned_data["reason"].strip()
+        if data["form"] not in {recommendation.form, *recommendation.alternatives} and not reason:
+            form.add_error("reason", _("This is not the suggested form: say why it was chosen."))
+    if request.method == "POST" and form.is_valid():
         try:
             branch = branch_services.branch_create(
                 by=request.user,
                 organisation=organisation,
                 data=data,
                 covers=list(form.cleaned_data["covers"]),
+                reason=reason,
                 request=request,
             )
         except LedgerError as error:

@@ -120,6 +120,7 @@ def test_recording_an_industry_wide_federation_and_moving_its_stage(client, city
             "established_on": "2024-03-08",
             "term_number": "1",
             "covers": [outlet.pk],
+            "reason": "行业党委牵头统建",
         },
     )
     branch = Branch.objects.get()
@@ -166,3 +167,17 @@ def test_a_contact_sees_their_own_organisation_on_their_home(client, liaison, ot
     assert "乌海市爱心协会" in client.get(reverse("federation:contact_home")).content.decode()
     client.force_login(other_liaison)
     assert "乌海市爱心协会" not in client.get(reverse("federation:contact_home")).content.decode()
+
+
+def test_choosing_another_form_than_suggested_needs_a_reason(client, city_officer):
+    organisation = OrganisationFactory(
+        name="乌海市某大型企业", women=120, party_org=True
+    )  # rule 6: 妇联 (or 妇委会)
+    client.force_login(city_officer)
+    url = reverse("branches:branch_create", args=[organisation.pk])
+    data = {"name": "乌海市某大型企业妇女小组", "form": "group", "way": "standalone", "term_number": "1"}
+    response = client.post(url, data)
+    assert response.status_code == 200 and not Branch.objects.exists()
+    client.post(url, {**data, "reason": "女职工分散在外地项目部，先建小组"})
+    branch = Branch.objects.get()
+    assert branch.history.first().history_change_reason == "女职工分散在外地项目部，先建小组"
