@@ -1,15 +1,272 @@
-"""Register import pages (being written)."""
+"""Register import pages: upload, map unknown columns, preview, apply or discard, the error report.
+
+Each import has one bookmarkable page (import_detail) that shows the step it is at; the state is the
+RegisterImport row, never the session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models.fields.json import KeyTransform
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from branches.errors import LedgerError
+from branches.forms_imports import ColumnMappingForm, RegisterUploadForm
+from branches.identifiers import mobile_mask
+from branches.models import Field, RegisterImport, UnitType
+from branches.registers import RegisterError, import_template_xlsx
+from branches.services.imports import (
+    COUNT_KEYS,
+    ROW_STATUSES,
+    STATUS_LABELS,
+    field_label,
+    reason_text,
+    register_import_apply,
+    register_import_discard,
+    register_import_errors_xlsx,
+    register_import_map,
+    register_import_table,
+    register_import_upload,
+    register_imports_for,
+)
+from federation import access
+from federation.services import disclosure_record
+
+PAGE_SIZE = 50
+STATUS_BADGES = {
+    "new": "text-bg-success",
+    "update": "text-bg-primary",
+    "unchanged": "text-bg-secondary",
+    "duplicate": "text-bg-warning",
+    "repeated": "text-bg-info",
+    "invalid": "text-bg-danger",
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+WARNINGS = "warnings"  # the tab of rows imported with a warning
 
 
+@require_GET
 def import_list(request):
-    raise NotImplementedError
+    access.require(request.user, "ledger.import")
+    # The stored preview can be megabytes: the list reads only its counts.
+    imports = (
+        register_imports_for(request.user).defer("summary").annotate(counts=KeyTransform("counts", "summary"))
+    )
+    page = Paginator(imports, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "branches/import_list.html", {"page": page})
 
 
-import_upload = import_template = import_list
+@require_http_methods(["GET", "POST"])
+def import_upload(request):
+    access.require(request.user, "ledger.import")
+    form = RegisterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            register_import = register_import_upload(
+                by=request.user,
+                data=upload.read(),
+                file_name=upload.name,
+                source_name=form.cleaned_data["source"],
+            )
+        except RegisterError as error:
+            form.add_error("file", error.message)
+        except LedgerError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect("branches:import_detail", pk=register_import.pk)
+    return render(request, "branches/import_upload.html", {"form": form})
 
 
+@require_GET
+def import_template(request):
+    access.require(request.user, "ledger.import")
+    response = HttpResponse(import_template_xlsx(), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, _("ledger-import-template") + ".xlsx")
+    return response
+
+
+@require_GET
 def import_detail(request, pk):
-    raise NotImplementedError
+    register_import = get_object_or_404(register_imports_for(request.user), pk=pk)
+    access.require(request.user, "ledger.import")
+    context = _detail_context(request, register_import)
+    if request.htmx:
+        return render(request, "branches/_import_rows.html", context)
+    return render(request, "branches/import_detail.html", context)
 
 
-import_mapping = import_apply = import_discard = import_errors = import_detail
+@require_POST
+def import_mapping(request, pk):
+    register_import = get_object_or_404(register_imports_for(request.user), pk=pk)
+    access.require(request.user, "ledger.import")
+    form = _mapping_form(register_import, request.POST)
+    if form is not None and form.is_valid():
+        try:
+            register_import_map(register_import=register_import, by=request.user, mapping=form.mapping())
+        except LedgerError as error:
+            messages.error(request, error.message)
+        return redirect("branches:import_detail", pk=register_import.pk)
+    return render(request, "branches/import_detail.html", _detail_context(request, register_import, form))
+
+
+@require_POST
+def import_apply(request, pk):
+    register_import = get_object_or_404(register_imports_for(request.user), pk=pk)
+    access.require(request.user, "ledger.import")
+    try:
+        counts = register_import_apply(register_import=register_import, by=request.user, request=request)
+    except LedgerError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("The register was imported: %(new)s organisations added, %(updated)s updated.") % counts,
+        )
+    return redirect("branches:import_detail", pk=register_import.pk)
+
+
+@require_POST
+def import_discard(request, pk):
+    register_import = get_object_or_404(register_imports_for(request.user), pk=pk)
+    access.require(request.user, "ledger.import")
+    try:
+        register_import_discard(register_import=register_import, by=request.user, request=request)
+    except LedgerError as error:
+        messages.error(request, error.message)
+        return redirect("branches:import_detail", pk=register_import.pk)
+    messages.success(request, _("The import was discarded; nothing was written to the ledger."))
+    return redirect("branches:import_list")
+
+
+@require_GET
+def import_errors(request, pk):
+    register_import = get_object_or_404(register_imports_for(request.user), pk=pk)
+    access.require(request.user, "ledger.import")
+    content = register_import_errors_xlsx(register_import=register_import)
+    # The report repeats the file's own columns, mobile numbers included: each download is on record.
+    disclosure_record(
+        user=request.user,
+        kind="export",
+        what=_("Rows not imported from %(file)s") % {"file": register_import.file_name},
+        obj=register_import,
+        row_count=_not_applied(register_import),
+        request=request,
+    )
+    response = HttpResponse(content, content_type=XLSX)
+    filename = _("import-%(id)s-rows-not-imported") % {"id": register_import.pk} + ".xlsx"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+# --------------------------------------------------------------------------------------------------------
+# Helpers of the detail page
+# --------------------------------------------------------------------------------------------------------
+
+
+def _not_applied(register_import: RegisterImport) -> int:
+    counts = (register_import.summary or {}).get("counts") or {}
+    return sum(counts.get(COUNT_KEYS[status], 0) for status in ("duplicate", "repeated", "invalid"))
+
+
+def _mapping_form(register_import: RegisterImport, data=None) -> ColumnMappingForm | None:
+    """The columns the reader did not know (and those the user already mapped), each with its choice."""
+    if register_import.status not in (RegisterImport.Status.UPLOADED, RegisterImport.Status.PREVIEWED):
+        return None
+    table = register_import_table(register_import)
+    chosen = register_import.mapping or {}
+    headers = [
+        header
+        for header in table.get("headers", [])
+        if header in chosen or header in table.get("unknown", [])
+    ]
+    known = {header: key for header, key in table.get("mapping", {}).items() if header not in chosen}
+    return ColumnMappingForm(data, unknown=headers, known=known, mapping=chosen)
+
+
+def _display(name: str, value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if name == "field":
+        return str(Field(value).label) if value in Field.values else str(value)
+    if name == "unit_type":
+        return str(UnitType(value).label) if value in UnitType.values else str(value)
+    if name == "contact_mobile":
+        return mobile_mask(str(value))  # the full number is shown only with "personal.reveal"
+    if isinstance(value, list):
+        return "、".join(str(item) for item in value)
+    return str(value)
+
+
+def _row_view(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "number": row["n"],
+        "status": row["s"],
+        "label": STATUS_LABELS[row["s"]],
+        "badge": STATUS_BADGES[row["s"]],
+        "name": row.get("name") or "—",
+        "uscc": row.get("uscc", ""),
+        "target": row.get("o"),
+        "target_name": row.get("on", ""),
+        "changes": [
+            {"label": field_label(name), "old": _display(name, old), "new": _display(name, new)}
+            for name, (old, new) in row.get("d", {}).items()
+        ],
+        "reasons": [reason_text(entry) for entry in row.get("r", [])],
+        "warnings": [reason_text(entry) for entry in row.get("w", [])],
+    }
+
+
+def _detail_context(request, register_import: RegisterImport, mapping_form=None) -> dict[str, Any]:
+    summary = register_import.summary or {}
+    counts = summary.get("counts") or {}
+    rows = summary.get("rows") or []
+    shown = request.GET.get("status", "")
+    if shown == WARNINGS:
+        rows = [row for row in rows if row.get("w")]
+    elif shown in ROW_STATUSES:
+        rows = [row for row in rows if row["s"] == shown]
+    else:
+        shown = ""
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    tabs = [{"key": "", "label": _("All rows"), "count": len(summary.get("rows") or [])}]
+    tabs += [
+        {"key": status, "label": STATUS_LABELS[status], "count": counts.get(COUNT_KEYS[status], 0)}
+        for status in ROW_STATUSES
+    ]
+    tabs.append({"key": WARNINGS, "label": _("With warnings"), "count": summary.get("warnings", 0)})
+    if mapping_form is None and register_import.status == RegisterImport.Status.UPLOADED:
+        mapping_form = _mapping_form(register_import)
+    remap_form = None
+    if register_import.status == RegisterImport.Status.PREVIEWED:
+        remap_form = mapping_form or _mapping_form(register_import)
+        if remap_form is not None and not remap_form.fields:
+            remap_form = None
+        mapping_form = None
+    table = summary.get("table") or {}
+    return {
+        "register_import": register_import,
+        "Status": RegisterImport.Status,
+        "counts": {key: counts.get(key, 0) for key in (*COUNT_KEYS.values(), "not_in_latest")},
+        "not_applied": _not_applied(register_import),
+        "table": table,
+        "recognised": [(header, field_label(key)) for header, key in table.get("mapping", {}).items() if key],
+        "tabs": [tab for tab in tabs if tab["count"] or tab["key"] in ("", shown)],
+        "shown": shown,
+        "row_total": len(summary.get("rows") or []),
+        "page": page,
+        "rows": [_row_view(row) for row in page.object_list],
+        "mapping_form": mapping_form,
+        "remap_form": remap_form,
+        "not_in_latest": summary.get("not_in_latest") or [],
+        "same_file": summary.get("same_file"),
+    }

@@ -1,0 +1,89 @@
+"""Forms of the register import: the upload, and the mapping of columns the reader did not recognise."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import RegisterSource
+from branches.registers import RegisterError
+from branches.services.imports import column_choices, field_label, upload_limit_bytes
+
+ACCEPTED_FILES = ".xlsx,.xls,.xlsm,.ods,.csv,.txt"
+
+
+class RegisterUploadForm(forms.Form):
+    """Which register a file is, and the file; the file's contents are checked by the import service."""
+
+    source = forms.CharField(
+        label=_("Register"),
+        max_length=100,
+        help_text=_(
+            "The department's register this file is, e.g. 民政局社会组织名录. "
+            "A later file of the same register shows which organisations are no longer listed."
+        ),
+    )
+    file = forms.FileField(label=_("File"), allow_empty_file=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].widget.attrs.update({"list": "register-sources", "autocomplete": "off"})
+        self.fields["file"].widget.attrs["accept"] = ACCEPTED_FILES
+        self.fields["file"].help_text = _(
+            "An Excel workbook (.xlsx, .xls) or a CSV file, at most %(limit)s MB. "
+            "Title rows above the header, blank rows and totals rows are skipped."
+        ) % {"limit": settings.UPLOAD_MAX_MB}
+        self.sources = list(RegisterSource.objects.values_list("name", flat=True))
+
+    def clean_source(self):
+        name = " ".join(self.cleaned_data["source"].split())
+        if not name:
+            raise forms.ValidationError(_("Say which register this file is."))
+        return name
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > upload_limit_bytes():
+            raise forms.ValidationError(RegisterError("too_large", limit=settings.UPLOAD_MAX_MB).message)
+        return upload
+
+
+class ColumnMappingForm(forms.Form):
+    """For each column the reader did not recognise: the ledger column it holds, or "leave it out"."""
+
+    def __init__(self, data=None, *, unknown: list[str], known: dict[str, str], mapping: dict[str, str]):
+        super().__init__(data)
+        self.unknown = unknown
+        self.known = known
+        choices = [("", _("— leave this column out —")), *column_choices()]
+        for index, header in enumerate(unknown):
+            self.fields[f"column_{index}"] = forms.ChoiceField(
+                label=header, choices=choices, required=False, initial=mapping.get(header, "")
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        used = {key: header for header, key in self.known.items() if key}
+        for index, header in enumerate(self.unknown):
+            key = cleaned.get(f"column_{index}")
+            if not key:
+                continue
+            if key in used:
+                self.add_error(
+                    f"column_{index}",
+                    _("%(column)s is already read from the column “%(header)s”.")
+                    % {"column": field_label(key), "header": used[key]},
+                )
+            else:
+                used[key] = header
+        if "name" not in used and not self.errors:
+            raise forms.ValidationError(_("Choose which column holds the unit name."))
+        return cleaned
+
+    def mapping(self) -> dict[str, str]:
+        """Header → ledger column ("" for a column left out)."""
+        return {
+            header: self.cleaned_data.get(f"column_{index}") or ""
+            for index, header in enumerate(self.unknown)
+        }
