@@ -22,7 +22,6 @@ from branches.models import (
     UnitType,
 )
 from branches.registers import RegisterError
-from branches.services import imports
 from branches.services.imports import (
     reason_text,
     register_import_apply,
@@ -238,7 +237,7 @@ def test_a_failure_while_applying_writes_nothing(city_officer, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(imports, "_write_presences", broken)
+    monkeypatch.setattr("branches.services.imports.write._write_presences", broken)
     with pytest.raises(RuntimeError):
         register_import_apply(register_import=register_import, by=city_officer)
 
@@ -251,7 +250,7 @@ def test_a_failure_while_applying_writes_nothing(city_officer, monkeypatch):
 
 
 def test_a_failing_run_leaves_no_import_and_no_file(city_officer, monkeypatch, settings):
-    monkeypatch.setattr(imports, "_write_presences", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("branches.services.imports.write._write_presences", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         register_import_run(
             by=city_officer,

@@ -1,0 +1,446 @@
+"""Classification: what each row of a register is (new, update, unchanged, duplicate, repeated, invalid)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from branches.identifiers import mobile_validate, uscc_normalise, uscc_validate
+from branches.models import UNIT_TYPE_FIELD, Category, Organisation, RegisterPresence
+from branches.names import name_normalise
+from branches.registers import TEMPLATE_EXAMPLE_USCC, RegisterRow, RegisterTable
+from branches.services.imports.lookups import (
+    _VALUE_COLUMNS,
+    _in_chunks,
+    _Ledger,
+    _Places,
+    _Record,
+    field_from_text,
+    unit_type_from_text,
+)
+from branches.services.imports.texts import (
+    COUNT_KEYS,
+    DUPLICATE,
+    IMPORTED_FIELDS,
+    INVALID,
+    NEW,
+    REPEATED,
+    UNCHANGED,
+    UPDATE,
+    _text_entry,
+)
+from federation.models import Region
+
+_MATCHED = "matched"  # transient: a target was found, update or unchanged is decided by the diff
+NOT_IN_LATEST_SHOWN = 200  # names of absent organisations kept for the page; the count is exact
+MAX_COUNT = 1_000_000  # a head count above this is a typing error, not an organisation
+_TEXT_FIELDS = ("industry", "address", "contact_name")
+_MAX_LENGTHS = {name: Organisation._meta.get_field(name).max_length for name in ("name", *_TEXT_FIELDS)}
+
+# --------------------------------------------------------------------------------------------------------
+# Classification
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Row:
+    number: int
+    name: str
+    normalised: str
+    uscc: str
+    status: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
+    categories: list[int] = field(default_factory=list)
+    district: Region | None = None
+    field_derived: str | None = None
+    target: int | None = None
+    target_name: str = ""
+    seen_id: int | None = None  # the record an invalid row names by its code (it is in the register)
+    reasons: list[list] = field(default_factory=list)
+    warnings: list[list] = field(default_factory=list)
+    diff: dict[str, list] = field(default_factory=dict)
+
+    def compact(self) -> dict[str, Any]:
+        """The row as stored in the preview (short keys, empty parts left out)."""
+        entry: dict[str, Any] = {"n": self.number, "s": self.status, "name": self.name}
+        if self.uscc:
+            entry["uscc"] = self.uscc
+        if self.target:
+            entry["o"] = self.target
+            entry["on"] = self.target_name
+        if self.diff:
+            entry["d"] = self.diff
+        if self.reasons:
+            entry["r"] = self.reasons
+        if self.warnings:
+            entry["w"] = self.warnings
+        return entry
+
+
+@dataclass
+class _Plan:
+    rows: list[_Row]
+    creates: list[_Row]
+    updates: list[tuple[_Row, list[str]]]  # (row, fields it changes)
+    present: set[int]
+    absent: list[tuple[int, int, bool]]  # (presence id, organisation id, in_latest now)
+    absent_names: list[list]
+    existing_presences: dict[
+        int, tuple[int, bool, int | None]
+    ]  # organisation id → (id, in_latest, last_import)
+    categories: dict[int, str]
+    target_categories: dict[int, set[int]]
+    root_path: str
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(COUNT_KEYS.values(), 0)
+        for row in self.rows:
+            counts[COUNT_KEYS[row.status]] += 1
+        counts["not_in_latest"] = len(self.absent)
+        return counts
+
+
+class _Classifier:
+    """Decides what each row of a register is, against the ledger as it is now, in the uploader's area."""
+
+    def __init__(self, *, scope_root: Region | None, source_id: int | None) -> None:
+        self.root_path = scope_root.path if scope_root is not None else ""
+        self.source_id = source_id
+        self.places = _Places()
+        categories = list(Category.objects.all())
+        self.category_names = {category.pk: category.name for category in categories}
+        self.categories: dict[str, int] = {}
+        self.labels: dict[str, int | None] = {}
+        for category in categories:
+            self.categories.setdefault(name_normalise(category.name), category.pk)
+            self.categories.setdefault(name_normalise(category.code), category.pk)
+        self.ledger = _Ledger()
+
+    def in_area(self, path: str) -> bool:
+        return path.startswith(self.root_path)
+
+    # --- one row on its own ----------------------------------------------------------------------------
+
+    def resolve(self, row: RegisterRow) -> _Row:
+        values = row.values
+        name = " ".join(str(values.get("name") or "").split())
+        result = _Row(
+            number=row.number,
+            name=name,
+            normalised=name_normalise(name),
+            uscc=uscc_normalise(values.get("uscc") or ""),
+        )
+        employees, women = values.get("employees"), values.get("women")
+        if not name or (employees is not None and women is not None and women > employees):
+            # The reader's own messages say precisely which column is wrong.
+            result.reasons = [_text_entry(problem) for problem in row.problems] or [["name_missing", {}]]
+            result.status = INVALID
+            return result
+        result.warnings = [_text_entry(problem) for problem in row.problems]
+        if len(name) > _MAX_LENGTHS["name"]:
+            result.reasons.append(["name_too_long", {"max": _MAX_LENGTHS["name"]}])
+        data = result.values
+        data["name"] = name
+        if result.uscc:
+            if result.uscc == TEMPLATE_EXAMPLE_USCC:
+                result.reasons.append(["template_example", {}])
+            else:
+                try:
+                    data["uscc"] = uscc_validate(result.uscc)
+                except ValidationError:
+                    result.reasons.append(["uscc_invalid", {"uscc": result.uscc}])
+        self._resolve_place(row, result)
+        self._resolve_kind(row, result)
+        for key in _TEXT_FIELDS:
+            text = " ".join(str(values.get(key) or "").split())
+            if text:
+                limit = _MAX_LENGTHS[key]
+                if len(text) > limit:
+                    result.warnings.append(["too_long", {"field": key, "max": limit}])
+                    text = text[:limit]
+                data[key] = text
+        for key in ("employees", "women"):
+            if values.get(key) is not None:
+                if values[key] > MAX_COUNT:
+                    result.warnings.append(["count_implausible", {"field": key, "value": values[key]}])
+                else:
+                    data[key] = values[key]
+        for key in ("party_org", "trade_union"):
+            if values.get(key) is not None:
+                data[key] = values[key]
+        mobile = str(values.get("contact_mobile") or "").strip()
+        if mobile:
+            try:
+                data["contact_mobile"] = mobile_validate(mobile)
+            except ValidationError:
+                result.warnings.append(["mobile_invalid", {"value": mobile}])
+        unknown = []
+        for label in values.get("categories") or []:
+            if label not in self.labels:  # labels repeat from row to row: normalise each once
+                self.labels[label] = self.categories.get(name_normalise(label))
+            pk = self.labels[label]
+            if pk is None:
+                unknown.append(label)
+            elif pk not in result.categories:
+                result.categories.append(pk)
+        if unknown:
+            result.warnings.append(["categories_unknown", {"names": "、".join(unknown)}])
+        if result.reasons:
+            result.status = INVALID
+        return result
+
+    def _resolve_place(self, row: RegisterRow, result: _Row) -> None:
+        district_text = str(row.values.get("district") or "").strip()
+        street_text = str(row.values.get("street") or "").strip()
+        district = street = None
+        if district_text:
+            district = self.places.district(district_text)
+            if district is None:
+                result.reasons.append(["district_unknown", {"text": district_text}])
+                return
+        if street_text:
+            street = self.places.street(street_text, district)
+            if street is None and district is not None:
+                result.warnings.append(["street_unknown", {"text": street_text, "district": district.name}])
+            elif street is not None and district is None:
+                district = street.parent
+        if district is None and result.uscc[2:8] in self.places.district_codes:
+            district = self.places.district_codes[result.uscc[2:8]]
+        if district is None:
+            result.reasons.append(["district_missing", {}])
+            return
+        region = street or district
+        if not self.in_area(region.path):
+            result.reasons.append(["outside_area", {"region": region.name}])
+            return
+        result.district = district
+        result.values["region"] = region
+
+    def _resolve_kind(self, row: RegisterRow, result: _Row) -> None:
+        field_text = str(row.values.get("field") or "").strip()
+        type_text = str(row.values.get("unit_type") or "").strip()
+        unit_type = unit_type_from_text(type_text) if type_text else None
+        if type_text and unit_type is None:
+            result.warnings.append(["unit_type_unknown", {"text": type_text}])
+        if unit_type:
+            result.values["unit_type"] = unit_type
+        if field_text:
+            value = field_from_text(field_text)
+            if value:
+                result.values["field"] = value
+                return
+            result.warnings.append(["field_text_unknown", {"text": field_text}])
+        # Worked out from the unit type, the field is used for a new record only: it never overrides a record.
+        result.field_derived = UNIT_TYPE_FIELD.get(unit_type) if unit_type else None
+
+    # --- the row against the ledger --------------------------------------------------------------------
+
+    def match(self, row: _Row) -> None:
+        ledger = self.ledger
+        if row.status == INVALID:
+            if row.uscc in ledger.by_uscc:  # listed in the register although not importable
+                record = ledger.final(ledger.by_uscc[row.uscc])
+                row.seen_id = record.id if self.in_area(record.path) else None
+            return
+        if row.uscc and row.uscc in ledger.by_uscc:
+            self._matched(row, ledger.final(ledger.by_uscc[row.uscc]))
+            return
+        active = ledger.active_by_name.get(row.normalised, [])
+        if len(active) > 1:
+            self._duplicate(row, "duplicate_names", {"count": len(active)}, None)
+            return
+        if len(active) == 1:
+            self._by_name(row, ledger.records[active[0]])
+            return
+        finals = {
+            ledger.final(pk).id: ledger.final(pk) for pk in ledger.inactive_by_name.get(row.normalised, [])
+        }
+        merged = [record for record in finals.values() if not record.archived]
+        if len(merged) == 1:
+            self._by_name(row, merged[0])
+        elif merged:
+            self._duplicate(row, "duplicate_names", {"count": len(merged)}, None)
+        elif finals:
+            record = next(iter(finals.values()))
+            self._duplicate(row, "duplicate_archived", {"name": record.name}, record)
+        else:
+            row.status = NEW
+
+    def _by_name(self, row: _Row, record: _Record) -> None:
+        """A name is weaker than a code: another code, or another district, makes it only a possible duplicate."""
+        district_id = record.values[_VALUE_COLUMNS.index("district_id")]
+        if row.uscc and record.uscc and record.uscc != row.uscc:
+            self._duplicate(row, "duplicate_code", {"name": record.name, "uscc": record.uscc}, record)
+        elif row.district is not None and district_id != row.district.pk:
+            district = self.places.by_id.get(district_id)
+            self._duplicate(
+                row,
+                "duplicate_district",
+                {"name": record.name, "district": district.name if district else ""},
+                record,
+            )
+        else:
+            self._matched(row, record)
+
+    def _matched(self, row: _Row, record: _Record) -> None:
+        if not self.in_area(record.path):
+            row.status, row.reasons = INVALID, [["record_outside_area", {}]]
+        elif record.archived:
+            self._duplicate(row, "duplicate_archived", {"name": record.name}, record)
+        else:
+            row.status, row.target, row.target_name = _MATCHED, record.id, record.name
+
+    def _duplicate(self, row: _Row, code: str, params: dict, record: _Record | None) -> None:
+        row.status = DUPLICATE
+        if record is not None and not self.in_area(record.path):
+            row.reasons = [["duplicate_outside", {}]]
+            return
+        if record is not None:
+            row.target, row.target_name = record.id, record.name
+        row.reasons = [[code, params]]
+
+    # --- the whole file --------------------------------------------------------------------------------
+
+    def plan(self, table: RegisterTable) -> _Plan:
+        rows = [self.resolve(register_row) for register_row in table.rows]
+        for row in rows:
+            self.match(row)
+        self._mark_repeats(rows)
+        targets, target_categories = self._load_targets(
+            {row.target for row in rows if row.status == _MATCHED}
+        )
+        creates, updates = [], []
+        for row in rows:
+            if row.status == NEW:
+                self._new(row)
+                if row.status == NEW:
+                    creates.append(row)
+            elif row.status == _MATCHED:
+                changed = self._diff(row, targets[row.target], target_categories.get(row.target, set()))
+                if row.status == UPDATE:
+                    updates.append((row, changed))
+        present = {row.target for row in rows if row.status in (UPDATE, UNCHANGED, REPEATED) and row.target}
+        present |= {row.seen_id for row in rows if row.seen_id}
+        existing, absent = self._presences(present)
+        absent_names = [
+            [organisation_id, self.ledger.records[organisation_id].name]
+            for _id, organisation_id, _in_latest in absent[:NOT_IN_LATEST_SHOWN]
+            if organisation_id in self.ledger.records
+        ]
+        return _Plan(
+            rows=rows,
+            creates=creates,
+            updates=updates,
+            present=present,
+            absent=absent,
+            absent_names=absent_names,
+            existing_presences=existing,
+            categories=self.category_names,
+            target_categories=target_categories,
+            root_path=self.root_path,
+        )
+
+    def _mark_repeats(self, rows: list[_Row]) -> None:
+        """A later row naming the same organisation as an earlier one (same record, code, or name) repeats it."""
+        by_target: dict[int, int] = {}
+        by_uscc: dict[str, int] = {}
+        by_name: dict[str, list[tuple[int, str, Region | None]]] = {}
+        for row in rows:
+            if row.status not in (NEW, _MATCHED):
+                continue
+            uscc = row.values.get("uscc") or ""
+            first = None
+            if row.target and row.target in by_target:
+                first = by_target[row.target]
+            elif uscc and uscc in by_uscc:
+                first = by_uscc[uscc]
+            else:
+                for number, other, district in by_name.get(row.normalised, []):
+                    if (not other or not uscc or other == uscc) and district == row.district:
+                        first = number
+                        break
+            if first is not None:
+                row.status, row.reasons = REPEATED, [["repeated", {"row": first}]]
+                continue
+            if row.target:
+                by_target[row.target] = row.number
+            if uscc:
+                by_uscc[uscc] = row.number
+            by_name.setdefault(row.normalised, []).append((row.number, uscc, row.district))
+
+    def _load_targets(self, ids: set[int]) -> tuple[dict[int, dict[str, Any]], dict[int, set[int]]]:
+        """The current values of the matched records, and their categories."""
+        categories: dict[int, set[int]] = {}
+        for organisation_id, category_id in _in_chunks(
+            Organisation.categories.through.objects.values_list("organisation_id", "category_id"),
+            "organisation_id",
+            ids,
+            key=itemgetter(0),
+        ):
+            categories.setdefault(organisation_id, set()).add(category_id)
+        return {pk: self.ledger.current(pk) for pk in ids}, categories
+
+    def _new(self, row: _Row) -> None:
+        if "field" not in row.values:
+            if not row.field_derived:
+                row.status, row.reasons = INVALID, [["field_unknown", {}]]
+                return
+            row.values["field"] = row.field_derived
+        row.target = None
+
+    def _diff(self, row: _Row, current: dict[str, Any], categories: set[int]) -> list[str]:
+        """Fill row.diff with what the register would change; blank cells never erase. Returns changed fields."""
+        data = row.values
+        changed = []
+        for name in IMPORTED_FIELDS:
+            if name not in data:
+                continue
+            new = data[name]
+            if name == "name":
+                if row.normalised == current["name_normalised"]:
+                    continue  # a spelling variant (繁体, full-width brackets) is the same name
+                old = current["name"]
+            elif name == "region":
+                if current["region_id"] == new.pk or (
+                    new.level == Region.Level.DISTRICT and current["district_id"] == new.pk
+                ):
+                    continue  # when the register knows only the district, the more precise street stays
+                old, new = self.places.by_id[current["region_id"]].name, new.name
+            else:
+                old = current[name]
+            if old != new:
+                row.diff[name] = [old, new]
+                changed.append(name)
+        employees = data.get("employees", current["employees"])
+        women = data.get("women", current["women"])
+        if employees is not None and women is not None and women > employees:
+            row.status, row.diff = INVALID, {}
+            row.reasons = [["women_above_employees", {"women": women, "employees": employees}]]
+            return []
+        added = [pk for pk in row.categories if pk not in categories]
+        if added:
+            before = sorted(self.category_names[pk] for pk in categories)
+            row.diff["categories"] = [before, sorted([*before, *(self.category_names[pk] for pk in added)])]
+            changed.append("categories")
+        row.categories = added
+        row.status = UPDATE if changed else UNCHANGED
+        return changed
+
+    def _presences(self, present: set[int]) -> tuple[dict[int, tuple[int, bool, int | None]], list]:
+        """This register's presences in the area: those listed now, and those the file no longer lists."""
+        if self.source_id is None:
+            return {}, []
+        presences = RegisterPresence.objects.filter(source_id=self.source_id)
+        if self.root_path:
+            presences = presences.filter(organisation__region__path__startswith=self.root_path)
+        existing, absent = {}, []
+        for pk, organisation_id, in_latest, last_import in presences.values_list(
+            "id", "organisation_id", "in_latest", "last_import_id"
+        ).order_by("organisation_id"):
+            existing[organisation_id] = (pk, in_latest, last_import)
+            if organisation_id not in present:
+                absent.append((pk, organisation_id, in_latest))
+        return existing, absent

@@ -1,0 +1,258 @@
+"""The import's steps: upload, map the columns, preview, apply or discard; and the one-call run."""
+
+from __future__ import annotations
+
+import hashlib
+from contextlib import contextmanager
+from pathlib import PurePath
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from branches.errors import LedgerError
+from branches.models import RegisterImport, RegisterSource
+from branches.registers import FIELD_ALIASES, RegisterError, RegisterTable
+from branches.services.imports.classify import _Classifier, _Plan
+from branches.services.imports.files import (
+    _read,
+    _stored_limit,
+    _stored_table,
+    _table_info,
+    upload_limit_bytes,
+)
+from branches.services.imports.write import _write
+from federation import access
+from federation.models import Region, User
+from federation.services import operation_label_register, operation_record
+
+operation_label_register("register.import", gettext_lazy("imported a register"))
+operation_label_register("register.discard", gettext_lazy("discarded a register import"))
+
+
+def _scope_root(user: User) -> Region | None:
+    """The area whose rows an import may write: the uploader's (None: every district)."""
+    try:
+        return access.scope_region(user)
+    except PermissionDenied:
+        raise LedgerError(_("The person who uploaded this file can no longer import registers.")) from None
+
+
+def _summary(plan: _Plan, table: RegisterTable, *, same_file: RegisterImport | None = None) -> dict[str, Any]:
+    counts = plan.counts()
+    summary: dict[str, Any] = {
+        "version": 1,
+        "table": _table_info(table),
+        "counts": counts,
+        "warnings": sum(1 for row in plan.rows if row.warnings),
+        "rows": [row.compact() for row in plan.rows],
+        "not_in_latest": plan.absent_names,
+    }
+    if same_file is not None:
+        summary["same_file"] = {
+            "id": same_file.pk,
+            "at": same_file.applied_at.isoformat() if same_file.applied_at else "",
+        }
+    return summary
+
+
+def _same_file(register_import: RegisterImport) -> RegisterImport | None:
+    return (
+        RegisterImport.objects.filter(
+            source_id=register_import.source_id,
+            sha256=register_import.sha256,
+            status=RegisterImport.Status.APPLIED,
+        )
+        .exclude(pk=register_import.pk)
+        .order_by("-applied_at")
+        .first()
+    )
+
+
+# --------------------------------------------------------------------------------------------------------
+# The services
+# --------------------------------------------------------------------------------------------------------
+
+
+def register_imports_for(user: User) -> QuerySet[RegisterImport]:
+    """The imports uploaded in the user's area (by the uploader's unit); admins see all of them."""
+    imports = RegisterImport.objects.select_related("source", "uploaded_by", "applied_by", "unit")
+    return access.scope(user, imports, region_field="unit__region")
+
+
+def _preview(register_import: RegisterImport, table: RegisterTable) -> RegisterImport:
+    classifier = _Classifier(
+        scope_root=_scope_root(register_import.uploaded_by), source_id=register_import.source_id
+    )
+    plan = classifier.plan(table)
+    register_import.summary = _summary(plan, table, same_file=_same_file(register_import))
+    register_import.status = RegisterImport.Status.PREVIEWED
+    register_import.save(update_fields=["summary", "status"])
+    return register_import
+
+
+def _check_columns(table: RegisterTable, *, strict: bool = False) -> None:
+    """A file without a unit-name column can go on only if the user can map one of its unknown columns."""
+    if "name" not in table.mapping.values() and (strict or not table.unknown_headers):
+        raise RegisterError(
+            "no_header",
+            gettext_lazy(
+                "No column holds the unit name (单位名称). Add that column and upload the file again."
+            ),
+        )
+
+
+def _source(name: str) -> RegisterSource:
+    name = " ".join(name.split())[:100]
+    if not name:
+        raise LedgerError(_("Say which register this file is."))
+    return RegisterSource.objects.get_or_create(name=name)[0]
+
+
+@contextmanager
+def _new_import(*, by: User, data: bytes, file_name: str, source: RegisterSource, table: RegisterTable):
+    """Create an import and its stored file inside the caller's transaction; if that fails, no file stays."""
+    digest = hashlib.sha256(data).hexdigest()
+    register_import = RegisterImport.objects.create(
+        source=source,
+        # Stored under its digest: the original (often long, Chinese) name is kept in file_name.
+        file=ContentFile(data, name=digest[:24] + PurePath(file_name).suffix.lower()[:8]),
+        file_name=PurePath(file_name or "register").name[:200],
+        sha256=digest,
+        size=len(data),
+        uploaded_by=by,
+        unit=by.unit,
+        summary={"table": _table_info(table)},
+    )
+    try:
+        yield register_import
+    except BaseException:
+        register_import.file.storage.delete(register_import.file.name)
+        raise
+
+
+def register_import_upload(*, by: User, data: bytes, file_name: str, source_name: str) -> RegisterImport:
+    """Keep an uploaded register and preview it (or wait for its unknown columns to be mapped).
+
+    A file that cannot be read raises RegisterError and nothing is stored.
+    """
+    access.require(by, "ledger.import")
+    table = _read(data, file_name, None, max_bytes=upload_limit_bytes())
+    _check_columns(table)
+    with (
+        transaction.atomic(),
+        _new_import(by=by, data=data, file_name=file_name, source=_source(source_name), table=table) as new,
+    ):
+        if not table.unknown_headers:
+            _preview(new, table)
+    return new
+
+
+def register_import_map(
+    *, register_import: RegisterImport, by: User, mapping: dict[str, str]
+) -> RegisterImport:
+    """Say what the unknown columns hold (or that they are ignored), then preview the rows again."""
+    access.require(by, "ledger.import")
+    for key in mapping.values():
+        if key and key not in FIELD_ALIASES:
+            raise LedgerError(_("Choose a ledger column from the list."))
+    with transaction.atomic():
+        register_import = RegisterImport.objects.select_for_update().get(pk=register_import.pk)
+        if register_import.status not in (RegisterImport.Status.UPLOADED, RegisterImport.Status.PREVIEWED):
+            raise LedgerError(_("This import is finished; its columns can no longer be changed."))
+        register_import.mapping = {**register_import.mapping, **mapping}
+        register_import.save(update_fields=["mapping"])
+        table = _stored_table(register_import)
+        if "name" not in table.mapping.values():
+            raise LedgerError(_("Choose which column holds the unit name."))
+        return _preview(register_import, table)
+
+
+def register_import_apply(*, register_import: RegisterImport, by: User, request=None) -> dict[str, int]:
+    """Write a previewed import into the ledger, all or nothing; the rows are classified again first."""
+    access.require(by, "ledger.import")
+    try:
+        with transaction.atomic():
+            # Lock the import, then its register: a second apply, or another import of the same register,
+            # waits here and then finds the import applied or the ledger already changed.
+            register_import = RegisterImport.objects.select_for_update().get(pk=register_import.pk)
+            source = RegisterSource.objects.select_for_update().get(pk=register_import.source_id)
+            if register_import.status != RegisterImport.Status.PREVIEWED:
+                raise LedgerError(_status_refusal(register_import))
+            table = _stored_table(register_import)
+            return _apply(register_import, table, by=by, source=source, request=request)
+    except IntegrityError as error:
+        raise LedgerError(
+            _(
+                "The ledger changed while this import was written, so nothing was written. Please apply it again."
+            )
+        ) from error
+
+
+def _status_refusal(register_import: RegisterImport) -> str:
+    if register_import.status == RegisterImport.Status.APPLIED:
+        return _("This import has already been applied.")
+    if register_import.status == RegisterImport.Status.DISCARDED:
+        return _("This import was discarded.")
+    return _("Map the file's columns first.")
+
+
+def _apply(
+    register_import: RegisterImport, table: RegisterTable, *, by: User, source: RegisterSource, request=None
+) -> dict[str, int]:
+    classifier = _Classifier(scope_root=_scope_root(register_import.uploaded_by), source_id=source.pk)
+    plan = classifier.plan(table)
+    _write(plan, by=by, source=source, register_import=register_import, regions=classifier.places.by_id)
+    counts = plan.counts()
+    register_import.summary = _summary(plan, table)
+    register_import.status = RegisterImport.Status.APPLIED
+    register_import.applied_at = timezone.now()
+    register_import.applied_by = by
+    register_import.save(update_fields=["summary", "status", "applied_at", "applied_by"])
+    operation_record(actor=by, action="register.import", obj=register_import, changes=counts, request=request)
+    return counts
+
+
+def register_import_discard(*, register_import: RegisterImport, by: User, request=None) -> RegisterImport:
+    """Drop an import that was not applied; its file (personal data) is deleted once the change is committed."""
+    access.require(by, "ledger.import")
+    with transaction.atomic():
+        register_import = RegisterImport.objects.select_for_update().get(pk=register_import.pk)
+        if register_import.status not in (RegisterImport.Status.UPLOADED, RegisterImport.Status.PREVIEWED):
+            raise LedgerError(_status_refusal(register_import))
+        stored = register_import.file.name
+        storage = register_import.file.storage
+        register_import.status = RegisterImport.Status.DISCARDED
+        summary = register_import.summary or {}
+        register_import.summary = {key: summary[key] for key in ("table", "counts") if key in summary}
+        register_import.file = ""
+        register_import.save(update_fields=["status", "summary", "file"])
+        operation_record(actor=by, action="register.discard", obj=register_import, request=request)
+        if stored:
+            transaction.on_commit(lambda: storage.delete(stored))
+    return register_import
+
+
+def register_import_run(
+    *, by: User, data: bytes, file_name: str, source_name: str, dry_run: bool
+) -> dict[str, int]:
+    """Read, classify and (unless dry_run) apply a register in one go; returns the counts.
+
+    Columns the reader does not know are left out. A dry run writes nothing at all, not even the import.
+    """
+    access.require(by, "ledger.import")
+    table = _read(data, file_name, None, max_bytes=_stored_limit())
+    _check_columns(table, strict=True)
+    if dry_run:
+        source = RegisterSource.objects.filter(name=" ".join(source_name.split())).first()
+        classifier = _Classifier(scope_root=_scope_root(by), source_id=source.pk if source else None)
+        return classifier.plan(table).counts()
+    with transaction.atomic():
+        source = RegisterSource.objects.select_for_update().get(pk=_source(source_name).pk)
+        with _new_import(by=by, data=data, file_name=file_name, source=source, table=table) as new:
+            return _apply(new, table, by=by, source=source)
