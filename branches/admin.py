@@ -33,7 +33,13 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(LedgerSettings)
 class LedgerSettingsAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "women_for_federation", "women_for_committee", "escalate_after_days", "term_warning_days"]
+    list_display = [
+        "__str__",
+        "women_for_federation",
+        "women_for_committee",
+        "escalate_after_days",
+        "term_warning_days",
+    ]
 
     def has_add_permission(self, request):
         return not LedgerSettings.objects.exists()
@@ -63,7 +69,17 @@ class RegisterSourceAdmin(admin.ModelAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "uscc", "field", "unit_type", "district", "region", "women", "stage", "archived_at"]
+    list_display = [
+        "name",
+        "uscc",
+        "field",
+        "unit_type",
+        "district",
+        "region",
+        "women",
+        "stage",
+        "archived_at",
+    ]
     list_filter = ["field", "unit_type", "stage", "district", "in_scope"]
     search_fields = ["name", "uscc"]
     raw_id_fields = ["region", "district", "merged_into", "officer"]

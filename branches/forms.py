@@ -238,9 +238,7 @@ class ContactForm(forms.Form):
     summary = forms.CharField(
         label=_("What was discussed"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
-    next_follow_up = forms.DateField(
-        label=_("Next follow-up"), required=False, widget=DATE_INPUT
-    )
+    next_follow_up = forms.DateField(label=_("Next follow-up"), required=False, widget=DATE_INPUT)
 
     def clean(self):
         cleaned = super().clean()

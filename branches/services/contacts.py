@@ -193,7 +193,9 @@ def contact_follow_up_done(*, by: User, contact: ContactLog, request=None) -> Co
 def contact_cadence_recompute(*, category) -> int:
     """After a category's interval changed: recompute when each of its organisations is due for contact."""
     organisations = list(
-        Organisation.objects.filter(categories=category, archived_at__isnull=True).prefetch_related("categories")
+        Organisation.objects.filter(categories=category, archived_at__isnull=True).prefetch_related(
+            "categories"
+        )
     )
     for organisation in organisations:
         start = organisation.last_contact_on or timezone.localdate(organisation.created_at)

@@ -218,7 +218,9 @@ def test_changing_a_categorys_interval_moves_its_organisations_due_dates(distric
     express = Category.objects.get(name="快递行业")
     organisation = OrganisationFactory()
     organisation.categories.add(express)
-    contact_add(by=district_officer, organisation=organisation, contacted_on=TODAY, channel="visit", summary="走访")
+    contact_add(
+        by=district_officer, organisation=organisation, contacted_on=TODAY, channel="visit", summary="走访"
+    )
     express.contact_interval_days = 7
     express.save()
     assert contact_cadence_recompute(category=express) == 1
