@@ -1,25 +1,27 @@
 """Export the ledger (台账) as XLSX or CSV in the layout of DOMAIN.md's "Ledger fields".
 
 The layout is one list, LEDGER_COLUMNS: a column says its header, how to read its value from an organisation
-and which related rows it needs, so adding a column (the women's-organisation columns come with the Branch
-model) is one line and the query stays constant whatever the number of rows.
+and which related rows it needs (prefetched once per chunk), so adding a column is one line and the number of
+queries stays constant whatever the number of rows.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import IO, Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from branches.identifiers import mobile_mask
-from branches.models import Field, Organisation, UnitType
+from branches.models import Branch, BranchMember, Field, Form, Liaison, Organisation, Stage, UnitType, Way
 from federation import access
 from federation.models import DisclosureLog, Region, User
 from federation.services import disclosure_record
@@ -42,6 +44,9 @@ class Labels:
         self.choices = {
             "field": {value: str(label) for value, label in Field.choices},
             "unit_type": {value: str(label) for value, label in UnitType.choices},
+            "stage": {value: str(label) for value, label in Stage.choices},
+            "form": {value: str(label) for value, label in Form.choices},
+            "way": {value: str(label) for value, label in Way.choices},
         }
         self.yes, self.no = gettext("Yes"), gettext("No")
 
@@ -50,6 +55,23 @@ class Labels:
 
     def yes_no(self, value: bool | None) -> str:
         return "" if value is None else (self.yes if value else self.no)
+
+
+# The posts that lead a women's organisation: a federation's chair, a committee's director, a group's leader.
+HEAD_POSTS = (BranchMember.Post.CHAIR, BranchMember.Post.DIRECTOR, BranchMember.Post.LEADER)
+
+# The women's organisations covering an organisation that are not dissolved, each with its head(s).
+ACTIVE_BRANCHES = Prefetch(
+    "covering_branches",
+    queryset=Branch.objects.filter(dissolved_on__isnull=True).prefetch_related(
+        Prefetch("members", queryset=BranchMember.objects.filter(post__in=HEAD_POSTS), to_attr="heads")
+    ),
+    to_attr="active_branches",
+)
+# Active liaisons in the order the organisation's page lists them.
+ACTIVE_LIAISONS = Prefetch(
+    "liaisons", queryset=Liaison.objects.filter(active=True), to_attr="active_liaisons"
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +83,26 @@ class Row:
     reveal: bool
     labels: Labels
 
+    @cached_property
+    def branch(self) -> Branch | None:
+        """The women's organisation the ledger shows: an active one set up in the organisation itself, else the
+        active one covering it that was established most recently (needs ACTIVE_BRANCHES)."""
+        branches = self.organisation.active_branches
+        own = [branch for branch in branches if branch.organisation_id == self.organisation.pk]
+        return max(own or branches, key=lambda b: (b.established_on or dt.date.min, b.pk), default=None)
+
+    @cached_property
+    def contact(self) -> tuple[str, str]:
+        """(name, mobile) of the ledger's contact: the women's organisation's chair (or director, or group
+        leader), else the first active liaison, else the register's contact person (needs both prefetches)."""
+        heads = self.branch.heads if self.branch is not None else []
+        if heads:
+            return heads[0].name, heads[0].mobile
+        liaisons = self.organisation.active_liaisons
+        if liaisons:
+            return liaisons[0].name, liaisons[0].mobile
+        return self.organisation.contact_name, self.organisation.contact_mobile
+
 
 @dataclass(frozen=True)
 class Column:
@@ -70,7 +112,7 @@ class Column:
     value: Callable[[Row], Any]
     width: int = 12
     select: tuple[str, ...] = ()
-    prefetch: tuple[str, ...] = ()
+    prefetch: tuple[str | Prefetch, ...] = ()
 
 
 def _street(row: Row) -> str:
@@ -79,12 +121,25 @@ def _street(row: Row) -> str:
 
 
 def _mobile(row: Row) -> str:
-    mobile = row.organisation.contact_mobile
+    mobile = row.contact[1]
     return mobile if row.reveal else mobile_mask(mobile)
 
 
 def _empty(row: Row) -> str:
-    return ""  # filled by the issue that brings the women's organisation (Branch) into the ledger
+    return ""  # activities: filled by the issue that brings the services module
+
+
+def _branch_column(header: Any, read: Callable[[Branch, Labels], Any], width: int) -> Column:
+    """A column read from the women's organisation the ledger shows (empty without one)."""
+    return Column(
+        header,
+        lambda row: read(row.branch, row.labels) if row.branch is not None else None,
+        width=width,
+        prefetch=(ACTIVE_BRANCHES,),
+    )
+
+
+CONTACT = (ACTIVE_BRANCHES, ACTIVE_LIAISONS)
 
 
 LEDGER_COLUMNS: list[Column] = [
@@ -102,16 +157,16 @@ LEDGER_COLUMNS: list[Column] = [
         _("Party organisation set up"), lambda row: row.labels.yes_no(row.organisation.party_org), width=10
     ),
     Column(_("Trade union set up"), lambda row: row.labels.yes_no(row.organisation.trade_union), width=10),
-    Column(_("Organisational form"), _empty, width=12),
-    Column(_("Way of forming"), _empty, width=12),
-    Column(_("Stage"), _empty, width=10),
-    Column(_("Established on"), _empty, width=12),
-    Column(_("Approval number"), _empty, width=16),
-    Column(_("Contact person"), lambda row: row.organisation.contact_name, width=10),
-    Column(_("Contact phone"), _mobile, width=14),
-    Column(_("Executive seats"), _empty, width=8),
-    Column(_("Term number"), _empty, width=8),
-    Column(_("Term ends"), _empty, width=12),
+    _branch_column(_("Organisational form"), lambda branch, labels: labels.choice("form", branch.form), 12),
+    _branch_column(_("Way of forming"), lambda branch, labels: labels.choice("way", branch.way), 12),
+    Column(_("Stage"), lambda row: row.labels.choice("stage", row.organisation.stage), width=10),
+    _branch_column(_("Established on"), lambda branch, labels: branch.established_on, 12),
+    _branch_column(_("Approval number"), lambda branch, labels: branch.approval_number, 16),
+    Column(_("Contact person"), lambda row: row.contact[0], width=10, prefetch=CONTACT),
+    Column(_("Contact phone"), _mobile, width=14, prefetch=CONTACT),
+    _branch_column(_("Executive seats"), lambda branch, labels: branch.seats, 8),
+    _branch_column(_("Term number"), lambda branch, labels: branch.term_number, 8),
+    _branch_column(_("Term ends"), lambda branch, labels: branch.term_ends_on, 12),
     Column(_("Activities"), _empty, width=24),
 ]
 
@@ -133,9 +188,11 @@ def ledger_queryset(
 ) -> QuerySet:
     """The organisations with the related rows every column reads, fetched once per chunk."""
     select = sorted({name for column in columns for name in column.select})
-    prefetch = sorted({name for column in columns for name in column.prefetch})
+    prefetch: dict[str, str | Prefetch] = {}  # one lookup per attribute, however many columns read it
+    for lookup in (lookup for column in columns for lookup in column.prefetch):
+        prefetch.setdefault(lookup.prefetch_to if isinstance(lookup, Prefetch) else lookup, lookup)
     organisations = organisations.select_related(*select) if select else organisations
-    return organisations.prefetch_related(*prefetch) if prefetch else organisations
+    return organisations.prefetch_related(*prefetch.values()) if prefetch else organisations
 
 
 def ledger_rows(

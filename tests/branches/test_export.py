@@ -1,6 +1,7 @@
 """Ledger export: the list's filters, XLSX and CSV, no formula injection, masked mobiles, every export on record."""
 
 import csv
+import datetime as dt
 import io
 from urllib.parse import quote
 
@@ -10,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from branches.models import Field
+from branches.models import Branch, BranchMember, Field, Form, Liaison, Stage, Way
 from branches.services.exports import LEDGER_COLUMNS, cell_neutralise
 from federation.models import DisclosureLog, Region
 from tests.branches.factories import OrganisationFactory
@@ -84,7 +85,9 @@ def test_xlsx_export_has_the_header_row_and_writes_a_formula_name_as_text(client
     assert hongda[6] == "海勃湾区" and hongda[7] == "凤凰岭街道"
     assert hongda[8] == 120 and hongda[9] == 60  # counts stay numbers
     assert [row[0] for row in rows[1:]] == [1, 2]
-    assert all(value in (None, "") for value in hongda[12:17])  # the women's-organisation columns wait
+    assert hongda[14] == str(Stage.SURVEYING.label)  # the organisation's own stage, with or without a branch
+    # No women's organisation, no liaison, no register contact, no activities yet: the rest stays empty.
+    assert all(value in (None, "") for number, value in enumerate(hongda[12:], start=12) if number != 14)
 
 
 def test_headers_are_chinese_in_the_zh_hans_interface(client_as, city_officer):
@@ -207,14 +210,120 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(
     client_as, city_officer, export_format, django_assert_max_num_queries
 ):
     client = client_as(city_officer)
+    park = OrganisationFactory(field=Field.SOCIAL)
+    area = branch(park, "园区妇联", way=Way.AREA, members=[("园区主席", BranchMember.Post.CHAIR, MOBILE)])
     counts = []
-    for new_rows in (5, 195):  # 5 rows, then 200
-        for _ in range(new_rows):
-            OrganisationFactory(contact_mobile=MOBILE)
-        with django_assert_max_num_queries(12), CaptureQueriesContext(connection) as queries:
+    for new_rows in (5, 195):  # 5 rows, then 200: with women's organisations, their members and liaisons
+        for number in range(new_rows):
+            organisation = OrganisationFactory(contact_mobile=MOBILE)
+            area.covers.add(organisation)
+            Liaison.objects.create(organisation=organisation, name=f"联络员{number}", mobile=MOBILE)
+            if number % 2:
+                branch(organisation, f"妇联{number}", established_on=dt.date(2024, 1, 1), members=[
+                    ("主席", BranchMember.Post.CHAIR, MOBILE), ("委员", BranchMember.Post.EXECUTIVE, MOBILE)])  # fmt: skip
+        with django_assert_max_num_queries(15), CaptureQueriesContext(connection) as queries:
             response = client.get(URL, {"format": export_format, "field": "economic", "reveal": "1"})
             content = b"".join(response.streaming_content)
         assert response.status_code == 200 and content
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert list(DisclosureLog.objects.order_by("id").values_list("row_count", flat=True)) == [5, 200]
+
+
+# --- The women's-organisation columns -----------------------------------------------------------------
+
+FORM, WAY, STAGE, ESTABLISHED, APPROVAL, PERSON, PHONE, SEATS, TERM, TERM_ENDS, ACTIVITIES = range(12, 23)
+
+
+def branch(organisation, name, *, covers=(), members=(), **fields):
+    """A women's organisation set up in `organisation`, covering it and `covers`, with (name, post, mobile)."""
+    created = Branch.objects.create(
+        name=name,
+        organisation=organisation,
+        region=organisation.region,
+        **{"form": Form.FEDERATION, **fields},
+    )
+    created.covers.set([organisation, *covers])
+    for order, (member, post, mobile) in enumerate(members):
+        BranchMember.objects.create(branch=created, name=member, post=post, mobile=mobile, order=order)
+    return created
+
+
+def test_an_organisation_shows_its_own_active_womens_organisation_and_its_chair(client_as, city_officer):
+    park = OrganisationFactory(name="乌海市某产业园")
+    company = OrganisationFactory(name="乌海市甲公司", stage=Stage.ESTABLISHED, contact_name="王丽",
+                                  contact_mobile="13900000000")  # fmt: skip
+    Liaison.objects.create(organisation=company, name="赵静", mobile="13811112222")
+    branch(company, "甲公司妇联", way=Way.STANDALONE, established_on=dt.date(2024, 3, 8),
+           approval_number="乌妇字〔2024〕12号", seats=7, term_number=2, term_ends_on=dt.date(2029, 3, 8),
+           members=[("张敏", BranchMember.Post.VICE_CHAIR, "13700001111"),
+                    ("李红", BranchMember.Post.CHAIR, MOBILE)])  # fmt: skip
+    # An area-wide one set up later covers the company too: its own still comes first.
+    branch(park, "产业园妇联", covers=[company], way=Way.AREA, established_on=dt.date(2025, 6, 1),
+           members=[("孙芳", BranchMember.Post.CHAIR, "13600002222")])  # fmt: skip
+    branch(company, "甲公司原妇委会", form=Form.COMMITTEE, established_on=dt.date(2026, 1, 1),
+           dissolved_on=dt.date(2026, 2, 1))  # fmt: skip
+
+    rows = csv_rows(client_as(city_officer).get(URL, {"format": "csv"}))
+    row = by_name(rows, "乌海市甲公司")
+    assert row[FORM] == str(Form.FEDERATION.label) and row[WAY] == str(Way.STANDALONE.label)
+    assert row[STAGE] == str(Stage.ESTABLISHED.label)
+    assert row[ESTABLISHED] == "2024-03-08" and row[APPROVAL] == "乌妇字〔2024〕12号"
+    assert [row[SEATS], row[TERM], row[TERM_ENDS], row[ACTIVITIES]] == ["7", "2", "2029-03-08", ""]
+    assert row[PERSON] == "李红" and row[PHONE] == "139****1234"  # the chair, not the liaison or the register
+    park_row = by_name(rows, "乌海市某产业园")
+    assert park_row[WAY] == str(Way.AREA.label) and park_row[PERSON] == "孙芳"
+
+
+def test_a_covered_organisation_shows_the_most_recently_established_active_one(client_as, city_officer):
+    company = OrganisationFactory(name="乌海市乙公司")
+    for number, (way, established, dissolved) in enumerate([
+        (Way.AREA, dt.date(2022, 5, 1), None),
+        (Way.INDUSTRY, dt.date(2025, 5, 1), dt.date(2026, 1, 1)),  # the most recent, but dissolved
+        (Way.JOINT, dt.date(2023, 5, 1), None),
+        (Way.FALLBACK, None, None),
+    ]):  # fmt: skip
+        branch(OrganisationFactory(), f"联合妇联{number}", covers=[company], form=Form.COMMITTEE, way=way,
+               established_on=established, dissolved_on=dissolved)  # fmt: skip
+    row = by_name(csv_rows(client_as(city_officer).get(URL, {"format": "csv"})), "乌海市乙公司")
+    assert row[FORM] == str(Form.COMMITTEE.label) and row[WAY] == str(Way.JOINT.label)
+    assert row[ESTABLISHED] == "2023-05-01"
+
+
+def test_the_contact_falls_back_from_the_head_to_a_liaison_to_the_register(client_as, city_officer):
+    director = OrganisationFactory(name="有主任的单位")
+    branch(director, "妇委会", form=Form.COMMITTEE,
+           members=[("钱委员", BranchMember.Post.EXECUTIVE, "13500000001"),
+                    ("周主任", BranchMember.Post.DIRECTOR, "13500000002")])  # fmt: skip
+    headless = OrganisationFactory(name="没有主席的单位", contact_name="登记人", contact_mobile="13500000009")
+    branch(headless, "妇女小组", form=Form.GROUP,
+           members=[("吴委员", BranchMember.Post.EXECUTIVE, "13500000003")])  # fmt: skip
+    Liaison.objects.create(organisation=headless, name="郑联络", mobile="13500000004", active=False)
+    Liaison.objects.create(organisation=headless, name="冯联络", mobile="13500000005")
+    Liaison.objects.create(organisation=headless, name="陈联络", mobile="13500000006")
+    register = OrganisationFactory(
+        name="只有登记联系人的单位", contact_name="登记人", contact_mobile="13500000007"
+    )
+    Liaison.objects.create(organisation=register, name="卫联络", mobile="13500000008", active=False)
+
+    rows = csv_rows(client_as(city_officer).get(URL, {"format": "csv", "reveal": "1"}))
+    assert by_name(rows, "有主任的单位")[PERSON : PHONE + 1] == ["周主任", "13500000002"]
+    assert by_name(rows, "没有主席的单位")[PERSON : PHONE + 1] == [
+        "冯联络",
+        "13500000005",
+    ]  # listed first on its page
+    assert by_name(rows, "只有登记联系人的单位")[PERSON : PHONE + 1] == ["登记人", "13500000007"]
+    masked = csv_rows(client_as(city_officer).get(URL, {"format": "csv"}))
+    assert by_name(masked, "有主任的单位")[PHONE] == "135****0002"
+    assert by_name(masked, "没有主席的单位")[PHONE] == "135****0005"
+
+
+def test_xlsx_keeps_dates_and_counts_of_the_womens_organisation_typed(client_as, city_officer):
+    company = OrganisationFactory(name="乌海市丙公司")
+    branch(
+        company, "丙公司妇联", established_on=dt.date(2024, 3, 8), seats=7, term_ends_on=dt.date(2029, 3, 8)
+    )
+    row = by_name(xlsx_rows(client_as(city_officer).get(URL, {"format": "xlsx"})), "乌海市丙公司")
+    assert row[ESTABLISHED].date() == dt.date(2024, 3, 8) and row[TERM_ENDS].date() == dt.date(2029, 3, 8)
+    assert row[SEATS] == 7 and row[TERM] == 1
+    assert row[APPROVAL] is None and row[PERSON] is None  # empty texts stay empty cells
