@@ -104,6 +104,9 @@ class Organisation(models.Model):
     # Derived by the services from the name (see branches/names.py); never edited by hand.
     name_normalised = models.CharField(max_length=200, db_index=True, editable=False)
     search_text = models.TextField(editable=False, default="")
+    # search_text's 2-character windows, space-separated: on PostgreSQL a GIN index on them (migration 0005)
+    # narrows a `contains` search on search_text to the rows that can match.
+    search_grams = models.TextField(editable=False, default="")
     sort_key = models.CharField(max_length=255, editable=False, default="")
 
     uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True)
@@ -163,6 +166,7 @@ class Organisation(models.Model):
         excluded_fields=[
             "name_normalised",
             "search_text",
+            "search_grams",
             "sort_key",
             "value_sources",
             "updated_at",
@@ -187,7 +191,11 @@ class Organisation(models.Model):
         ]
         indexes = [
             models.Index(fields=["sort_key", "id"], name="organisation_sort"),
-            models.Index(fields=["district", "field"], name="organisation_district_field"),
+            # Filter and order in one: a district's (and field's) first page is read off the index in order.
+            models.Index(fields=["district", "field", "sort_key", "id"], name="organisation_district_sort"),
+            # `uscc LIKE 'prefix%'` (search by credit code) cannot use the unique index under the C.UTF-8
+            # collation; the pattern operator class can.
+            models.Index(fields=["uscc"], opclasses=["varchar_pattern_ops"], name="organisation_uscc_prefix"),
             models.Index(fields=["region", "sort_key", "id"], name="organisation_region_sort"),
             models.Index(fields=["contact_due_on"], name="organisation_contact_due"),
         ]

@@ -6,6 +6,9 @@
 * :func:`pinyin_initials` and :func:`search_text` build a precomputed column for
   ``contains`` searches by name or by pinyin initials (``whsax`` finds 乌海市爱心协会).
 * :func:`pinyin_sort_key` orders names the way Chinese users expect (by pinyin).
+* :func:`search_grams` and :func:`query_grams` cut names and searches into 2-character windows, which a
+  PostgreSQL index looks up before ``contains`` is checked (2-character searches are the common case and
+  pg_trgm cannot narrow them).
 """
 
 from __future__ import annotations
@@ -18,7 +21,16 @@ from collections.abc import Iterable
 import opencc
 from pypinyin import Style, lazy_pinyin
 
-__all__ = ["SORT_KEY_MAX_LENGTH", "name_normalise", "pinyin_initials", "pinyin_sort_key", "search_text"]
+__all__ = [
+    "SORT_KEY_MAX_LENGTH",
+    "bigrams",
+    "name_normalise",
+    "pinyin_initials",
+    "pinyin_sort_key",
+    "query_grams",
+    "search_grams",
+    "search_text",
+]
 
 # --------------------------------------------------------------------------------------------------------
 # Normalisation for duplicate matching
@@ -195,3 +207,34 @@ def search_text(name: str, former_names: Iterable[str] = ()) -> str:
         if part not in parts:
             parts.append(part)
     return "|".join(parts)
+
+
+# search_text separates a name from its initials with a space and one name from the next with "|".
+_SEARCH_TEXT_SEPARATORS = re.compile(r"[ |]")
+
+
+def bigrams(text: str) -> list[str]:
+    """Return the distinct 2-character windows of ``text`` in order (none for fewer than 2 characters)."""
+    return list(dict.fromkeys(text[i : i + 2] for i in range(len(text) - 1)))
+
+
+def search_grams(text: str) -> str:
+    """Return the bigrams of a :func:`search_text`'s names and initials, space-separated, for an index.
+
+    A query without separators that ``text`` contains lies inside one name or one set of initials, so each
+    of its bigrams is among these: looking them up narrows a ``contains`` search without changing its
+    result (see :func:`query_grams`).
+    """
+    parts = _SEARCH_TEXT_SEPARATORS.split(text)
+    return " ".join(dict.fromkeys(gram for part in parts for gram in bigrams(part)))
+
+
+def query_grams(query: str) -> list[str]:
+    """Return the bigrams every row matching a normalised ``query`` holds in :func:`search_grams`.
+
+    None for a single character, and none for a query holding a separator (it may match across two
+    names): ``contains`` alone answers those.
+    """
+    if _SEARCH_TEXT_SEPARATORS.search(query):
+        return []
+    return bigrams(query)

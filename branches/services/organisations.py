@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from branches.errors import LedgerError
 from branches.models import Category, DuplicateDecision, Organisation, RegisterPresence
-from branches.names import name_normalise, pinyin_sort_key, search_text
+from branches.names import name_normalise, pinyin_sort_key, search_grams, search_text
 from federation import access
 from federation.models import Region, User
 from federation.services import operation_label_register, operation_record
@@ -52,10 +52,11 @@ def district_of(region: Region) -> Region:
 
 
 def organisation_derive(organisation: Organisation) -> None:
-    """Recompute the derived columns: normalised name, search text, pinyin sort key, district."""
+    """Recompute the derived columns: normalised name, search text and its bigrams, sort key, district."""
     organisation.name = organisation.name.strip()
     organisation.name_normalised = name_normalise(organisation.name)[:200]
     organisation.search_text = search_text(organisation.name, organisation.former_names)
+    organisation.search_grams = search_grams(organisation.search_text)
     organisation.sort_key = pinyin_sort_key(organisation.name)
     if organisation.region_id:
         organisation.district = district_of(organisation.region)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import IntegerField, Prefetch, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -47,26 +47,60 @@ def _organisation(request, pk: int, permission: str = "ledger.view") -> Organisa
     return organisation
 
 
+# The list's total stops counting here ("more than 10,000"): an exact count walks every matching row on every
+# page, which at 100,000 organisations costs more than the page itself.
+TOTAL_CAP = 10_000
+
+
+class _CappedCount(Subquery):
+    """The number of rows of a query sliced to at most TOTAL_CAP + 1 rows, as a scalar subquery."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS capped)"
+    output_field = IntegerField()
+
+
 @require_GET
 def organisation_list(request):
     access.require(request.user, "ledger.view")
     form = OrganisationFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
-    organisations = organisation_search(user=request.user, filters=filters).select_related(
-        "district", "region"
+    matching = organisation_search(user=request.user, filters=filters)
+    capped = matching.order_by().values("pk")[: TOTAL_CAP + 1]
+    # The total rides along with the page's rows: the database computes the uncorrelated subquery once.
+    organisations = (
+        matching.select_related("district", "region")
+        .prefetch_related(Prefetch("categories", queryset=Category.objects.order_by("order")))
+        .annotate(ledger_total=_CappedCount(capped))
     )
     page = keyset_page(
-        organisations.prefetch_related(Prefetch("categories", queryset=Category.objects.order_by("order"))),
+        organisations,
         sort_keys(filters.get("sort")),
         after=pk_param(request.GET.get("after")),
         before=pk_param(request.GET.get("before")),
         last=request.GET.get("last") == "1",
         size=PAGE_SIZE,
     )
+    # get_<field>_display hashes every translated choice at each call, a quarter of the table's rendering:
+    # the labels are looked up once per page instead.
+    labels = {
+        name: {value: str(label) for value, label in Organisation._meta.get_field(name).flatchoices}
+        for name in ("field", "unit_type")
+    }
+    for organisation in page.rows:
+        organisation.field_label = labels["field"].get(organisation.field, organisation.field)
+        organisation.unit_type_label = labels["unit_type"].get(organisation.unit_type, organisation.unit_type)
+    if page.rows:
+        total = page.rows[0].ledger_total
+    elif page.is_first and page.is_last:
+        total = 0
+    else:  # an empty page past either end of a non-empty list
+        total = capped.count()
     context = {
         "form": form,
         "page": page,
-        "total": organisations.count(),
+        "total": min(total, TOTAL_CAP),
+        "total_capped": total > TOTAL_CAP,
+        "total_cap": f"{TOTAL_CAP:,}",
         "can_edit": access.has(request.user, "ledger.edit"),
         "can_import": access.has(request.user, "ledger.import"),
         "can_export": access.has(request.user, "ledger.export"),
