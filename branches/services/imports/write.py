@@ -89,7 +89,14 @@ def _update(
                     old,
                 ]
                 organisation_derive(organisation)
-                written |= {"name", "former_names", "name_normalised", "search_text", "search_grams", "sort_key"}
+                written |= {
+                    "name",
+                    "former_names",
+                    "name_normalised",
+                    "search_text",
+                    "search_grams",
+                    "sort_key",
+                }
             elif name == "region":
                 organisation.region = row.values["region"]
                 organisation.district = district_of(organisation.region)
