@@ -23,6 +23,8 @@ class Command(BaseCommand):
                 except ImportError:
                     continue
                 loader(stdout=self.stdout)
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in (make run serves http://127.0.0.1:8000/) with:"))
+        self.stdout.write(
+            self.style.SUCCESS("Demo data ready. Sign in (make run serves http://127.0.0.1:8000/) with:")
+        )
         for username, (full_name, *_rest) in DEMO_USERS.items():
             self.stdout.write(f"  {username:<10} {settings.DEMO_PASSWORD}   {full_name}")
