@@ -1,13 +1,9 @@
 """manage.py benchmark_reminders: the daily reminder sweep on a large generated ledger (branches/benchmark_sweep.py)."""
 
-import json
-from pathlib import Path
-
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.core.management.base import CommandError
 
 from branches.benchmark_sweep import benchmark_cleanup, benchmark_run, leftovers, report_table, strangers
+from branches.management.benchmark import BenchmarkCommand
 
 
 def _levels(text: str) -> list[int]:
@@ -20,7 +16,10 @@ def _levels(text: str) -> list[int]:
     return levels
 
 
-class Command(BaseCommand):
+class Command(BenchmarkCommand):
+    name = "benchmark_reminders"
+    database_hint = "sanxin_sweep"
+    volume = "up to a million rows"
     help = (
         "Generate organisations and a contact log in the configured PostgreSQL database, run the daily reminder "
         "sweep at each due level with a tenth of the contact log and with all of it, print its time, queries "
@@ -31,31 +30,11 @@ class Command(BaseCommand):
         parser.add_argument("--organisations", type=int, default=100_000, help="organisations to generate")
         parser.add_argument("--contacts", type=int, default=1_000_000, help="contact-log rows to generate")
         parser.add_argument("--due", default="200,2000", help="rows due per level, comma-separated")
-        parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
-        parser.add_argument("--keep", action="store_true", help="keep the generated data (to look at it)")
-        parser.add_argument("--clean", action="store_true", help="only remove what an earlier run kept")
-        parser.add_argument("--force", action="store_true", help="run even though DEBUG is off")
+        self.add_common_arguments(parser)
 
     def handle(self, *args, **options):
-        if connection.vendor != "postgresql":
-            raise CommandError(
-                f"benchmark_reminders measures PostgreSQL only, and this database is {connection.vendor}: "
-                "set DATABASE_URL=postgres://… (a database of its own, e.g. sanxin_sweep)."
-            )
-        if not settings.DEBUG and not options["force"]:
-            raise CommandError(
-                "benchmark_reminders writes up to a million rows into the configured database; it runs only "
-                "with DEBUG on, or with --force on a database you mean to use for it."
-            )
-        if options["clean"]:
-            self.stdout.write(f"Removed: {benchmark_cleanup()}")
+        if not self.guard(options, cleanup=benchmark_cleanup, leftovers=leftovers):
             return
-        left = leftovers()
-        if any(left.values()):
-            raise CommandError(
-                f"An earlier run left generated data behind ({left}); remove it with "
-                "`manage.py benchmark_reminders --clean` first."
-            )
         others = strangers()
         if any(others.values()):
             raise CommandError(
@@ -80,11 +59,4 @@ class Command(BaseCommand):
             keep=options["keep"],
             log=self.stdout.write,
         )
-        self.stdout.write("")
-        self.stdout.write(report_table(report))
-        if options["json"]:
-            path = Path(options["json"])
-            path.write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=2), encoding="utf-8")
-            self.stdout.write(f"\nJSON written to {path}")
-        if options["keep"]:
-            self.stdout.write("Generated data kept; remove it with `manage.py benchmark_reminders --clean`.")
+        self.report(report, report_table, options)
