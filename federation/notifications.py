@@ -74,17 +74,29 @@ def notification_deliver(*, notification_id: int) -> bool:
 def notifications_redeliver(
     *, older_than: dt.timedelta = dt.timedelta(minutes=5), max_attempts: int = 8
 ) -> int:
-    """Hand undelivered notifications to the channels again (after the broker or a gateway was down)."""
+    """Hand undelivered notifications to the channels again (after the broker or a gateway was down); the
+    job log shows how many were handed over and how many are failing, with the latest error."""
     cutoff = timezone.now() - older_than
-    ids = list(
-        Notification.objects.filter(
-            delivery__in=[Notification.Delivery.PENDING, Notification.Delivery.FAILED],
-            created_at__lt=cutoff,
-            attempts__lt=max_attempts,
-        ).values_list("pk", flat=True)[:1000]
+    undelivered = Notification.objects.filter(
+        delivery__in=[Notification.Delivery.PENDING, Notification.Delivery.FAILED], created_at__lt=cutoff
     )
-    for notification_id in ids:
-        _enqueue_delivery(notification_id)
+    with job_run("notifications.redeliver") as run:
+        ids = list(undelivered.filter(attempts__lt=max_attempts).values_list("pk", flat=True)[:1000])
+        for notification_id in ids:
+            _enqueue_delivery(notification_id)
+        failing = undelivered.filter(delivery=Notification.Delivery.FAILED)
+        run.sent, run.failed = len(ids), failing.count()
+        latest = (
+            failing.exclude(last_error="")
+            .order_by("-created_at")
+            .values_list("last_error", flat=True)
+            .first()
+        )
+        if latest:
+            run.details = {
+                "latest_error": latest[:300],
+                "given_up": failing.filter(attempts__gte=max_attempts).count(),
+            }
     return len(ids)
 
 

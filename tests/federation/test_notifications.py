@@ -84,8 +84,11 @@ def test_a_failing_channel_marks_the_delivery_failed_and_the_sweep_retries(city_
     message(city_officer)
     notification = Notification.objects.get()
     assert notification.delivery == Notification.Delivery.FAILED and "smtp down" in notification.last_error
-    monkeypatch.undo()
     Notification.objects.update(created_at=notification.created_at - dt.timedelta(minutes=10))
+    assert notifications_redeliver() == 1  # still failing: the job log says so
+    failed_run = JobRun.objects.filter(name="notifications.redeliver").latest("started_at")
+    assert failed_run.failed == 1 and "smtp down" in failed_run.details["latest_error"]
+    monkeypatch.undo()
     assert notifications_redeliver() == 1
     notification.refresh_from_db()
     assert notification.delivery == Notification.Delivery.SENT and len(mail.outbox) == 1
