@@ -161,6 +161,11 @@ def _celery_in_process():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = eager
+    # Eager tasks run by several threads at once (the concurrency tests) race on Celery's process-wide
+    # "inside a task" flag and can leave it set, which would refuse every later result.get().
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture
