@@ -142,6 +142,14 @@ def _runs(name: str) -> Iterable[tuple[bool, str]]:
         yield bool(_HAN_RUN_RE.fullmatch(run)), run
 
 
+@functools.lru_cache(maxsize=8192)
+def _syllables(run: str) -> tuple[str, ...]:
+    """The tone-less pinyin of a run of Chinese characters, once per run (initials, sort key and search
+    text all need it; pypinyin is most of the cost of deriving an organisation's columns)."""
+    # Whole runs go to pypinyin so that its phrase dictionary can pick the right reading.
+    return tuple(_ascii_fold(syllable) for syllable in lazy_pinyin(run, style=Style.NORMAL, errors="ignore"))
+
+
 def pinyin_initials(name: str) -> str:
     """Return the lower-case pinyin initials of ``name``'s Chinese characters, ASCII letters/digits kept."""
     if not name:
@@ -149,9 +157,8 @@ def pinyin_initials(name: str) -> str:
     parts: list[str] = []
     for is_han, run in _runs(name):
         if is_han:
-            # Whole runs go to pypinyin so that its phrase dictionary can pick the right reading.
-            letters = lazy_pinyin(run, style=Style.FIRST_LETTER, errors="ignore")
-            parts.extend(_ASCII_WORD_RE.findall(_ascii_fold("".join(letters))))
+            letters = "".join(syllable[:1] for syllable in _syllables(run))
+            parts.extend(_ASCII_WORD_RE.findall(letters))
         else:
             parts.extend(_ASCII_WORD_RE.findall(run.lower()))
     return "".join(parts)
@@ -182,8 +189,7 @@ def pinyin_sort_key(name: str) -> str:
     tokens: list[str] = []
     for is_han, run in _runs(name):
         if is_han:
-            syllables = lazy_pinyin(run, style=Style.NORMAL, errors="ignore")
-            words = [word for syllable in syllables for word in _ASCII_WORD_RE.findall(_ascii_fold(syllable))]
+            words = [word for syllable in _syllables(run) for word in _ASCII_WORD_RE.findall(syllable)]
         else:
             words = _ASCII_WORD_RE.findall(_ascii_fold(run))
         for word in words:
