@@ -47,13 +47,13 @@ def test_switching_to_english_and_back(page, sign_in_as, city_officer, viewport)
     sign_in_as(city_officer)
     if viewport == "phone":
         page.click(".navbar-toggler")
-    page.select_option("#language-nav", "en")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():  # the switcher submits itself on change
+        page.select_option("#language-nav", "en")
     assert "Hello" in page.locator("h1").inner_text()
     if viewport == "phone":
         page.click(".navbar-toggler")
-    page.select_option("#language-nav", "zh-hans")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.select_option("#language-nav", "zh-hans")
     assert "您好" in page.locator("h1").inner_text()
 
 
