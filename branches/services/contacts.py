@@ -37,13 +37,21 @@ def contact_interval(organisation: Organisation) -> int:
     return min(intervals) if intervals else DEFAULT_CONTACT_INTERVAL
 
 
+def contact_due_date(organisation: Organisation) -> dt.date:
+    """When the next contact is due: the interval after the last contact (or after it entered the ledger)."""
+    start = organisation.last_contact_on or timezone.localdate(organisation.created_at)
+    return start + dt.timedelta(days=contact_interval(organisation))
+
+
 def contact_cadence_refresh(*, organisation: Organisation) -> None:
     """Recompute the last contact and the date the next one is due (kept on the row for the daily sweep)."""
-    last = organisation.contacts.order_by("-contacted_on").values_list("contacted_on", flat=True).first()
-    start = last or timezone.localdate(organisation.created_at)
-    due = start + dt.timedelta(days=contact_interval(organisation))
-    Organisation.objects.filter(pk=organisation.pk).update(last_contact_on=last, contact_due_on=due)
-    organisation.last_contact_on, organisation.contact_due_on = last, due
+    organisation.last_contact_on = (
+        organisation.contacts.order_by("-contacted_on").values_list("contacted_on", flat=True).first()
+    )
+    organisation.contact_due_on = contact_due_date(organisation)
+    Organisation.objects.filter(pk=organisation.pk).update(
+        last_contact_on=organisation.last_contact_on, contact_due_on=organisation.contact_due_on
+    )
 
 
 def _stage_move(*, organisation: Organisation, to: str, by: User, reason: str) -> None:
@@ -190,15 +198,29 @@ def contact_follow_up_done(*, by: User, contact: ContactLog, request=None) -> Co
     return contact
 
 
-def contact_cadence_recompute(*, category) -> int:
-    """After a category's interval changed: recompute when each of its organisations is due for contact."""
-    organisations = list(
-        Organisation.objects.filter(categories=category, archived_at__isnull=True).prefetch_related(
-            "categories"
-        )
-    )
+def _due_dates_set(organisations) -> int:
     for organisation in organisations:
-        start = organisation.last_contact_on or timezone.localdate(organisation.created_at)
-        organisation.contact_due_on = start + dt.timedelta(days=contact_interval(organisation))
+        organisation.contact_due_on = contact_due_date(organisation)
     Organisation.objects.bulk_update(organisations, ["contact_due_on"], batch_size=2000)
     return len(organisations)
+
+
+def contact_cadence_recompute(*, category) -> int:
+    """After a category's interval changed: recompute when each of its organisations is due for contact."""
+    return _due_dates_set(
+        list(
+            Organisation.objects.filter(categories=category, archived_at__isnull=True).prefetch_related(
+                "categories"
+            )
+        )
+    )
+
+
+def contact_cadence_backfill(*, batch: int = 2000) -> int:
+    """Give organisations that never had one (new, imported) the date their first contact is due."""
+    done = 0
+    while organisations := list(
+        Organisation.objects.filter(contact_due_on__isnull=True).prefetch_related("categories")[:batch]
+    ):
+        done += _due_dates_set(organisations)
+    return done

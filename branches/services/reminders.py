@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from branches.models import Branch, ContactLog, LedgerSettings, Organisation
-from branches.services.contacts import DEFAULT_CONTACT_INTERVAL
+from branches.services.contacts import contact_cadence_backfill
 from federation.models import OperationLog, Reminder, User
 from federation.notifications import job_run, reminder_send
 from federation.workdays import send_window_open
@@ -123,26 +123,6 @@ def reminders_follow_ups(*, today: dt.date) -> int:
                     sent_before[FOLLOW_UP_ESCALATED],
                 )
     return sent
-
-
-def contact_cadence_backfill(*, batch: int = 2000) -> int:
-    """Give organisations that never had one (new, imported) the date their first contact is due."""
-    done = 0
-    while True:
-        organisations = list(
-            Organisation.objects.filter(contact_due_on__isnull=True).prefetch_related("categories")[:batch]
-        )
-        if not organisations:
-            return done
-        for organisation in organisations:
-            intervals = [c.contact_interval_days for c in organisation.categories.all() if c.active]
-            interval = organisation.contact_interval_days or (
-                min(intervals) if intervals else DEFAULT_CONTACT_INTERVAL
-            )
-            start = organisation.last_contact_on or timezone.localdate(organisation.created_at)
-            organisation.contact_due_on = start + dt.timedelta(days=interval)
-        Organisation.objects.bulk_update(organisations, ["contact_due_on"])
-        done += len(organisations)
 
 
 def reminders_contact_cadence(*, today: dt.date) -> int:
