@@ -18,7 +18,7 @@ from branches.selectors import organisations_for, regions_for
 from branches.services import contacts as contact_services
 from branches.services.contacts import CONSENT_NOTICE
 from branches.services.recommend import form_recommend
-from branches.views.organisations import _organisation
+from branches.views.organisations import organisation_or_404
 from federation import access
 from federation.models import Region, User
 from federation.services import disclosure_record
@@ -26,7 +26,7 @@ from federation.services import disclosure_record
 
 @require_http_methods(["GET", "POST"])
 def liaison_add(request, pk):
-    organisation = _organisation(request, pk, "ledger.edit")
+    organisation = organisation_or_404(request, pk, "ledger.edit")
     form = LiaisonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -100,7 +100,7 @@ def liaison_reveal(request, pk):
 @require_http_methods(["GET", "POST"])
 def contact_add(request, pk):
     """Log a contact in one step; the organisation page carries the same form."""
-    organisation = _organisation(request, pk, "ledger.edit")
+    organisation = organisation_or_404(request, pk, "ledger.edit")
     form = ContactForm(
         request.POST or None, initial={"contacted_on": timezone.localdate(), "channel": "phone"}
     )

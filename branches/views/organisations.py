@@ -39,7 +39,7 @@ from federation.services import disclosure_record
 PAGE_SIZE = 50
 
 
-def _organisation(request, pk: int, permission: str = "ledger.view") -> Organisation:
+def organisation_or_404(request, pk: int, permission: str = "ledger.view") -> Organisation:
     organisation = get_object_or_404(
         organisations_for(request.user).select_related("region", "district", "merged_into"), pk=pk
     )
@@ -174,7 +174,7 @@ def _history(organisation: Organisation, limit: int = 30) -> list[dict]:
 
 @require_GET
 def organisation_detail(request, pk):
-    organisation = _organisation(request, pk)
+    organisation = organisation_or_404(request, pk)
     presences = RegisterPresence.objects.filter(organisation=organisation).select_related(
         "source", "last_import"
     )
@@ -219,7 +219,7 @@ def organisation_detail(request, pk):
 @require_POST
 def organisation_reveal(request, pk):
     """Show the contact's full mobile number once, and log that it was shown."""
-    organisation = _organisation(request, pk, "personal.reveal")
+    organisation = organisation_or_404(request, pk, "personal.reveal")
     if not organisation.contact_mobile:
         raise Http404
     disclosure_record(
@@ -261,7 +261,7 @@ def organisation_create(request):
 
 @require_http_methods(["GET", "POST"])
 def organisation_edit(request, pk):
-    organisation = _organisation(request, pk, "ledger.edit")
+    organisation = organisation_or_404(request, pk, "ledger.edit")
     form = OrganisationForm(request.POST or None, instance=organisation, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -283,7 +283,7 @@ def organisation_edit(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def organisation_archive(request, pk):
-    organisation = _organisation(request, pk, "ledger.archive")
+    organisation = organisation_or_404(request, pk, "ledger.archive")
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -303,7 +303,7 @@ def organisation_archive(request, pk):
 
 @require_POST
 def organisation_restore(request, pk):
-    organisation = _organisation(request, pk, "ledger.archive")
+    organisation = organisation_or_404(request, pk, "ledger.archive")
     form = OptionalReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
@@ -324,7 +324,7 @@ MERGE_COMPARE_FIELDS = ["name", "uscc", "field", "unit_type", "district", "regio
 @require_http_methods(["GET", "POST"])
 def organisation_merge(request, pk):
     """Pick the record that is the same organisation, compare the two, choose which to keep, merge."""
-    organisation = _organisation(request, pk, "ledger.merge")
+    organisation = organisation_or_404(request, pk, "ledger.merge")
     scoped = organisations_for(request.user).filter(archived_at__isnull=True).exclude(pk=organisation.pk)
     other = None
     other_pk = pk_param(request.POST.get("other") or request.GET.get("other"))

@@ -16,7 +16,7 @@ from branches.models import Branch, Form, Stage, StageChange, StageChecklistItem
 from branches.selectors import branches_for, regions_for
 from branches.services import branches as branch_services
 from branches.services.recommend import form_recommend
-from branches.views.organisations import _organisation
+from branches.views.organisations import organisation_or_404
 from federation import access
 from federation.models import Region
 from federation.pagination import keyset_page, pk_param
@@ -93,7 +93,7 @@ def branch_detail(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def branch_create(request, pk):
-    organisation = _organisation(request, pk, "ledger.edit")
+    organisation = organisation_or_404(request, pk, "ledger.edit")
     recommendation = form_recommend(
         unit_type=organisation.unit_type, women=organisation.women, party_org=organisation.party_org
     )
