@@ -141,7 +141,7 @@ def job_log(request):
     if name:
         runs = runs.filter(name=name[:60])
     page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
-    names = JobRun.objects.order_by("name").values_list("name", flat=True).distinct()
+    names = [(n, n) for n in JobRun.objects.order_by("name").values_list("name", flat=True).distinct()]
     return render(request, "federation/job_log.html", {"page": page, "job": name, "names": names})
 
 

@@ -40,6 +40,7 @@ PAGE_SIZE = 50
 
 
 def organisation_or_404(request, pk: int, permission: str = "ledger.view") -> Organisation:
+    """The organisation in the user's area (else 404) that the user may act on with `permission` (else 403)."""
     organisation = get_object_or_404(
         organisations_for(request.user).select_related("region", "district", "merged_into"), pk=pk
     )

@@ -76,3 +76,16 @@ def test_only_admins_read_the_personal_data_log(client, admin_user, city_officer
     client.force_login(admin_user)
     page = client.get(reverse("federation:disclosure_log")).content.decode()
     assert "联系人手机号" in page and city_officer.display_name in page
+
+
+def test_the_operation_log_filters_by_action(client, admin_user, city_officer):
+    from django.urls import reverse
+
+    from federation.services import operation_record
+
+    operation_record(actor=city_officer, action="user.language", obj=city_officer, reason="换成英文")
+    operation_record(actor=city_officer, action="organisation.archive", obj=city_officer, reason="已注销")
+    client.force_login(admin_user)
+    page = client.get(reverse("federation:operation_log"), {"action": "user.language"}).content.decode()
+    assert '<option value="user.language" selected>' in page
+    assert "换成英文" in page and "已注销" not in page
