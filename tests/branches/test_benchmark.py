@@ -23,10 +23,11 @@ def test_generated_credit_codes_are_valid():
 
 
 @pytest.mark.django_db
-def test_it_refuses_anything_but_postgresql(settings):
-    if connection.vendor == "postgresql":
-        pytest.skip("this database is PostgreSQL")
+def test_it_refuses_anything_but_postgresql(settings, monkeypatch):
+    from types import SimpleNamespace
+
     settings.DEBUG = True
+    monkeypatch.setattr("branches.management.benchmark.connection", SimpleNamespace(vendor="sqlite"))
     with pytest.raises(CommandError, match="PostgreSQL"):
         call_command("benchmark_ledger", *TINY, stdout=io.StringIO())
 
