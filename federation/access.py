@@ -37,6 +37,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "ledger.import": WRITING_STAFF,
     "ledger.export": ALL_STAFF,
     "ledger.force_uscc": frozenset({ADMIN}),
+    # guided formation
+    "workflow.view": ALL_STAFF,
+    "workflow.run": WRITING_STAFF,  # start a run, invite its liaison, fill the federation's steps
+    "workflow.review": WRITING_STAFF,
+    "workflow.templates": frozenset({ADMIN}),
+    "portal.use": frozenset({CONTACT}),
     # personal data shown in full (each use is logged)
     "personal.reveal": WRITING_STAFF,
 }

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "federation",
     "branches",
     "workflows",
+    "answers",
 ]
 
 MIDDLEWARE = [

@@ -190,7 +190,9 @@ def world(people, wuhai):
     )
     from branches.models import Branch, ContactLog, Liaison
 
-    liaison = Liaison.objects.create(organisation=organisation, name="王芳", mobile="13904731234")
+    liaison = Liaison.objects.create(
+        organisation=organisation, name="王芳", mobile="13904731234", user=people["liaison"]
+    )
     contact = ContactLog.objects.create(
         organisation=organisation,
         staff=people["district_officer"],
@@ -203,7 +205,9 @@ def world(people, wuhai):
         name="测试商会妇联", organisation=organisation, region=organisation.region, form="federation"
     )
     branch.covers.add(organisation)
+    formation = _formation_world(organisation, liaison, people["district_officer"])
     return {
+        **formation,
         "people": people,
         "units": wuhai,
         "organisation": organisation,
@@ -212,6 +216,45 @@ def world(people, wuhai):
         "liaison": liaison,
         "contact": contact,
         "branch": branch,
+    }
+
+
+def _formation_world(organisation, liaison, officer) -> dict:
+    """A formation run with its request step submitted, an invitation link, a paper and an attachment."""
+    from django.core.files.base import ContentFile
+
+    from workflows import services
+    from workflows.models import DocumentTemplate, StepAttachment, WorkflowTemplate
+
+    template = WorkflowTemplate.objects.get(key="federation", status="published")
+    run = services.run_start(
+        by=officer, organisation=organisation, template=template, owner=officer, liaison=liaison
+    )
+    step = run.entries.get(step__code="request")
+    services.draft_save(by=officer, entry=step, raw={"proposed_name": "测试商会妇联"})
+    step.refresh_from_db()
+    step = services.step_submit(
+        by=officer, entry=step, answers={"proposed_name": "测试商会妇联", "seats": 5}, version=step.version
+    )
+    invitation = services.invitation_create(by=officer, run=run)
+    attachment = StepAttachment.objects.create(
+        entry=step,
+        field="scan",
+        file=ContentFile(b"%PDF-1.4 test", name="scan.pdf"),
+        original_name="请示扫描件.pdf",
+        size=13,
+        content_type="application/pdf",
+        uploaded_by=officer,
+    )
+    return {
+        "run": run,
+        "step": step,
+        "invitation": invitation,
+        "invitation_token": services.invitation_token(invitation),
+        "document": DocumentTemplate.objects.get(step=step.step),
+        "attachment": attachment,
+        "workflow_template": template,
+        "step_template": step.step,
     }
 
 

@@ -91,6 +91,21 @@ def register_import(world):
     return {"pk": world["register_import"].pk}
 
 
+def run_scoped(staff=200, liaison=403):
+    """A run (or step) in 海勃湾区 whose organisation's liaison is `liaison`: other areas and people get 404."""
+    return outcome(
+        anonymous=LOGIN, liaison=liaison, other_liaison=404, other_district_officer=404, staff=staff
+    )
+
+
+def run(world):
+    return {"pk": world["run"].pk}
+
+
+def step(world):
+    return {"pk": world["step"].pk}
+
+
 ROUTES: dict[str, Route] = {
     # federation
     "federation:home": Route(outcome(anonymous=LOGIN, others=REDIRECT)),
@@ -138,6 +153,39 @@ ROUTES: dict[str, Route] = {
     "branches:import_apply": Route(post_only(), kwargs=register_import),
     "branches:import_discard": Route(post_only(), kwargs=register_import),
     "branches:import_errors": Route(in_district(), kwargs=register_import),
+    # guided formation: staff
+    "workflows:run_list": Route(staff_only()),
+    "workflows:run_start": Route(in_district(), kwargs=organisation),
+    "workflows:run_detail": Route(run_scoped(), kwargs=run),
+    "workflows:run_cancel": Route(post_only(), kwargs=run),
+    "workflows:invitation_create": Route(post_only(), kwargs=run),
+    "workflows:invitation_revoke": Route(post_only(), kwargs=lambda w: {"pk": w["invitation"].pk}),
+    "workflows:step_detail": Route(run_scoped(), kwargs=step),
+    "workflows:step_review": Route(post_only(), kwargs=step),
+    "workflows:review_queue": Route(staff_only()),
+    "workflows:template_list": Route(admin_only()),
+    "workflows:template_detail": Route(admin_only(), kwargs=lambda w: {"pk": w["workflow_template"].pk}),
+    "workflows:template_publish": Route(post_only(), kwargs=lambda w: {"pk": w["workflow_template"].pk}),
+    "workflows:template_new_version": Route(post_only(), kwargs=lambda w: {"pk": w["workflow_template"].pk}),
+    "workflows:step_move": Route(post_only(), kwargs=lambda w: {"pk": w["step_template"].pk}),
+    "workflows:step_preview": Route(admin_only(), kwargs=lambda w: {"pk": w["step_template"].pk}),
+    # guided formation: the organisation's portal (staff see the staff pages instead)
+    "workflows:invitation_open": Route(
+        outcome(others=REDIRECT), kwargs=lambda w: {"token": w["invitation_token"]}
+    ),
+    "workflows:portal_run": Route(run_scoped(staff=403, liaison=200), kwargs=run),
+    "workflows:portal_step": Route(run_scoped(staff=403, liaison=200), kwargs=step),
+    "workflows:portal_draft": Route(post_only(), kwargs=step),
+    "workflows:portal_ask": Route(post_only(), kwargs=step),
+    "workflows:portal_password": Route(contacts_only()),
+    # guided formation: papers, for staff and the organisation's liaison
+    "workflows:document_download": Route(
+        run_scoped(liaison=200), kwargs=lambda w: {"pk": w["step"].pk, "document": w["document"].pk}
+    ),
+    "workflows:package_download": Route(run_scoped(liaison=200), kwargs=run),
+    "workflows:attachment_download": Route(
+        run_scoped(liaison=200), kwargs=lambda w: {"pk": w["attachment"].pk}
+    ),
     # accounts
     "login": Route(outcome(anonymous=200, others=REDIRECT)),
     "logout": Route(outcome(anonymous=LOGIN, others=405)),

@@ -54,7 +54,8 @@ def contact_cadence_refresh(*, organisation: Organisation) -> None:
     )
 
 
-def _stage_move(*, organisation: Organisation, to: str, by: User, reason: str) -> None:
+def stage_move(*, organisation: Organisation, to: str, by: User, reason: str) -> None:
+    """Move an organisation to another stage, recording who, when and why."""
     StageChange.objects.create(
         organisation=organisation, from_stage=organisation.stage, to_stage=to, by=by, reason=reason
     )
@@ -90,7 +91,7 @@ def liaison_add(
     liaison._history_user = by
     liaison.save()
     if organisation.stage == Stage.SURVEYING:
-        _stage_move(
+        stage_move(
             organisation=organisation,
             to=Stage.LIAISON_NAMED,
             by=by,

@@ -30,7 +30,7 @@ TERM_ENDING = "term.ending"
 WEEKLY_DIGEST = "digest.weekly"
 
 
-def _already_sent(kind: str, model, object_ids: Iterable) -> set[tuple[str, dt.date, int]]:
+def already_sent(kind: str, model, object_ids: Iterable) -> set[tuple[str, dt.date, int]]:
     """(object id, due date, recipient) of the reminders of this kind already claimed: one query per job."""
     content_type = ContentType.objects.get_for_model(model)
     return set(
@@ -47,7 +47,8 @@ def _managers_of(unit_ids: Iterable[int]) -> dict[int, list[User]]:
     return managers
 
 
-def _send(kind, obj, due_on, user, template, context, url, sent_before) -> bool:
+def send_once(kind, obj, due_on, user, template, context, url, sent_before) -> bool:
+    """Send one reminder unless `sent_before` (from already_sent) or the unique row says it went already."""
     if (str(obj.pk), due_on, user.pk) in sent_before:
         return False
     return reminder_send(
@@ -76,7 +77,7 @@ def reminders_follow_ups(*, today: dt.date) -> int:
         if contact.organisation.archived_at is None
     ]
     kinds = (FOLLOW_UP_DUE, FOLLOW_UP_OVERDUE, FOLLOW_UP_ESCALATED)
-    sent_before = {kind: _already_sent(kind, ContactLog, [c.pk for c in contacts]) for kind in kinds}
+    sent_before = {kind: already_sent(kind, ContactLog, [c.pk for c in contacts]) for kind in kinds}
     managers = _managers_of(
         (c.organisation.officer or c.staff).unit_id
         for c in contacts
@@ -89,7 +90,7 @@ def reminders_follow_ups(*, today: dt.date) -> int:
         url = reverse("branches:organisation_detail", args=[contact.organisation_id])
         due = contact.next_follow_up
         if due >= today:
-            sent += _send(
+            sent += send_once(
                 FOLLOW_UP_DUE,
                 contact,
                 due,
@@ -100,7 +101,7 @@ def reminders_follow_ups(*, today: dt.date) -> int:
                 sent_before[FOLLOW_UP_DUE],
             )
             continue
-        sent += _send(
+        sent += send_once(
             FOLLOW_UP_OVERDUE,
             contact,
             due,
@@ -112,7 +113,7 @@ def reminders_follow_ups(*, today: dt.date) -> int:
         )
         if (today - due).days > settings.escalate_after_days:
             for manager in managers.get(officer.unit_id, []):
-                sent += _send(
+                sent += send_once(
                     FOLLOW_UP_ESCALATED,
                     contact,
                     due,
@@ -133,7 +134,7 @@ def reminders_contact_cadence(*, today: dt.date) -> int:
             contact_due_on__lte=today, archived_at__isnull=True, in_scope=True
         ).select_related("officer", "district")
     )
-    sent_before = _already_sent(CONTACT_CADENCE, Organisation, [o.pk for o in organisations])
+    sent_before = already_sent(CONTACT_CADENCE, Organisation, [o.pk for o in organisations])
     orphans = {o.district_id for o in organisations if o.officer_id is None}
     district_managers: dict[int, list[User]] = defaultdict(list)
     for manager in User.objects.filter(
@@ -154,7 +155,7 @@ def reminders_contact_cadence(*, today: dt.date) -> int:
         }
         url = reverse("branches:organisation_detail", args=[organisation.pk])
         for user in recipients:
-            sent += _send(
+            sent += send_once(
                 CONTACT_CADENCE,
                 organisation,
                 organisation.contact_due_on,
@@ -175,7 +176,7 @@ def reminders_terms(*, today: dt.date) -> int:
         .select_related("organisation", "organisation__officer")
         .prefetch_related("organisation__liaisons__user")
     )
-    sent_before = _already_sent(TERM_ENDING, Branch, [b.pk for b in branches])
+    sent_before = already_sent(TERM_ENDING, Branch, [b.pk for b in branches])
     sent = 0
     for branch in branches:
         recipients = [branch.organisation.officer] if branch.organisation.officer else []
@@ -187,7 +188,7 @@ def reminders_terms(*, today: dt.date) -> int:
         context = {"branch": branch, "today": today, "days": (branch.term_ends_on - today).days}
         url = reverse("branches:organisation_detail", args=[branch.organisation_id])
         for user in recipients:
-            sent += _send(
+            sent += send_once(
                 TERM_ENDING, branch, branch.term_ends_on, user, "term_ending", context, url, sent_before
             )
     return sent
@@ -201,7 +202,7 @@ def reminders_weekly_digest(*, today: dt.date) -> int:
             kind=User.Kind.STAFF, role__in=[User.Role.OFFICER, User.Role.MANAGER], is_active=True
         )
     )
-    sent_before = _already_sent(WEEKLY_DIGEST, User, [u.pk for u in officers])
+    sent_before = already_sent(WEEKLY_DIGEST, User, [u.pk for u in officers])
     week_end = week_start + dt.timedelta(days=6)
     # Counted from the partial index, then the officers by organisation id (a join would scan them all).
     open_follow_ups = list(
@@ -238,7 +239,7 @@ def reminders_weekly_digest(*, today: dt.date) -> int:
             "cadence": cadence.get(officer.pk, 0),
             "changed": changed.get(officer.unit_id, 0),
         }
-        sent += _send(
+        sent += send_once(
             WEEKLY_DIGEST,
             officer,
             week_start,
@@ -257,6 +258,11 @@ JOBS = {
     "reminders.terms": reminders_terms,
     "reminders.weekly_digest": reminders_weekly_digest,
 }
+
+
+def reminder_job_register(name: str, job) -> None:
+    """Let another app add a job (a function of `today` returning how many reminders it sent) to the sweep."""
+    JOBS[name] = job
 
 
 def reminders_send_due(*, now: dt.datetime | None = None, force: bool = False) -> dict[str, int]:

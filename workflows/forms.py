@@ -1,0 +1,356 @@
+"""A step's form, built from its field specs: validated on the server whatever the browser sent.
+
+Answers are stored as JSON: text and choices as strings, numbers as integers, dates as ISO strings, yes/no as
+booleans, tables as lists of {column: value}, files as lists of attachment ids. A draft keeps the raw inputs
+(even those not valid yet) so that nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from branches.identifiers import mobile_normalise, mobile_validate
+
+from .election import election_check
+from .models import FieldSpec, FieldType, StepEntry, StepTemplate
+
+MAX_ROWS = 300
+MAX_CELL = 200
+VOTE_NUMBERS = ("for", "against", "abstain")
+ALLOWED_UPLOADS = {
+    ".pdf": b"%PDF",
+    ".jpg": b"\xff\xd8\xff",
+    ".jpeg": b"\xff\xd8\xff",
+    ".png": b"\x89PNG",
+    ".docx": b"PK\x03\x04",
+    ".xlsx": b"PK\x03\x04",
+}
+DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+BLANK = re.compile(r"\{(\w+)\}")
+INLINE_TYPES = {FieldType.TEXT, FieldType.NUMBER, FieldType.DATE, FieldType.CHOICE}
+
+
+class TableWidget(forms.Widget):
+    """Rows of inputs named `<field>-<row>-<column>`; rows may be added and removed in the browser."""
+
+    template_name = "workflows/widgets/table.html"
+
+    def __init__(self, columns: list[tuple[str, str]], numeric: tuple[str, ...] = (), attrs=None):
+        super().__init__(attrs)
+        self.columns = columns
+        self.numeric = numeric
+
+    def value_from_datadict(self, data, files, name):
+        pattern = re.compile(rf"^{re.escape(name)}-(\d+)-(\w+)$")
+        names = {column for column, _label in self.columns}
+        rows: dict[int, dict[str, str]] = {}
+        for key in data:
+            match = pattern.match(key)
+            if match and match[2] in names and int(match[1]) < MAX_ROWS * 2:
+                rows.setdefault(int(match[1]), {})[match[2]] = str(data.get(key, "")).strip()
+        return [
+            {column: row.get(column, "") for column in names}
+            for _index, row in sorted(rows.items())
+            if any(row.values())
+        ]
+
+    def value_omitted_from_data(self, data, files, name):
+        return False
+
+    def format_value(self, value):
+        return value if isinstance(value, list) else []
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        rows = [row for row in (value or []) if isinstance(row, dict)]
+        blank = {column: "" for column, _label in self.columns}
+        rows = [*rows, *([blank] * max(1, 3 - len(rows)))]
+        context["widget"].update(
+            columns=self.columns,
+            numeric=self.numeric,
+            rows=[
+                [(column, f"{name}-{index}-{column}", row.get(column, "")) for column, _label in self.columns]
+                for index, row in enumerate(rows)
+            ],
+            next_index=len(rows),
+        )
+        return context
+
+
+class TableField(forms.Field):
+    widget = TableWidget
+    default_error_messages = {
+        "required": gettext_lazy("Fill in at least one row."),
+        "too_many": gettext_lazy("At most %(max)s rows."),
+    }
+
+    def __init__(self, *, columns: list[tuple[str, str]], numeric: tuple[str, ...] = (), **kwargs):
+        self.columns, self.numeric = columns, numeric
+        kwargs.setdefault("widget", TableWidget(columns, numeric))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return value if isinstance(value, list) else []
+
+    def validate(self, value):
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+        if len(value) > MAX_ROWS:
+            raise ValidationError(self.error_messages["too_many"], params={"max": MAX_ROWS})
+
+    def clean(self, value):
+        rows = super().clean(value)
+        labels = dict(self.columns)
+        cleaned, errors = [], []
+        for number, row in enumerate(rows, start=1):
+            result = {}
+            for column, _label in self.columns:
+                cell = str(row.get(column, "")).strip()
+                if len(cell) > MAX_CELL:
+                    errors.append(
+                        _("Row %(row)s, %(column)s: too long.") % {"row": number, "column": labels[column]}
+                    )
+                elif column in self.numeric:
+                    try:
+                        result[column] = int(cell or 0)
+                        if result[column] < 0:
+                            raise ValueError
+                    except ValueError:
+                        errors.append(
+                            _("Row %(row)s, %(column)s: enter a whole number, 0 or more.")
+                            % {"row": number, "column": labels[column]}
+                        )
+                elif column == "mobile" and cell:
+                    try:
+                        result[column] = mobile_validate(mobile_normalise(cell))
+                    except ValidationError as error:
+                        errors.append(
+                            _("Row %(row)s, %(column)s: %(error)s")
+                            % {"row": number, "column": labels[column], "error": " ".join(error.messages)}
+                        )
+                else:
+                    result[column] = cell
+            if "name" in labels and not result.get("name"):
+                errors.append(_("Row %(row)s: the name is missing.") % {"row": number})
+            cleaned.append(result)
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+
+def upload_check(upload) -> None:
+    """Refuse files over the size limit or of a type other than PDF, images, Word and Excel."""
+    limit = settings.UPLOAD_MAX_MB * 1024 * 1024
+    if upload.size > limit:
+        raise ValidationError(
+            _("%(name)s is larger than %(limit)s MB.")
+            % {"name": upload.name, "limit": settings.UPLOAD_MAX_MB}
+        )
+    suffix = Path(upload.name).suffix.lower()
+    magic = ALLOWED_UPLOADS.get(suffix)
+    head = upload.read(8)
+    upload.seek(0)
+    if magic is None or not head.startswith(magic):
+        raise ValidationError(
+            _("%(name)s is not a PDF, JPEG, PNG, Word (.docx) or Excel (.xlsx) file.") % {"name": upload.name}
+        )
+
+
+def _form_field(spec: FieldSpec) -> forms.Field:
+    field = _bare_field(spec)
+    css = {"choice": "form-select", "boolean": "form-check-input"}.get(spec.type, "form-control")
+    if spec.type not in (FieldType.PEOPLE, FieldType.VOTES):
+        field.widget.attrs.setdefault("class", css)
+    if spec.type == FieldType.NUMBER:
+        field.widget.attrs["inputmode"] = "numeric"
+    return field
+
+
+def _bare_field(spec: FieldSpec) -> forms.Field:
+    common = {"label": spec.label, "required": spec.required, "help_text": spec.help_text}
+    match spec.type:
+        case FieldType.TEXTAREA:
+            return forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), **common)
+        case FieldType.NUMBER:
+            return forms.IntegerField(min_value=spec.min_value, max_value=spec.max_value, **common)
+        case FieldType.DATE:
+            return forms.DateField(widget=DATE_INPUT, **common)
+        case FieldType.CHOICE:
+            choices = [("", "—"), *((choice, choice) for choice in spec.choice_list)]
+            return forms.ChoiceField(choices=choices, **common)
+        case FieldType.BOOLEAN:
+            return forms.TypedChoiceField(
+                choices=[("yes", _("Yes")), ("no", _("No"))],
+                coerce=lambda value: value == "yes",
+                widget=forms.RadioSelect,
+                **common,
+            )
+        case FieldType.PEOPLE:
+            return TableField(columns=spec.column_list, **common)
+        case FieldType.VOTES:
+            columns = spec.column_list or [("name", _("Candidate"))] + [(n, n) for n in VOTE_NUMBERS]
+            return TableField(columns=columns, numeric=VOTE_NUMBERS, **common)
+        case FieldType.FILE:
+            return forms.FileField(**{**common, "required": False})
+        case _:
+            return forms.CharField(max_length=200, **common)
+
+
+def _to_json(spec: FieldSpec, value):
+    if value in (None, ""):
+        return None if spec.type not in (FieldType.PEOPLE, FieldType.VOTES) else []
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _to_initial(spec: FieldSpec, value):
+    if spec.type == FieldType.BOOLEAN and isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+class StepForm(forms.Form):
+    """The fields of one step, shown as fill-in sentences where the step has them."""
+
+    def __init__(self, *args, entry: StepEntry, step: StepTemplate | None = None, initial=None, **kwargs):
+        self.entry = entry
+        self.step = step or entry.step
+        self.specs = list(self.step.fields.all())
+        super().__init__(*args, initial=initial, **kwargs)
+        for spec in self.specs:
+            self.fields[spec.name] = _form_field(spec)
+            if spec.type == FieldType.FILE and spec.required:
+                self.fields[spec.name].widget.is_required = True
+        self.attachments = {
+            spec.name: [a for a in self._attachments() if a.field == spec.name]
+            for spec in self.specs
+            if spec.type == FieldType.FILE
+        }
+
+    def _attachments(self):
+        if not self.entry.pk:
+            return []
+        if not hasattr(self, "_attachment_list"):
+            self._attachment_list = list(self.entry.attachments.filter(removed_at__isnull=True))
+        return self._attachment_list
+
+    def clean(self):
+        cleaned = super().clean()
+        for spec in self.specs:
+            if spec.type == FieldType.FILE:
+                upload = cleaned.get(spec.name)
+                if upload:
+                    try:
+                        upload_check(upload)
+                    except ValidationError as error:
+                        self.add_error(spec.name, error)
+                elif spec.required and not self.attachments.get(spec.name):
+                    self.add_error(spec.name, _("Attach a file."))
+        template = self.step.template
+        if self.step.election and not self.errors:
+            outcome = election_check(
+                self.answers(),
+                numerator=template.quorum_numerator,
+                denominator=template.quorum_denominator,
+                extra_percent=template.min_extra_candidates_percent,
+            )
+            for problem in outcome.problems:
+                self.add_error(None, problem)
+        return cleaned
+
+    def answers(self) -> dict:
+        """The cleaned answers as JSON (file fields hold the ids of the attachments already kept)."""
+        result = {}
+        for spec in self.specs:
+            if spec.type == FieldType.FILE:
+                result[spec.name] = [a.pk for a in self.attachments.get(spec.name, [])]
+            else:
+                result[spec.name] = _to_json(spec, self.cleaned_data.get(spec.name))
+        return result
+
+    def uploads(self) -> dict:
+        """Field name → uploaded file, for the file fields that received one."""
+        return {
+            spec.name: self.cleaned_data[spec.name]
+            for spec in self.specs
+            if spec.type == FieldType.FILE and self.cleaned_data.get(spec.name)
+        }
+
+    def raw(self) -> dict:
+        """What the inputs hold now, valid or not, as a draft."""
+        result = {}
+        for spec in self.specs:
+            if spec.type == FieldType.FILE:
+                continue
+            field = self.fields[spec.name]
+            value = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(spec.name))
+            if isinstance(value, str):
+                value = value[:5000]
+            result[spec.name] = value
+        return result
+
+    def sentence_segments(self) -> list[tuple[str, object]]:
+        """The fill-in sentences as ("text", str) and ("field", bound field) parts."""
+        names = self.in_sentences()
+        segments: list[tuple[str, object]] = []
+        position = 0
+        for match in BLANK.finditer(self.step.sentences):
+            if match[1] not in names:
+                continue
+            segments.append(("text", self.step.sentences[position : match.start()]))
+            segments.append(("field", self[match[1]]))
+            position = match.end()
+        if segments:
+            segments.append(("text", self.step.sentences[position:]))
+        return segments
+
+    def in_sentences(self) -> set[str]:
+        """The fields shown as blanks: short inputs named in the sentences (tables and files stay below)."""
+        inline = {spec.name for spec in self.specs if spec.type in INLINE_TYPES}
+        return {name for name in BLANK.findall(self.step.sentences) if name in inline}
+
+    def other_fields(self) -> list[dict]:
+        """The fields not shown as blanks in the sentences, in their order: bound field, type, attachments."""
+        shown = self.in_sentences()
+        return [
+            {"bound": self[spec.name], "type": spec.type, "attachments": self.attachments.get(spec.name, [])}
+            for spec in self.specs
+            if spec.name not in shown
+        ]
+
+
+def initial_answers(entry: StepEntry, *, organisation=None, earlier: dict | None = None) -> dict:
+    """What the form starts with: the draft, else the answers given, else the prefills."""
+    step = entry.step
+    specs = list(step.fields.all())
+    if entry.draft:
+        return {spec.name: _to_initial(spec, entry.draft.get(spec.name)) for spec in specs}
+    if entry.answers:
+        return {spec.name: _to_initial(spec, entry.answers.get(spec.name)) for spec in specs}
+    organisation = organisation or entry.run.organisation
+    earlier = earlier or {}
+    result = {}
+    for spec in specs:
+        if not spec.prefill:
+            continue
+        source, _dot, name = spec.prefill.partition(".")
+        if source == "organisation":
+            if name == "federation_unit":
+                unit = getattr(entry.run.owner, "unit", None)
+                value = unit.name if unit else ""
+            else:
+                value = getattr(organisation, name, None)
+        else:
+            value = earlier.get(source, {}).get(name)
+        if value not in (None, ""):
+            result[spec.name] = _to_initial(spec, value)
+    return result

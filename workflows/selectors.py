@@ -1,0 +1,49 @@
+"""Which runs and steps a user may see: staff by their area, an organisation's contact by their organisation."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from federation import access
+from federation.models import User
+
+from .models import FormationRun, StepEntry, StepStatus
+
+
+def runs_for(user: User) -> QuerySet[FormationRun]:
+    """The runs of the user's area (staff) or of the organisations the user is the active liaison of."""
+    role = access.actor(user)
+    if role == access.CONTACT:
+        return FormationRun.objects.filter(
+            organisation__liaisons__user=user, organisation__liaisons__active=True
+        ).distinct()
+    if role in access.ALL_STAFF:
+        return access.scope(user, FormationRun.objects.all())
+    return FormationRun.objects.none()
+
+
+def entries_for(user: User) -> QuerySet[StepEntry]:
+    return StepEntry.objects.filter(run__in=runs_for(user))
+
+
+def review_queue(user: User) -> QuerySet[StepEntry]:
+    """Submitted steps waiting for review in the user's area, oldest first."""
+    if not access.has(user, "workflow.review"):
+        return StepEntry.objects.none()
+    return (
+        StepEntry.objects.filter(
+            status=StepStatus.SUBMITTED,
+            run__in=access.scope(user, FormationRun.objects.all()),
+            run__status=FormationRun.Status.ACTIVE,
+        )
+        .select_related("run__organisation", "run__owner", "step", "submitted_by")
+        .order_by("submitted_at", "id")
+    )
+
+
+def contact_sees_run(user: User, run: FormationRun) -> bool:
+    return run.organisation.liaisons.filter(user=user, active=True).exists()
+
+
+def contact_sees_entry(user: User, entry: StepEntry) -> bool:
+    return contact_sees_run(user, entry.run)

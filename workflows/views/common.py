@@ -1,0 +1,37 @@
+"""Look-ups shared by the staff pages, the portal and the downloads: out of reach is 404, a wrong role 403."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+
+from federation import access
+
+from ..models import FormationRun, StepEntry
+from ..selectors import entries_for, runs_for
+
+
+def run_or_404(request, pk: int, permission: str | None = None) -> FormationRun:
+    """A run the user may see (staff of its area, or its organisation's liaison), checked for `permission`."""
+    run = get_object_or_404(
+        runs_for(request.user).select_related("organisation", "template", "owner", "liaison", "branch"), pk=pk
+    )
+    if permission:
+        access.require(request.user, permission)
+    return run
+
+
+def entry_or_404(request, pk: int, permission: str | None = None) -> StepEntry:
+    entry = get_object_or_404(
+        entries_for(request.user).select_related(
+            "run__organisation", "run__template", "run__owner", "step", "reviewer", "submitted_by"
+        ),
+        pk=pk,
+    )
+    if permission:
+        access.require(request.user, permission)
+    return entry
+
+
+def may_see_run(user, run: FormationRun) -> bool:
+    """Whether the user is staff with workflow.view or a contact of the run (for pages both share)."""
+    return access.has(user, "workflow.view") or access.has(user, "portal.use")
