@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.http import QueryDict
+from django.utils import translation
 
 from branches.models import Branch, BranchMember, Stage
 from workflows import services
@@ -11,6 +12,13 @@ from workflows.forms import StepForm
 from workflows.models import FormationRun, StepStatus, StepTransition
 
 from .answers import POST
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The messages are asserted in the English source text."""
+    with translation.override("en"):
+        yield
 
 
 def _post(data: dict) -> QueryDict:
