@@ -336,7 +336,7 @@ def run_package(run: FormationRun) -> tuple[bytes, str]:
                 included.append(add(f"{folder}/{_safe(attachment.original_name)}", data))
 
         today = timezone.localdate()
-        checklist_name = _("checklist") + ".txt"
+        checklist_name = _("papers checklist") + ".txt"
         archive.writestr(checklist_name, _checklist(run, today, included, missing).encode("utf-8-sig"))
 
     file_name = _("%(organisation)s-formation papers-%(date)s") % {

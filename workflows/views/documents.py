@@ -1,0 +1,112 @@
+"""Downloads of a run's papers, for staff of its area and the organisation's liaison alike: one filled paper,
+the whole package as a ZIP, an uploaded attachment. Out of scope is 404; papers printing people are logged."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from federation.models import DisclosureLog
+from federation.services import disclosure_record
+
+from ..documents import (
+    DOCX_CONTENT_TYPE,
+    DocumentUnavailable,
+    document_file_name,
+    document_has_personal_data,
+    document_render,
+    run_package,
+)
+from ..models import DocumentTemplate, StepAttachment
+from ..selectors import entries_for
+from .common import entry_or_404, may_see_run, run_or_404
+
+
+def _private(response):
+    response["Cache-Control"] = "private, no-store"  # personal data: never kept by a proxy or the browser
+    return response
+
+
+def _unavailable(error: DocumentUnavailable) -> HttpResponse:
+    return HttpResponse(str(error), status=422, content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def document_download(request, pk, document):
+    """One paper of a step, filled with the run's answers so far (blanks where answers are missing)."""
+    entry = entry_or_404(request, pk)
+    if not may_see_run(request.user, entry.run):
+        raise PermissionDenied
+    document = get_object_or_404(
+        DocumentTemplate.objects.select_related("step"), pk=document, step=entry.step
+    )
+    try:
+        data = document_render(document, entry.run)
+    except DocumentUnavailable as error:
+        return _unavailable(error)
+    if document_has_personal_data(document):
+        disclosure_record(
+            user=request.user,
+            kind=DisclosureLog.Kind.EXPORT,
+            what=_("%(document)s of %(organisation)s (.docx)")
+            % {"document": document.title, "organisation": entry.run.organisation.name},
+            obj=entry,
+            params={"document": document.pk},
+            request=request,
+        )
+    response = FileResponse(
+        io.BytesIO(data),
+        as_attachment=True,
+        filename=document_file_name(document),
+        content_type=DOCX_CONTENT_TYPE,
+    )
+    return _private(response)
+
+
+@require_GET
+def package_download(request, pk):
+    """All papers and attachments of a run so far, with a checklist of what is missing, as one ZIP."""
+    run = run_or_404(request, pk)
+    if not may_see_run(request.user, run):
+        raise PermissionDenied
+    data, file_name = run_package(run)
+    disclosure_record(
+        user=request.user,
+        kind=DisclosureLog.Kind.EXPORT,
+        what=_("Formation papers of %(organisation)s (ZIP)") % {"organisation": run.organisation.name},
+        obj=run,
+        request=request,
+    )
+    response = FileResponse(
+        io.BytesIO(data), as_attachment=True, filename=file_name, content_type="application/zip"
+    )
+    return _private(response)
+
+
+@require_GET
+def attachment_download(request, pk):
+    """A file uploaded to a step, unless it was removed."""
+    attachment = get_object_or_404(
+        StepAttachment.objects.filter(
+            entry__in=entries_for(request.user), removed_at__isnull=True
+        ).select_related("entry__run"),
+        pk=pk,
+    )
+    if not may_see_run(request.user, attachment.entry.run):
+        raise PermissionDenied
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, ValueError) as error:
+        raise Http404 from error
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    return _private(response)
