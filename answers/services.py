@@ -26,7 +26,8 @@ class QuestionError(Exception):
 @transaction.atomic
 def question_ask(*, by: User, entry, text: str) -> Question:
     """Record a question on a step of a run the asker may see, and notify the run's owner."""
-    if not access.has(by, "portal.use") and not access.has(by, "workflow.view"):
+    run = entry.run
+    if not (access.has(by, "portal.use", run) or access.has(by, "workflow.view", run)):
         raise QuestionError(_("You cannot ask questions here."))
     text = (text or "").strip()
     if not text:
@@ -36,7 +37,6 @@ def question_ask(*, by: User, entry, text: str) -> Question:
             _("A question can be at most %(max)s characters long; this one has %(count)s.")
             % {"max": QUESTION_MAX, "count": len(text)}
         )
-    run = entry.run
     question = Question.objects.create(
         organisation=run.organisation, step_entry=entry, asked_by=by, text=text
     )

@@ -17,9 +17,13 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable
+from itertools import chain
 
 import opencc
 from pypinyin import Style, lazy_pinyin
+from pypinyin.constants import PHRASES_DICT, RE_HANS
+from pypinyin.core import Pinyin
+from pypinyin.seg import mmseg
 
 __all__ = [
     "SORT_KEY_MAX_LENGTH",
@@ -67,10 +71,24 @@ def _keep(ch: str) -> bool:
     return not ch.isspace() and ch not in _PUNCTUATION and unicodedata.category(ch) not in _DROPPED_CATEGORIES
 
 
+class _Filter(dict):
+    """str.translate table that drops what :func:`_keep` drops and unifies brackets, deciding each character
+    once: a per-character Python test costs more than the rest of a normalisation pass together."""
+
+    def __missing__(self, code: int) -> str | None:
+        ch = chr(code)
+        value = _BRACKETS.get(code, ch) if _keep(ch) else None
+        self[code] = value
+        return value
+
+
+_FILTER = _Filter()
+
+
 def _normalise_pass(name: str) -> str:
     """Apply every normalisation step once (see :func:`name_normalise`)."""
     text = unicodedata.normalize("NFKC", name)
-    text = "".join(ch for ch in text if _keep(ch)).translate(_BRACKETS)
+    text = text.translate(_FILTER)
     # Removing characters can leave combining marks next to a new base character: recompose.
     text = unicodedata.normalize("NFKC", text)
     if text and not text.isascii():
@@ -81,6 +99,7 @@ def _normalise_pass(name: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=4096)
 def name_normalise(name: str) -> str:
     """Return ``name`` reduced to a canonical form for duplicate matching.
 
@@ -142,12 +161,60 @@ def _runs(name: str) -> Iterable[tuple[bool, str]]:
         yield bool(_HAN_RUN_RE.fullmatch(run)), run
 
 
+# lazy_pinyin(text) cuts text into words (its phrase dictionary picks the reading of a character in a word)
+# and converts word by word: cutting the run here and converting each distinct word once gives its result
+# exactly (tests/branches/test_names.py compares the two on many names), in a fraction of the time, since
+# organisation names repeat the same words (市, 有限公司, 协会 …) over and over.
+_SEGMENTER = Pinyin()
+# The segmenter's set of every prefix of a phrase (its own lookups go through a Python method per test).
+_PREFIXES = getattr(mmseg.seg._prefix_set, "_set", mmseg.seg._prefix_set)
+
+
 @functools.lru_cache(maxsize=8192)
 def _syllables(run: str) -> tuple[str, ...]:
     """The tone-less pinyin of a run of Chinese characters, once per run (initials, sort key and search
     text all need it; pypinyin is most of the cost of deriving an organisation's columns)."""
-    # Whole runs go to pypinyin so that its phrase dictionary can pick the right reading.
-    return tuple(_ascii_fold(syllable) for syllable in lazy_pinyin(run, style=Style.NORMAL, errors="ignore"))
+    if len(run) == 1:
+        return _word_syllables(run)
+    syllables: list[str] = []
+    for word in _words(run):
+        syllables.extend(_word_syllables(word))
+    return tuple(syllables)
+
+
+def _words(run: str) -> list[str]:
+    """pypinyin's segmentation of a run: the forward maximum matching of pypinyin.seg.mmseg (strict: only
+    dictionary phrases), with a shortcut where the next two characters start no phrase at all."""
+    if not (PHRASES_DICT and RE_HANS.match(run) and mmseg.seg._no_non_phrases):
+        return _SEGMENTER.seg(run)
+    words, start, end = [], 0, len(run)
+    while start < end:
+        if run[start : start + 2] not in _PREFIXES:
+            words.append(run[start])  # no phrase starts here: the character alone (also the last one)
+            start += 1
+            continue
+        valid = 0  # length of the longest phrase starting here, among the prefixes scanned
+        stop = start
+        while stop < end and run[start : stop + 1] in _PREFIXES:
+            stop += 1
+            if run[start:stop] in PHRASES_DICT:
+                valid = stop - start
+        if valid:
+            words.append(run[start : start + valid])
+            start += valid
+        elif stop < end:
+            words.append(run[start])
+            start += 1
+        else:  # the rest is a prefix of a phrase but holds none: mmseg emits it character by character
+            words.extend(run[start:])
+            break
+    return words
+
+
+@functools.lru_cache(maxsize=65536)
+def _word_syllables(word: str) -> tuple[str, ...]:
+    """The tone-less pinyin of one word of pypinyin's segmentation."""
+    return tuple(_ascii_fold(syllable) for syllable in lazy_pinyin(word, style=Style.NORMAL, errors="ignore"))
 
 
 def pinyin_initials(name: str) -> str:
@@ -221,7 +288,7 @@ _SEARCH_TEXT_SEPARATORS = re.compile(r"[ |]")
 
 def bigrams(text: str) -> list[str]:
     """Return the distinct 2-character windows of ``text`` in order (none for fewer than 2 characters)."""
-    return list(dict.fromkeys(text[i : i + 2] for i in range(len(text) - 1)))
+    return list(dict.fromkeys(map(str.__add__, text, text[1:])))  # pairs of neighbours, without a Python loop
 
 
 def search_grams(text: str) -> str:
@@ -232,7 +299,7 @@ def search_grams(text: str) -> str:
     result (see :func:`query_grams`).
     """
     parts = _SEARCH_TEXT_SEPARATORS.split(text)
-    return " ".join(dict.fromkeys(gram for part in parts for gram in bigrams(part)))
+    return " ".join(dict.fromkeys(chain.from_iterable(map(str.__add__, part, part[1:]) for part in parts)))
 
 
 def query_grams(query: str) -> list[str]:

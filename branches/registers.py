@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import io
 import math
 import re
@@ -196,12 +197,20 @@ class RegisterTable:
     headers: list[str]
     mapping: dict[str, str]
     unknown_headers: list[str]
-    rows: list[RegisterRow]
+    rows: list[RegisterRow] | Iterator[RegisterRow]  # an iterator when read with stream=True
     skipped: list[tuple[int, str]]
     missing_required: list[str]
     file_type: str = ""
     sheet_name: str = ""
     encoding: str = ""
+    row_count: int = 0  # data rows read (so far, while a stream is read)
+
+
+@dataclass(frozen=True)
+class _Options:
+    max_rows: int
+    stream: bool = False
+    raw: bool = True
 
 
 # --------------------------------------------------------------------------------------------
@@ -393,14 +402,34 @@ def _build_table(
     header_row: int,
     header_texts: list[str],
     resolver: _Resolver,
-    max_rows: int,
+    options: _Options,
 ) -> RegisterTable:
     cols = _columns(header_texts, resolver)
+    header_of = {key: header for _, header, key in cols.fields}
+    table = RegisterTable(
+        header_row=header_row,
+        headers=cols.headers,
+        mapping=cols.mapping,
+        unknown_headers=cols.unknown,
+        rows=[],
+        skipped=[],
+        missing_required=[key for key in REQUIRED_FIELDS if key not in header_of],
+    )
+    rows = _table_rows(numbered, table, cols, header_of, options)
+    table.rows = rows if options.stream else list(rows)
+    return table
+
+
+def _table_rows(
+    numbered: Iterator[tuple[int, list[Any]]],
+    table: RegisterTable,
+    cols: _Columns,
+    header_of: dict[str, str],
+    options: _Options,
+) -> Iterator[RegisterRow]:
     raw_cols = cols.raw
-    fields = cols.fields
-    header_of = {key: header for _, header, key in fields}
-    rows: list[RegisterRow] = []
-    skipped: list[tuple[int, str]] = []
+    fields = [(index, header, key, _CLEANERS.get(key, _clean_text)) for index, header, key in cols.fields]
+    skipped = table.skipped
     pending_blank: list[int] = []
     for number, cells in numbered:
         width = len(cells)
@@ -418,71 +447,93 @@ def _build_table(
         if _is_totals(first):
             skipped.append((number, "totals"))
             continue
-        if len(rows) >= max_rows:
-            raise RegisterError("too_many_rows", limit=max_rows)
-        raw = {header: (_cell_text(cells[index]) if index < width else "") for index, header in raw_cols}
-        rows.append(_clean_row(number, cells, raw, fields, header_of))
-    if not rows:
+        if table.row_count >= options.max_rows:
+            raise RegisterError("too_many_rows", limit=options.max_rows)
+        table.row_count += 1
+        raw = (
+            {header: (_cell_text(cells[index]) if index < width else "") for index, header in raw_cols}
+            if options.raw
+            else {}
+        )
+        yield _clean_row(number, cells, raw, fields, header_of)
+    if not table.row_count:
         raise RegisterError("no_rows")
-    return RegisterTable(
-        header_row=header_row,
-        headers=cols.headers,
-        mapping=cols.mapping,
-        unknown_headers=cols.unknown,
-        rows=rows,
-        skipped=skipped,
-        missing_required=[key for key in REQUIRED_FIELDS if key not in header_of],
-    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _count_cell(text: str) -> tuple[int | None, bool]:
+    """(count, whether the text is not one); a column holds few distinct texts, each parsed once."""
+    try:
+        return parse_count(text), False
+    except ValueError:
+        return None, True
+
+
+@functools.lru_cache(maxsize=4096)
+def _yes_no_cell(text: str) -> tuple[bool | None, bool]:
+    try:
+        return parse_yes_no(text), False
+    except ValueError:
+        return None, True
+
+
+@functools.lru_cache(maxsize=4096)
+def _labels_cell(text: str) -> tuple[str, ...]:
+    labels = [label.strip(_STRIP_CHARS) for label in CATEGORY_SEPARATORS.split(text)] if text else []
+    return tuple(dict.fromkeys(label for label in labels if label))
+
+
+def _clean_text(text: str) -> str:
+    return text
+
+
+_CLEANERS = {
+    **dict.fromkeys(COUNT_FIELDS, _count_cell),
+    **dict.fromkeys(YES_NO_FIELDS, _yes_no_cell),
+    **dict.fromkeys(LIST_FIELDS, _labels_cell),
+}
 
 
 def _clean_row(
     number: int,
     cells: list[Any],
     raw: dict[str, str],
-    fields: list[tuple[int, str, str]],
+    fields: list[tuple[int, str, str, Any]],
     header_of: dict[str, str],
 ) -> RegisterRow:
     values: dict[str, Any] = {}
     problems: list[str] = []
-    for index, header, key in fields:
-        text = raw[header]
-        if key in COUNT_FIELDS:
-            try:
-                values[key] = parse_count(text)
-            except ValueError:
-                values[key] = None
-                problems.append(
-                    _lazy_interpolate(
-                        _("%(header)s is not a number: '%(value)s'"), {"header": header, "value": text}
+    width = len(cells)
+    for index, header, key, clean in fields:
+        # A field's column is the first of its header text: raw[header], when kept, is this same text.
+        text = raw[header] if raw else _cell_text(cells[index]) if index < width else ""
+        if clean is _clean_text:
+            if key == "uscc":
+                values[key] = "".join(unicodedata.normalize("NFKC", text).split()).upper()
+                if index < width and isinstance(cells[index], int | float) and text:
+                    problems.append(
+                        _lazy_interpolate(
+                            _(
+                                "%(header)s was stored as a number, so digits may have been lost: "
+                                "format the column as text in Excel."
+                            ),
+                            {"header": header},
+                        )
                     )
-                )
-        elif key in YES_NO_FIELDS:
-            try:
-                values[key] = parse_yes_no(text)
-            except ValueError:
-                values[key] = None
-                problems.append(
-                    _lazy_interpolate(
-                        _("%(header)s is not a yes/no value: '%(value)s'"), {"header": header, "value": text}
-                    )
-                )
-        elif key in LIST_FIELDS:
-            labels = [label.strip(_STRIP_CHARS) for label in CATEGORY_SEPARATORS.split(text)] if text else []
-            values[key] = list(dict.fromkeys(label for label in labels if label))
-        elif key == "uscc":
-            values[key] = "".join(unicodedata.normalize("NFKC", text).split()).upper()
-            if index < len(cells) and isinstance(cells[index], int | float) and text:
-                problems.append(
-                    _lazy_interpolate(
-                        _(
-                            "%(header)s was stored as a number, so digits may have been lost: "
-                            "format the column as text in Excel."
-                        ),
-                        {"header": header},
-                    )
-                )
+            else:
+                values[key] = text
+        elif clean is _labels_cell:
+            values[key] = list(clean(text))
         else:
-            values[key] = text
+            value, wrong = clean(text)
+            values[key] = value
+            if wrong:
+                message = (
+                    _("%(header)s is not a number: '%(value)s'")
+                    if key in COUNT_FIELDS
+                    else _("%(header)s is not a yes/no value: '%(value)s'")
+                )
+                problems.append(_lazy_interpolate(message, {"header": header, "value": text}))
     if "name" in header_of and not values.get("name"):
         problems.append(_lazy_interpolate(_("%(header)s is empty."), {"header": header_of["name"]}))
     employees, women = values.get("employees"), values.get("women")
@@ -511,27 +562,35 @@ def read_register(
     mapping: dict[str, str] | None = None,
     max_rows: int = DEFAULT_MAX_ROWS,
     max_bytes: int = MAX_REGISTER_BYTES,
+    stream: bool = False,
+    raw: bool = True,
 ) -> RegisterTable:
-    """Read an XLSX/XLS/CSV register into a RegisterTable, or raise RegisterError."""
+    """Read an XLSX/XLS/CSV register into a RegisterTable, or raise RegisterError.
+
+    With ``stream``, ``rows`` is an iterator that cleans each row as it is taken (a RegisterError about the
+    rows, such as too many or none, is raised while iterating); ``skipped`` and ``row_count`` are complete once
+    it is exhausted. Without ``raw``, rows keep no raw texts (only the error report shows them).
+    """
     resolver = _Resolver(mapping)
+    options = _Options(max_rows=max_rows, stream=stream, raw=raw)
     if not data:
         raise RegisterError("empty")
     if len(data) > max_bytes:
         raise RegisterError("too_large", limit=max_bytes // (1024 * 1024))
     extension = PurePath(filename or "").suffix.lower()
     if data.startswith(_ZIP_MAGIC):
-        return _read_zip(data, extension, resolver, max_rows)
+        return _read_zip(data, extension, resolver, options)
     if data.startswith(_OLE_MAGIC):
-        return _read_ole(data, extension, resolver, max_rows)
+        return _read_ole(data, extension, resolver, options)
     for magic, kind in _FOREIGN_MAGIC:
         if data.startswith(magic):
             raise RegisterError("unsupported_type", _MESSAGES["foreign_type"], kind=kind)
     if extension not in _TEXT_EXTENSIONS and extension not in _WORKBOOK_EXTENSIONS:
         raise RegisterError("unsupported_type")
-    return _read_text(data, extension, resolver, max_rows)
+    return _read_text(data, extension, resolver, options)
 
 
-def _read_zip(data: bytes, extension: str, resolver: _Resolver, max_rows: int) -> RegisterTable:
+def _read_zip(data: bytes, extension: str, resolver: _Resolver, options: _Options) -> RegisterTable:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
@@ -554,18 +613,18 @@ def _read_zip(data: bytes, extension: str, resolver: _Resolver, max_rows: int) -
         raise RegisterError("corrupt")
     else:
         raise RegisterError("unsupported_type", _MESSAGES["foreign_type"], kind="ZIP")
-    return _read_workbook(data, file_type, resolver, max_rows)
+    return _read_workbook(data, file_type, resolver, options)
 
 
-def _read_ole(data: bytes, extension: str, resolver: _Resolver, max_rows: int) -> RegisterTable:
+def _read_ole(data: bytes, extension: str, resolver: _Resolver, options: _Options) -> RegisterTable:
     if _ENCRYPTED_MARK in data:
         raise RegisterError("unsupported_type", _MESSAGES["encrypted"])
     if extension not in _WORKBOOK_EXTENSIONS and b"W\x00o\x00r\x00k\x00b\x00o\x00o\x00k" not in data:
         raise RegisterError("unsupported_type", _MESSAGES["foreign_type"], kind="Office")
-    return _read_workbook(data, "xls", resolver, max_rows)
+    return _read_workbook(data, "xls", resolver, options)
 
 
-def _read_workbook(data: bytes, file_type: str, resolver: _Resolver, max_rows: int) -> RegisterTable:
+def _read_workbook(data: bytes, file_type: str, resolver: _Resolver, options: _Options) -> RegisterTable:
     from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
     try:
@@ -597,7 +656,7 @@ def _read_workbook(data: bytes, file_type: str, resolver: _Resolver, max_rows: i
             header_row, header_texts, _matches, seen = _find_header(numbered, resolver)
             any_content = any_content or seen > 0
             if header_row:
-                table = _build_table(numbered, header_row, header_texts, resolver, max_rows)
+                table = _build_table(numbered, header_row, header_texts, resolver, options)
                 table.file_type = file_type
                 table.sheet_name = name
                 return table
@@ -660,7 +719,7 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[list[str]]:
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
 
 
-def _read_text(data: bytes, extension: str, resolver: _Resolver, max_rows: int) -> RegisterTable:
+def _read_text(data: bytes, extension: str, resolver: _Resolver, options: _Options) -> RegisterTable:
     binary_code = "corrupt" if extension in _WORKBOOK_EXTENSIONS else "unsupported_type"
     binary_message = None if extension in _WORKBOOK_EXTENSIONS else _MESSAGES["binary"]
     try:
@@ -694,7 +753,7 @@ def _read_text(data: bytes, extension: str, resolver: _Resolver, max_rows: int) 
 
     numbered = _numbered_csv(_csv_rows(text, best[1]))
     header_row, header_texts, _matches, _seen = _find_header(numbered, resolver)
-    table = _build_table(numbered, header_row, header_texts, resolver, max_rows)
+    table = _build_table(numbered, header_row, header_texts, resolver, options)
     table.file_type = "csv"
     table.encoding = encoding
     return table

@@ -43,6 +43,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "workflow.review": WRITING_STAFF,
     "workflow.templates": frozenset({ADMIN}),
     "portal.use": frozenset({CONTACT}),
+    # services, recognitions, alliances
+    "work.view": ALL_STAFF,
+    "work.edit": WRITING_STAFF,
+    "work.export": ALL_STAFF,
     # personal data shown in full (each use is logged)
     "personal.reveal": WRITING_STAFF,
 }

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -96,6 +97,7 @@ INSTALLED_APPS = [
     "branches",
     "workflows",
     "answers",
+    "activities",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +203,9 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
 ]
+# widgets render through the project's templates (workflows' table widget lives in templates/)
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include(app_urls)),
     path("ledger/", include("branches.urls")),
     path("", include("workflows.urls")),
+    path("work/", include("activities.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -41,7 +41,17 @@ def wuhai(db):
         categories_seed(Category)
         checklist_seed(StageChecklistItem)
         term_rules_seed(TermRule)
+    _workflow_templates_seed()
     return {unit.name: unit for unit in FederationUnit.objects.all()}
+
+
+def _workflow_templates_seed() -> None:
+    """The default formation templates (templates_seed skips those present)."""
+    from workflows.models import DocumentTemplate, FieldSpec, StepTemplate, WorkflowTemplate
+    from workflows.seed import templates_seed
+
+    if not WorkflowTemplate.objects.exists():
+        templates_seed(WorkflowTemplate, StepTemplate, FieldSpec, DocumentTemplate)
 
 
 @pytest.fixture

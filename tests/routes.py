@@ -106,6 +106,13 @@ def step(world):
     return {"pk": world["step"].pk}
 
 
+def _work(world):
+    """Services, a photo, a recognition and an alliance in 海勃湾区 (tests/activities/factories.py)."""
+    from tests.activities.factories import work_world
+
+    return work_world(world)
+
+
 ROUTES: dict[str, Route] = {
     # federation
     "federation:home": Route(outcome(anonymous=LOGIN, others=REDIRECT)),
@@ -186,6 +193,23 @@ ROUTES: dict[str, Route] = {
     "workflows:attachment_download": Route(
         run_scoped(liaison=200), kwargs=lambda w: {"pk": w["attachment"].pk}
     ),
+    # services, recognitions, alliances
+    "activities:activity_list": Route(staff_only()),
+    "activities:activity_create": Route(staff_only()),
+    "activities:activity_export": Route(staff_only()),
+    "activities:activity_detail": Route(in_district(), kwargs=lambda w: {"pk": _work(w)["activity"].pk}),
+    "activities:activity_edit": Route(in_district(), kwargs=lambda w: {"pk": _work(w)["activity"].pk}),
+    "activities:activity_photo_add": Route(post_only(), kwargs=lambda w: {"pk": _work(w)["activity"].pk}),
+    "activities:activity_photo": Route(in_district(), kwargs=lambda w: {"pk": _work(w)["photo"].pk}),
+    "activities:activity_photo_remove": Route(post_only(), kwargs=lambda w: {"pk": _work(w)["photo"].pk}),
+    "activities:recognition_list": Route(staff_only()),
+    "activities:recognition_create": Route(staff_only()),
+    "activities:recognition_export": Route(staff_only()),
+    "activities:recognition_edit": Route(in_district(), kwargs=lambda w: {"pk": _work(w)["recognition"].pk}),
+    "activities:alliance_list": Route(staff_only()),
+    "activities:alliance_create": Route(staff_only()),
+    "activities:alliance_detail": Route(in_district(), kwargs=lambda w: {"pk": _work(w)["alliance"].pk}),
+    "activities:alliance_edit": Route(in_district(), kwargs=lambda w: {"pk": _work(w)["alliance"].pk}),
     # accounts
     "login": Route(outcome(anonymous=200, others=REDIRECT)),
     "logout": Route(outcome(anonymous=LOGIN, others=405)),

@@ -17,3 +17,21 @@ class WorkflowsConfig(AppConfig):
         reminder_job_register("reminders.steps", reminders_steps)
         access.register_contact_scope(FormationRun, contact_sees_run)
         access.register_contact_scope(StepEntry, contact_sees_entry)
+        # staff pages: navigation, the runs card on an organisation's page, the review count on the home
+        from branches.views.organisations import organisation_panel_register
+        from federation.context_processors import nav_item_register
+        from federation.home import home_panel_register
+
+        from .views.staff import organisation_runs_panel, review_waiting_panel
+
+        nav_item_register("workflows:run_list", _("Formation runs"), "diagram-3", "workflow.view")
+        nav_item_register("workflows:review_queue", _("Review"), "check2-square", "workflow.review")
+        nav_item_register(
+            "workflows:template_list", _("Formation templates"), "list-ol", "workflow.templates", admin=True
+        )
+        organisation_panel_register("workflows/staff/_organisation_runs.html", organisation_runs_panel)
+        home_panel_register("workflows/staff/_home_review.html", review_waiting_panel)
+        # the organisation's portal: its runs on the contact's home
+        from .home import contact_runs_panel
+
+        home_panel_register("workflows/_home_runs.html", contact_runs_panel, home="contact")

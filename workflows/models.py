@@ -38,7 +38,7 @@ class WorkflowTemplate(models.Model):
     quorum_numerator = models.PositiveSmallIntegerField(_("quorum numerator"), default=2)
     quorum_denominator = models.PositiveSmallIntegerField(_("quorum denominator"), default=3)
     min_extra_candidates_percent = models.PositiveSmallIntegerField(
-        _("extra candidates (% of seats) at least"),
+        _("extra candidates at least (percent of seats)"),
         default=0,
         help_text=_("0 means only that there are more candidates than seats."),
     )

@@ -325,7 +325,7 @@ def templates_seed(template_model, step_model, field_model, document_model) -> N
             name=spec["name"],
             form=spec["form"],
             description=spec["description"],
-            status="published",
+            status="draft",
         )
         for order, step_spec in enumerate(spec["steps"], start=1):
             step = step_model.objects.create(
@@ -345,3 +345,5 @@ def templates_seed(template_model, step_model, field_model, document_model) -> N
                 field_model.objects.create(step=step, order=field_order, **spec_field)
             for doc_order, (title, packaged) in enumerate(step_spec.get("documents", []), start=1):
                 document_model.objects.create(step=step, order=doc_order, title=title, packaged=packaged)
+        # published once complete (a published version refuses new steps)
+        template_model.objects.filter(pk=template.pk).update(status="published")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.apps import apps
 from django.contrib import messages
 from django.db.models import IntegerField, Prefetch, Subquery
@@ -37,6 +39,26 @@ from federation.pagination import keyset_page, pk_param
 from federation.services import disclosure_record
 
 PAGE_SIZE = 50
+
+
+# Cards that other apps add to an organisation's page (workflows adds its formation runs): branches does not
+# import them. Each is a template and a function of (request, organisation) returning its context, or None.
+ORGANISATION_PANELS: list[tuple[str, Callable]] = []
+
+
+def organisation_panel_register(template: str, context: Callable) -> None:
+    """Show a card on an organisation's page (called from an app's ready())."""
+    if (template, context) not in ORGANISATION_PANELS:
+        ORGANISATION_PANELS.append((template, context))
+
+
+def _organisation_panels(request, organisation: Organisation) -> list[dict]:
+    panels = []
+    for template, context in ORGANISATION_PANELS:
+        data = context(request, organisation)
+        if data is not None:
+            panels.append({"template": template, "context": data})
+    return panels
 
 
 def organisation_or_404(request, pk: int, permission: str = "ledger.view") -> Organisation:
@@ -113,8 +135,8 @@ def organisation_list(request):
 def _history(organisation: Organisation, limit: int = 30) -> list[dict]:
     """The organisation's recorded changes, newest first, each with its field-by-field differences.
 
-    Three queries whatever the length: the versions, their categories, the regions they name. A category
-    change is recorded as a version of its own right after the save; the two are shown as one entry.
+    At most three queries whatever the length: the versions, their categories, the other regions they name.
+    A category change is recorded as a version of its own right after the save; the two are shown as one entry.
     """
     records = list(
         organisation.history.select_related("history_user").order_by("-history_date", "-history_id")[
@@ -130,7 +152,11 @@ def _history(organisation: Organisation, limit: int = 30) -> list[dict]:
         categories[history_id].add(name)
     labels = {name: Organisation._meta.get_field(name).verbose_name for name in EDITABLE_FIELDS}
     labels.update(archived_at=_("archived"), former_names=_("former names"))
-    regions = dict(Region.objects.filter(pk__in={r.region_id for r in records}).values_list("pk", "name"))
+    # the organisation's own region is loaded already; most histories name no other
+    regions = {organisation.region_id: organisation.region.name}
+    others = {r.region_id for r in records} - set(regions)
+    if others:
+        regions.update(Region.objects.filter(pk__in=others).values_list("pk", "name"))
     entries = []
     for index, record in enumerate(records[:limit]):
         previous = records[index + 1] if index + 1 < len(records) else None
@@ -213,6 +239,7 @@ def organisation_detail(request, pk):
         ),
         "today": timezone.localdate(),
         "can_reveal_liaisons": access.has(request.user, "personal.reveal", organisation),
+        "panels": _organisation_panels(request, organisation),
     }
     return render(request, "branches/organisation_detail.html", context)
 

@@ -32,6 +32,7 @@ from branches.services.imports import (
     register_import_upload,
     register_imports_for,
 )
+from branches.services.organisations import organisation_create, organisation_update
 from federation.models import OperationLog, Region
 from tests.branches.factories import OrganisationFactory
 
@@ -676,3 +677,95 @@ def test_two_imports_of_one_register_applied_at_once_give_one_consistent_ledger(
     assert sorted(c["unchanged"] for c in counts) == [0, 39]
     assert Organisation.objects.count() == 39
     assert Organisation.history.count() == 39
+
+
+# --- what an import writes is what the normal save path writes --------------------------------------------
+
+DERIVED = (
+    "name",
+    "name_normalised",
+    "search_text",
+    "search_grams",
+    "sort_key",
+    "district_id",
+    "former_names",
+)
+# Traditional characters, full-width brackets and letters, a polyphonic character in a phrase (银行), digits.
+TRICKY_NAMES = ["烏海市愛心協會（ＡＢＣ分會）", "乌海市银行业协会2号", "乌海市重庆火锅店·长乐"]
+
+
+def test_an_imported_organisation_derives_the_same_columns_as_one_added_by_hand(city_officer):
+    lines = [f"{name},,海勃湾区,新华街道,,社会团体" for name in TRICKY_NAMES]
+    register_import_run(
+        by=city_officer, data=csv(*lines), file_name="a.csv", source_name="名录", dry_run=False
+    )
+    imported = {o.name: o for o in Organisation.objects.all()}
+    assert set(imported) == set(TRICKY_NAMES)
+
+    for name in TRICKY_NAMES:
+        by_hand = organisation_create(
+            by=city_officer,
+            data={"name": name, "field": "social", "region": Region.objects.get(code="150302003")},
+        )
+        for column in DERIVED:
+            assert getattr(imported[name], column) == getattr(by_hand, column), (name, column)
+
+
+def test_a_renamed_organisation_derives_the_same_columns_as_one_renamed_by_hand(city_officer):
+    imported = OrganisationFactory(name="乌海市甲协会", uscc=CODE_HBW, former_names=["乌海市乙协会"])
+    by_hand = OrganisationFactory(name="乌海市甲协会", uscc=CODE_HN, former_names=["乌海市乙协会"])
+    register_import_run(
+        by=city_officer, data=csv(f"烏海市重慶銀行協會,{CODE_HBW},海勃湾区"), file_name="a.csv", source_name="名录",
+        dry_run=False,
+    )  # fmt: skip
+    organisation_update(organisation=by_hand, by=city_officer, data={"name": "烏海市重慶銀行協會"})
+
+    imported.refresh_from_db()
+    by_hand.refresh_from_db()
+    assert imported.former_names == ["乌海市乙协会", "乌海市甲协会"]
+    for column in DERIVED:
+        assert getattr(imported, column) == getattr(by_hand, column), column
+
+
+def test_an_apply_writes_history_categories_and_presences_for_new_and_updated_records(city_officer):
+    express, delivery = Category.objects.get(name="快递行业"), Category.objects.get(name="外卖配送")
+    record = OrganisationFactory(name="甲协会", uscc=CODE_HBW, employees=10, women=5)
+    record.categories.add(express)
+    before = record.value_sources
+    register_import = upload(
+        city_officer,
+        csv(
+            f"甲协会,{CODE_HBW},海勃湾区,,,,12,,,,外卖配送",
+            f"乙协会,{CODE_HN},海南区,,,社会团体,3,1,,,快递行业",
+        ),
+    )
+    register_import_apply(register_import=register_import, by=city_officer)
+
+    record.refresh_from_db()
+    new = Organisation.objects.get(name="乙协会")
+    assert record.employees == 12 and set(record.categories.all()) == {express, delivery}
+    assert set(record.value_sources) == {*before, "employees", "categories"}
+    assert record.value_sources["employees"]["import"] == register_import.pk
+    assert set(new.value_sources) == {"name", "uscc", "field", "unit_type", "region", "employees", "women",
+                                      "categories"}  # fmt: skip
+    assert new.district.code == "150303"
+    for organisation, kind, categories in ((record, "~", {express, delivery}), (new, "+", {express})):
+        history = organisation.history.first()  # the latest
+        assert history.history_type == kind
+        assert history.history_user == city_officer and history.history_date == record.updated_at
+        assert (
+            f"#{register_import.pk}" in history.history_change_reason
+            and "测试名录" in history.history_change_reason
+        )
+        assert (history.name, history.employees, history.region_id) == (
+            organisation.name, organisation.employees, organisation.region_id,
+        )  # fmt: skip
+        links = {link.category_id: link.id for link in organisation.categories.through.objects.filter(
+            organisation=organisation)}  # fmt: skip
+        assert {(c.category_id, c.id) for c in history.categories.all()} == set(links.items())
+        assert {c.category for c in history.categories.all()} == categories
+    presences = RegisterPresence.objects.filter(source__name="测试名录")
+    assert set(presences.values_list("organisation", "first_import", "last_import", "in_latest")) == {
+        (record.pk, register_import.pk, register_import.pk, True),
+        (new.pk, register_import.pk, register_import.pk, True),
+    }

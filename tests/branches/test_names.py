@@ -1,16 +1,27 @@
 """Tests for branches.names (pure functions: no database, no Django settings)."""
 
 import re
+import unicodedata
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from pypinyin import Style, lazy_pinyin
+from pypinyin.core import Pinyin
 
 from branches.names import (
+    _BRACKETS,
+    _FILTER,
     SORT_KEY_MAX_LENGTH,
+    _ascii_fold,
+    _keep,
+    _syllables,
+    _words,
+    bigrams,
     name_normalise,
     pinyin_initials,
     pinyin_sort_key,
+    search_grams,
     search_text,
 )
 
@@ -230,3 +241,45 @@ def test_search_text_with_former_names():
 def test_search_text_accepts_tuple_and_empty():
     assert search_text("乌海", ()) == "乌海 wh"
     assert search_text("") == ""
+
+
+# --------------------------------------------------------------------------------------------------------
+# The fast paths give what the plain computations give
+# --------------------------------------------------------------------------------------------------------
+
+# Runs of Chinese characters rich in dictionary phrases, polyphonic characters and phrase prefixes.
+han_fragments = st.sampled_from(
+    ["乌海市", "银行", "行业", "重庆", "重要", "长乐", "长大", "中国人", "服务中心", "有限公司", "巾帼", "志愿者",
+     "协会", "海勃湾区", "快递", "外卖", "了", "的", "着", "和", "乐", "薄荷", "单于", "〇", "㐀", "乾隆", "髮"]
+)  # fmt: skip
+han_runs = st.one_of(
+    st.lists(han_fragments, min_size=1, max_size=10).map("".join),
+    st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), min_size=1, max_size=20),
+)
+
+
+@hypothesis_settings
+@given(han_runs)
+@example("乌海市银行业协会服务中心")
+@example("中国人民银行")
+def test_pinyin_by_words_is_lazy_pinyin(run):
+    assert _words(run) == Pinyin().seg(run)
+    assert _syllables(run) == tuple(
+        _ascii_fold(syllable) for syllable in lazy_pinyin(run, style=Style.NORMAL, errors="ignore")
+    )
+
+
+@hypothesis_settings
+@given(name_like)
+def test_name_normalise_drops_and_unifies_characters_as_the_character_test_says(name):
+    text = unicodedata.normalize("NFKC", name)
+    assert text.translate(_FILTER) == "".join(ch for ch in text if _keep(ch)).translate(_BRACKETS)
+
+
+@hypothesis_settings
+@given(any_text)
+def test_bigrams_and_grams_are_the_windows_of_the_text(text):
+    windows = list(dict.fromkeys(text[i : i + 2] for i in range(len(text) - 1)))
+    assert bigrams(text) == windows
+    parts = re.split(r"[ |]", text)
+    assert search_grams(text) == " ".join(dict.fromkeys(g for p in parts for g in bigrams(p)))

@@ -718,3 +718,46 @@ def test_template_round_trip():
     assert isinstance(row.values["employees"], int)
     assert row.values["party_org"] in (True, False)
     assert row.values["categories"]
+
+
+# --------------------------------------------------------------------------------------------
+# Streaming: the rows of a table, cleaned one at a time
+# --------------------------------------------------------------------------------------------
+STREAMED = [
+    ["单位名称", "统一社会信用代码", "职工总数", "女职工数", "是否建立工会", "分类"],
+    ["甲协会", "91150302MA0000001H", "12人", "5", "是", "快递、外卖"],
+    [None, None, None, None, None, None],
+    ["合计", None, 12, 5, None, None],
+    ["乙协会", 123, "十二", "5", "也许", ""],
+]
+
+
+def test_a_streamed_table_gives_the_rows_of_a_read_one(tmp_path):
+    data = xlsx_bytes(STREAMED)
+    table = read_register(data, "a.xlsx")
+    streamed = read_register(data, "a.xlsx", stream=True)
+    assert streamed.row_count == 0 and not isinstance(streamed.rows, list)
+
+    rows = list(streamed.rows)
+
+    assert [(r.number, r.values, [str(p) for p in r.problems], r.raw) for r in rows] == [
+        (r.number, r.values, [str(p) for p in r.problems], r.raw) for r in table.rows
+    ]
+    assert streamed.row_count == table.row_count == 2
+    assert streamed.skipped == table.skipped == [(3, "blank"), (4, "totals")]
+    assert rows[1].values["employees"] is None and rows[1].problems
+
+
+def test_rows_read_without_raw_texts_keep_their_values():
+    data = xlsx_bytes(STREAMED)
+    rows = read_register(data, "a.xlsx", raw=False).rows
+    assert [row.raw for row in rows] == [{}, {}]
+    assert [row.values for row in rows] == [row.values for row in read_register(data, "a.xlsx").rows]
+
+
+def test_a_streamed_table_raises_about_its_rows_while_they_are_read():
+    streamed = read_register(xlsx_bytes([["单位名称", "统一社会信用代码"], ["甲", "1"], ["乙", "2"]]), "a.xlsx",
+                             stream=True, max_rows=1)  # fmt: skip
+    with pytest.raises(RegisterError) as error:
+        list(streamed.rows)
+    assert error.value.code == "too_many_rows"

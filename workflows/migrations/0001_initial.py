@@ -210,7 +210,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('retired', 'Retired')], default='draft', max_length=10, verbose_name='status')),
                 ('quorum_numerator', models.PositiveSmallIntegerField(default=2, verbose_name='quorum numerator')),
                 ('quorum_denominator', models.PositiveSmallIntegerField(default=3, verbose_name='quorum denominator')),
-                ('min_extra_candidates_percent', models.PositiveSmallIntegerField(default=0, help_text='0 means only that there are more candidates than seats.', verbose_name='extra candidates (% of seats) at least')),
+                ('min_extra_candidates_percent', models.PositiveSmallIntegerField(default=0, help_text='0 means only that there are more candidates than seats.', verbose_name='extra candidates at least (percent of seats)')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
                 ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published')),
                 ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by')),

@@ -1,12 +1,139 @@
-"""Template editing pages (being written)."""
+"""Template pages for admins: the versions of each procedure, a version's steps in order, publishing, starting
+a new draft, moving a draft's steps, and a step previewed exactly as the organisation sees it on a phone.
 
-from django.http import Http404
+Fields and papers are edited in Django's admin (linked from here); a published version is frozen and refuses.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from branches.models import Organisation
+from federation import access
+
+from .. import services
+from ..forms import StepForm
+from ..models import FormationRun, StepEntry, StepStatus, StepTemplate, WorkflowTemplate
 
 
-def _pending(*args, **kwargs):
-    raise Http404
+def _template_or_404(request, pk) -> WorkflowTemplate:
+    access.require(request.user, "workflow.templates")
+    return get_object_or_404(WorkflowTemplate, pk=pk)
 
 
-template_list = template_detail = template_publish = template_new_version = step_move = step_preview = (
-    _pending
-)
+@require_GET
+def template_list(request):
+    access.require(request.user, "workflow.templates")
+    templates = list(
+        WorkflowTemplate.objects.annotate(runs_count=Count("runs", distinct=True))
+        .annotate(steps_count=Count("steps", distinct=True))
+        .order_by("key", "-version")
+    )
+    groups: dict[str, list[WorkflowTemplate]] = {}
+    for template in templates:
+        groups.setdefault(template.key, []).append(template)
+    for versions in groups.values():
+        has_draft = any(t.status == WorkflowTemplate.Status.DRAFT for t in versions)
+        for template in versions:
+            template.may_copy = not has_draft
+    context = {"groups": [{"key": key, "versions": versions} for key, versions in groups.items()]}
+    return render(request, "workflows/editor/template_list.html", context)
+
+
+@require_GET
+def template_detail(request, pk):
+    template = _template_or_404(request, pk)
+    steps = list(
+        template.steps.annotate(fields_count=Count("fields", distinct=True))
+        .prefetch_related("documents")
+        .order_by("order", "id")
+    )
+    draft = (
+        WorkflowTemplate.objects.filter(key=template.key, status=WorkflowTemplate.Status.DRAFT)
+        .exclude(pk=template.pk)
+        .first()
+    )
+    context = {
+        "template": template,
+        "steps": steps,
+        "other_draft": draft,
+        "runs_count": template.runs.count(),
+    }
+    return render(request, "workflows/editor/template_detail.html", context)
+
+
+@require_POST
+def template_publish(request, pk):
+    template = _template_or_404(request, pk)
+    try:
+        services.template_publish(by=request.user, template=template, request=request)
+    except services.WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Version %(version)s is published; new runs use it, runs under way keep theirs.")
+            % {"version": template.version},
+        )
+    return redirect("workflows:template_detail", pk=template.pk)
+
+
+@require_POST
+def template_new_version(request, pk):
+    template = _template_or_404(request, pk)
+    existing = WorkflowTemplate.objects.filter(key=template.key, status=WorkflowTemplate.Status.DRAFT).first()
+    copy = services.template_new_version(by=request.user, template=template, request=request)
+    if existing is not None:
+        messages.info(
+            request, _("Version %(version)s is already a draft: edit it.") % {"version": copy.version}
+        )
+    else:
+        messages.success(
+            request,
+            _("Version %(version)s is a draft to edit; publish it when ready.") % {"version": copy.version},
+        )
+    return redirect("workflows:template_detail", pk=copy.pk)
+
+
+@require_POST
+def step_move(request, pk):
+    access.require(request.user, "workflow.templates")
+    step = get_object_or_404(StepTemplate.objects.select_related("template"), pk=pk)
+    direction = request.POST.get("direction", "")
+    if direction not in ("up", "down"):
+        messages.error(request, _("Move the step up or down."))
+    elif not step.template.editable:
+        messages.error(request, _("Published versions are frozen: start a new version to change the steps."))
+    else:
+        try:
+            services.step_move(by=request.user, step=step, up=direction == "up")
+        except ValidationError as error:  # FrozenError: published between the page and the click
+            messages.error(request, " ".join(error.messages))
+    return redirect("workflows:template_detail", pk=step.template_id)
+
+
+@require_GET
+def step_preview(request, pk):
+    """The step as the organisation's portal shows it, on an unsaved entry: nothing is written."""
+    access.require(request.user, "workflow.templates")
+    step = get_object_or_404(StepTemplate.objects.select_related("template"), pk=pk)
+    total = step.template.steps.count()
+    organisation = Organisation(name=_("Sample organisation"))
+    run = FormationRun(organisation=organisation, template=step.template, form=step.template.form)
+    entry = StepEntry(run=run, step=step, order=step.order, status=StepStatus.TODO)
+    form = StepForm(entry=entry, initial={})
+    prefilled = [spec for spec in form.specs if spec.prefill]
+    context = {
+        "step": step,
+        "template": step.template,
+        "entry": entry,
+        "form": form,
+        "total": total,
+        "prefilled": prefilled,
+    }
+    return render(request, "workflows/editor/step_preview.html", context)

@@ -1,10 +1,301 @@
-"""The organisation's portal (being written)."""
+"""The organisation's portal: a liaison opens the invitation link on a phone (often inside WeChat), follows
+the run step by step, fills in each step as a fill-in-the-blank form, asks questions on the spot and
+downloads the papers. Every change goes through the services; a refusal is shown, never a 500."""
 
-from django.http import Http404
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import prefetch_related_objects
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from answers.models import FAQEntry
+from answers.services import QUESTION_MAX, QuestionError, question_ask
+from federation import access
+
+from .. import services
+from ..forms import BLANK, INLINE_TYPES, VOTE_NUMBERS, StepForm, initial_answers
+from ..models import Actor, FieldType, FormationRun, InvitationUse, StepEntry, StepStatus
+from .common import entry_or_404, run_or_404
+
+STATUS_BADGES = {
+    StepStatus.TODO: "text-bg-light border",
+    StepStatus.DRAFT: "text-bg-info",
+    StepStatus.SUBMITTED: "text-bg-primary",
+    StepStatus.RETURNED: "text-bg-warning",
+    StepStatus.APPROVED: "text-bg-success",
+}
 
 
-def _pending(*args, **kwargs):
-    raise Http404
+# --- the invitation link ----------------------------------------------------------------------------------
 
 
-invitation_open = portal_run = portal_step = portal_draft = portal_ask = portal_password = _pending
+@login_not_required
+@never_cache
+@require_GET
+def invitation_open(request, token):
+    """Sign the liaison in and show the run; a bad link gets a page that says what to do, never a login."""
+    outcome, invitation = services.invitation_open(token=token, request=request)
+    if outcome == InvitationUse.Outcome.OPENED:
+        return redirect("workflows:portal_run", invitation.run_id)
+    unit = None
+    if invitation is not None:
+        unit = getattr(invitation.run.owner, "unit", None)
+    status = 404 if outcome == InvitationUse.Outcome.INVALID else 410
+    return render(
+        request, "workflows/portal/link_problem.html", {"outcome": outcome, "unit": unit}, status=status
+    )
+
+
+# --- the run ----------------------------------------------------------------------------------------------
+
+
+def _entries(run: FormationRun) -> list[StepEntry]:
+    entries = list(run.entries.select_related("step").prefetch_related("step__documents").order_by("order"))
+    for entry in entries:
+        entry.run = run  # the run is loaded once; entries must not fetch it again
+    return entries
+
+
+def _current(entries: list[StepEntry]) -> StepEntry | None:
+    return next((entry for entry in entries if entry.status != StepStatus.APPROVED), None)
+
+
+def _overdue(entry: StepEntry, today) -> bool:
+    return bool(entry.due_on and entry.opened_on and entry.open and entry.due_on < today)
+
+
+def _visible(entry: StepEntry, current: StepEntry | None) -> bool:
+    """Steps done or handed in, and the one being worked on, open; later ones are only listed."""
+    return entry.status != StepStatus.TODO or (current is not None and entry.order <= current.order)
+
+
+@require_GET
+def portal_run(request, pk):
+    """The run's progress as a vertical stepper, the current step first, and the papers so far."""
+    run = run_or_404(request, pk, "portal.use")
+    entries = _entries(run)
+    current = _current(entries) if run.status == FormationRun.Status.ACTIVE else None
+    today = timezone.localdate()
+    steps = [
+        {
+            "entry": entry,
+            "badge": STATUS_BADGES.get(entry.status, "text-bg-light"),
+            "overdue": _overdue(entry, today),
+            "current": current is not None and entry.pk == current.pk,
+            "visible": _visible(entry, current),
+            "documents": list(entry.step.documents.all()) if entry.answers else [],
+            "federation": entry.step.actor == Actor.FEDERATION,
+            "number": number,
+        }
+        for number, entry in enumerate(entries, start=1)
+    ]
+    context = {
+        "run": run,
+        "steps": steps,
+        "current": next((step for step in steps if step["current"]), None),
+        "done": sum(1 for entry in entries if entry.status == StepStatus.APPROVED),
+        "has_password": request.user.has_usable_password(),
+    }
+    return render(request, "workflows/portal/run.html", context)
+
+
+# --- a step -----------------------------------------------------------------------------------------------
+
+
+def _display(spec, value, attachments) -> dict:
+    """One answer as the read-only page shows it: text, or a table, or the attached files."""
+    item = {"label": spec.label, "type": spec.type, "text": "", "columns": [], "rows": [], "files": []}
+    if spec.type in (FieldType.PEOPLE, FieldType.VOTES):
+        columns = spec.column_list or [("name", _("Candidate"))] + [(n, n) for n in VOTE_NUMBERS]
+        item["columns"] = [label for _name, label in columns]
+        rows = [row for row in value or [] if isinstance(row, dict)] if isinstance(value, list) else []
+        item["rows"] = [[row.get(name, "") for name, _label in columns] for row in rows]
+    elif spec.type == FieldType.FILE:
+        item["files"] = [a for a in attachments if a.field == spec.name]
+    elif spec.type == FieldType.BOOLEAN:
+        item["text"] = "" if value is None else (_("Yes") if value else _("No"))
+    else:
+        item["text"] = "" if value is None else str(value)
+    return item
+
+
+def _readonly(step, specs, answers: dict, attachments) -> dict:
+    """The step's sentences with the answers in the blanks, then the other answers."""
+    by_name = {spec.name: spec for spec in specs}
+    segments, position, shown = [], 0, set()
+    if answers:
+        for match in BLANK.finditer(step.sentences):
+            spec = by_name.get(match[1])
+            if spec is None or spec.type not in INLINE_TYPES:
+                continue
+            value = answers.get(spec.name)
+            segments.append(("text", step.sentences[position : match.start()]))
+            segments.append(("value", "" if value in (None, "") else str(value)))
+            position = match.end()
+            shown.add(spec.name)
+        if segments:
+            segments.append(("text", step.sentences[position:]))
+    items = [_display(spec, answers.get(spec.name), attachments) for spec in specs if spec.name not in shown]
+    return {"segments": segments, "items": items if answers else []}
+
+
+def _refusal(user, entry: StepEntry, run: FormationRun, current: StepEntry | None) -> str:
+    """Why the user may not write this step now ("" if they may); the services check the same again."""
+    if not services.may_fill(user, entry):
+        return _("This step is filled in by the federation.")
+    if run.status != FormationRun.Status.ACTIVE:
+        return _("The run is no longer in progress.")
+    if not entry.open:
+        return _("This step was submitted; it can be changed again only if it is returned.")
+    if current is None or current.order < entry.order:
+        return _("The steps before this one are not finished yet.")
+    return ""
+
+
+def _step_page(
+    request, entry: StepEntry, *, entries=None, form=None, ask_text="", ask_error="", error="", status=200
+):
+    """The step page: guidance, the form or the answers, the papers, the FAQ and the ask box."""
+    run = entry.run
+    entries = entries if entries is not None else _entries(run)
+    current = _current(entries)
+    step = entry.step
+    prefetch_related_objects([step], "fields")
+    specs = list(step.fields.all())
+    refusal = _refusal(request.user, entry, run, current)
+    editable = not refusal
+    if editable and form is None:
+        earlier = {e.step.code: e.answers for e in entries if e.order < entry.order}
+        initial = initial_answers(entry, organisation=run.organisation, earlier=earlier)
+        form = StepForm(entry=entry, initial=initial)
+    readonly = None
+    if not editable:
+        has_files = any(spec.type == FieldType.FILE for spec in specs)
+        attachments = list(entry.attachments.filter(removed_at__isnull=True)) if has_files else []
+        readonly = _readonly(step, specs, entry.answers, attachments)
+    faqs = [
+        faq
+        for faq in FAQEntry.objects.filter(published=True, step_codes__icontains=f'"{step.code}"')
+        if step.code in (faq.step_codes or [])
+    ]
+    questions = list(entry.questions.filter(asked_by=request.user).order_by("-asked_at")[:10])
+    position = next(index for index, e in enumerate(entries) if e.pk == entry.pk)
+    context = {
+        "run": run,
+        "entry": entry,
+        "step": step,
+        "form": form if editable else None,
+        "editable": editable,
+        "refusal": refusal,
+        "federation": step.actor == Actor.FEDERATION,
+        "readonly": readonly,
+        "documents": list(entries[position].step.documents.all()) if entry.answers else [],
+        "badge": STATUS_BADGES.get(entry.status, "text-bg-light"),
+        "overdue": _overdue(entry, timezone.localdate()),
+        "number": position + 1,
+        "total": len(entries),
+        "previous": entries[position - 1] if position > 0 else None,
+        "faqs": faqs,
+        "questions": questions,
+        "ask_text": ask_text,
+        "ask_error": ask_error,
+        "error": error,
+        "question_max": QUESTION_MAX,
+    }
+    return render(request, "workflows/portal/step.html", context, status=status)
+
+
+def _version(request) -> int:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return -1
+
+
+@require_http_methods(["GET", "POST"])
+def portal_step(request, pk):
+    """Show a step; POST hands in its answers (validated on the server; files kept with the answers)."""
+    entry = entry_or_404(request, pk, "portal.use")
+    if request.method == "GET":
+        return _step_page(request, entry)
+    if entry.step.actor != Actor.ORGANISATION:
+        raise PermissionDenied  # the federation fills its own steps
+    entries = _entries(entry.run)
+    refusal = _refusal(request.user, entry, entry.run, _current(entries))
+    if refusal:
+        return _step_page(request, entry, entries=entries, error=refusal, status=409)
+    prefetch_related_objects([entry.step], "fields")
+    form = StepForm(request.POST, request.FILES, entry=entry)
+    if not form.is_valid():
+        return _step_page(request, entry, entries=entries, form=form)
+    try:
+        with transaction.atomic():
+            answers = form.answers()
+            for kept in services.attachments_add(by=request.user, entry=entry, uploads=form.uploads()):
+                answers[kept.field] = [*answers.get(kept.field, []), kept.pk]
+            services.step_submit(
+                by=request.user, entry=entry, answers=answers, version=_version(request), request=request
+            )
+    except services.WorkflowError as error:
+        entry.refresh_from_db()
+        return _step_page(request, entry, form=form, error=error.message, status=409)
+    messages.success(request, _("“%(step)s” was handed in.") % {"step": entry.step.title})
+    return redirect("workflows:portal_run", entry.run_id)
+
+
+@require_POST
+def portal_draft(request, pk):
+    """Keep what the form holds now (autosave); answers JSON for the page's script."""
+    entry = entry_or_404(request, pk, "portal.use")
+    if not services.may_fill(request.user, entry):
+        return JsonResponse({"error": _("This step is filled in by the federation.")}, status=403)
+    if _version(request) != entry.version:
+        return JsonResponse(
+            {"error": _("This step changed since the page was opened. Reload the page to see it.")},
+            status=409,
+        )
+    prefetch_related_objects([entry.step], "fields")
+    raw = StepForm(request.POST, entry=entry).raw()
+    try:
+        entry = services.draft_save(by=request.user, entry=entry, raw=raw)
+    except services.WorkflowError as error:
+        return JsonResponse({"error": error.message}, status=409)
+    saved = timezone.localtime(entry.draft_saved_at)
+    return JsonResponse({"saved_at": saved.isoformat(), "time": saved.strftime("%H:%M")})
+
+
+@require_POST
+def portal_ask(request, pk):
+    """Ask the federation a question about this step; the run's owner is notified."""
+    entry = entry_or_404(request, pk, "portal.use")
+    text = request.POST.get("text", "")
+    try:
+        question_ask(by=request.user, entry=entry, text=text)
+    except QuestionError as error:
+        return _step_page(request, entry, ask_text=text[:5000], ask_error=error.message, status=400)
+    messages.success(request, _("Your question was sent. The federation will answer you soon."))
+    return redirect(f"{reverse('workflows:portal_step', args=[entry.pk])}#ask")
+
+
+@require_http_methods(["GET", "POST"])
+def portal_password(request):
+    """The signed-in contact sets a password, to sign in later without a link; the session stays."""
+    access.require(request.user, "portal.use")
+    form = SetPasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        messages.success(request, _("Your password is set. Sign in with your user name and this password."))
+        return redirect("federation:home")
+    return render(request, "workflows/portal/password.html", {"form": form})

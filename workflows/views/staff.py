@@ -1,11 +1,571 @@
-"""Staff pages of guided formation (being written)."""
+"""Staff pages of guided formation: the runs of the user's area, starting one from the ledger (preset from the
+recommendation), a run's timeline with its invitation links, a step's answers and review, the review queue.
 
-from django.http import Http404
+Every change goes through workflows.services; a refusal (WorkflowError) is shown as a message or a form error,
+and two reviewers acting on the same step at once leave the second with a clear message (StaleEntry).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Count, Min, OuterRef, Prefetch, Q, Subquery
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from branches.identifiers import mobile_mask
+from branches.models import Liaison, Way
+from branches.selectors import regions_for
+from branches.services.recommend import form_recommend
+from branches.views.organisations import organisation_or_404
+from federation import access
+from federation.models import Region, User
+from federation.pagination import keyset_page, pk_param
+
+from .. import services
+from ..forms import StepForm, initial_answers
+from ..models import (
+    Actor,
+    FieldType,
+    FormationRun,
+    Invitation,
+    StepAttachment,
+    StepEntry,
+    StepStatus,
+    StepTransition,
+    WorkflowTemplate,
+)
+from ..selectors import review_queue as review_queue_for
+from ..selectors import runs_for
+from .common import entry_or_404, run_or_404
+
+PAGE_SIZE = 50
+OPEN = (StepStatus.TODO, StepStatus.DRAFT, StepStatus.RETURNED)
 
 
-def _pending(*args, **kwargs):
-    raise Http404
+# --- forms ------------------------------------------------------------------------------------------------
 
 
-run_list = run_start = run_detail = run_cancel = invitation_create = invitation_revoke = _pending
-step_detail = step_review = review_queue = _pending
+class _OwnerField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.display_name} · {obj.unit}" if obj.unit_id else obj.display_name
+
+
+class _TemplateField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} v{obj.version} · {obj.get_form_display()}"
+
+
+def owners_for(organisation) -> forms.QuerySet:
+    """Writing staff who can see the organisation: units on its region's path, and the city-wide admins."""
+    parts = [part for part in organisation.region.path.split("/") if part]
+    paths = ["/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
+    return (
+        User.objects.filter(kind=User.Kind.STAFF, is_active=True, role__in=sorted(access.WRITING_STAFF))
+        .filter(
+            Q(unit__region__path__in=paths)
+            | Q(role=User.Role.ADMIN, unit__isnull=True)
+            | Q(is_superuser=True)
+        )
+        .select_related("unit")
+        .order_by("unit__name", "full_name", "username")
+    )
+
+
+class RunStartForm(forms.Form):
+    template = _TemplateField(
+        label=gettext_lazy("Template"),
+        queryset=WorkflowTemplate.objects.none(),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    way = forms.ChoiceField(
+        label=gettext_lazy("Way of forming"),
+        choices=Way.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    owner = _OwnerField(
+        label=gettext_lazy("Owner"),
+        queryset=User.objects.none(),
+        help_text=gettext_lazy("The officer who follows the run and is told when a step is handed in."),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    liaison = forms.ModelChoiceField(
+        label=gettext_lazy("Liaison"),
+        queryset=Liaison.objects.none(),
+        required=False,
+        help_text=gettext_lazy(
+            "The organisation's liaison receives the invitation link to fill in the steps."
+        ),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = WorkflowTemplate.objects.filter(
+            status=WorkflowTemplate.Status.PUBLISHED
+        ).order_by("form", "key", "-version")
+        self.fields["owner"].queryset = owners_for(organisation)
+        self.fields["liaison"].queryset = organisation.liaisons.filter(active=True).order_by("name", "pk")
+        self.fields["liaison"].empty_label = _("Name one later")
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why is the run cancelled?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+
+# --- runs -------------------------------------------------------------------------------------------------
+
+
+def _current() -> dict:
+    """Annotations naming each run's current step (the first not yet approved)."""
+    current = (
+        StepEntry.objects.filter(run=OuterRef("pk"))
+        .exclude(status=StepStatus.APPROVED)
+        .order_by("order", "id")
+    )
+    return {
+        "current_pk": Subquery(current.values("pk")[:1]),
+        "current_title": Subquery(current.values("step__title")[:1]),
+        "current_status": Subquery(current.values("status")[:1]),
+        "current_due": Subquery(current.values("due_on")[:1]),
+    }
+
+
+def _status_labels() -> dict[str, str]:
+    return {value: str(label) for value, label in StepStatus.choices}
+
+
+@require_GET
+def run_list(request):
+    access.require(request.user, "workflow.view")
+    today = timezone.localdate()
+    filters = {key: request.GET.get(key, "") for key in ("status", "template", "district", "overdue")}
+    runs = runs_for(request.user).annotate(**_current())
+    if filters["status"] in FormationRun.Status.values:
+        runs = runs.filter(status=filters["status"])
+    if filters["template"]:
+        runs = runs.filter(template__key=filters["template"][:40])
+    if filters["district"].isdigit() and len(filters["district"]) < 10:
+        runs = runs.filter(organisation__district_id=int(filters["district"]))
+    if filters["overdue"] == "1":
+        runs = runs.filter(
+            status=FormationRun.Status.ACTIVE, current_due__lt=today, current_status__in=list(OPEN)
+        )
+    total = runs.count()
+    page = keyset_page(
+        runs.select_related("organisation__district", "template", "owner"),
+        [("started_at", True), ("id", True)],
+        after=pk_param(request.GET.get("after")),
+        before=pk_param(request.GET.get("before")),
+        last=request.GET.get("last") == "1",
+        size=PAGE_SIZE,
+    )
+    labels = _status_labels()
+    for run in page.rows:
+        run.current_status_label = labels.get(run.current_status, "")
+        run.overdue = bool(
+            run.status == FormationRun.Status.ACTIVE
+            and run.current_due
+            and run.current_due < today
+            and run.current_status in OPEN
+        )
+    templates = {}
+    for key, name in WorkflowTemplate.objects.order_by("key", "-version").values_list("key", "name"):
+        templates.setdefault(key, name)
+    context = {
+        "page": page,
+        "total": total,
+        "filters": filters,
+        "statuses": FormationRun.Status.choices,
+        "templates": sorted(templates.items(), key=lambda item: item[1]),
+        "districts": regions_for(request.user, Region.Level.DISTRICT),
+        "today": today,
+        "can_review": access.has(request.user, "workflow.review"),
+    }
+    return render(request, "workflows/staff/run_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def run_start(request, pk):
+    organisation = organisation_or_404(request, pk, "workflow.run")
+    recommendation = form_recommend(
+        unit_type=organisation.unit_type, women=organisation.women, party_org=organisation.party_org
+    )
+    suggested = services.templates_for_form(recommendation.form).order_by("key", "-version").first()
+    active = (
+        runs_for(request.user).filter(organisation=organisation, status=FormationRun.Status.ACTIVE).first()
+    )
+    liaisons = list(organisation.liaisons.filter(active=True).order_by("name", "pk")[:2])
+    initial = {
+        "template": suggested,
+        "way": recommendation.way,
+        "owner": request.user if access.actor(request.user) in access.WRITING_STAFF else None,
+        "liaison": liaisons[0] if len(liaisons) == 1 else None,
+    }
+    form = RunStartForm(request.POST or None, initial=initial, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.run_start(
+                by=request.user,
+                organisation=organisation,
+                template=form.cleaned_data["template"],
+                owner=form.cleaned_data["owner"],
+                way=form.cleaned_data["way"],
+                liaison=form.cleaned_data["liaison"],
+                request=request,
+            )
+        except services.WorkflowError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("The formation run has started: %(template)s.") % {"template": run.template.name},
+            )
+            return redirect("workflows:run_detail", pk=run.pk)
+    context = {
+        "organisation": organisation,
+        "form": form,
+        "recommendation": recommendation,
+        "suggested": suggested,
+        "active": active,
+        "has_liaison": bool(liaisons),
+    }
+    return render(request, "workflows/staff/run_start.html", context)
+
+
+def _timeline(run: FormationRun, today: dt.date) -> list[StepEntry]:
+    """The run's steps in order with their transitions and papers, in a fixed number of queries."""
+    entries = list(
+        run.entries.select_related("step", "submitted_by", "reviewer")
+        .prefetch_related(
+            Prefetch(
+                "transitions", queryset=StepTransition.objects.select_related("by").order_by("at", "id")
+            ),
+            "step__documents",
+        )
+        .order_by("order", "id")
+    )
+    current = next((entry for entry in entries if entry.status != StepStatus.APPROVED), None)
+    for entry in entries:
+        entry.is_current = run.status == FormationRun.Status.ACTIVE and entry is current
+        entry.overdue = bool(
+            run.status == FormationRun.Status.ACTIVE
+            and entry.due_on
+            and entry.due_on < today
+            and entry.status in OPEN
+        )
+    return entries
+
+
+def _run_detail(request, run: FormationRun, *, new_invitation=None, cancel_form=None):
+    today = timezone.localdate()
+    entries = _timeline(run, today)
+    invitations = list(
+        run.invitations.select_related("liaison", "created_by", "revoked_by")
+        .annotate(uses_count=Count("uses"))
+        .order_by("-created_at", "-id")
+    )
+    now = timezone.now()
+    for invitation in invitations:
+        invitation.live = invitation.revoked_at is None and invitation.expires_at > now
+    active = run.status == FormationRun.Status.ACTIVE
+    can_run = active and access.has(request.user, "workflow.run", run.organisation)
+    context = {
+        "run": run,
+        "organisation": run.organisation,
+        "entries": entries,
+        "approved": sum(1 for entry in entries if entry.status == StepStatus.APPROVED),
+        "invitations": invitations,
+        "liaisons": list(run.organisation.liaisons.filter(active=True).order_by("name", "pk"))
+        if can_run
+        else [],
+        "can_run": can_run,
+        "new_invitation": new_invitation,
+        "new_invitation_url": services.invitation_url(request, new_invitation) if new_invitation else "",
+        "cancel_form": cancel_form or CancelForm(),
+        "today": today,
+    }
+    return render(request, "workflows/staff/run_detail.html", context)
+
+
+@require_GET
+def run_detail(request, pk):
+    run = run_or_404(request, pk, "workflow.view")
+    return _run_detail(request, run)
+
+
+@require_POST
+def run_cancel(request, pk):
+    run = run_or_404(request, pk, "workflow.run")
+    access.require(request.user, "workflow.run", run.organisation)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the run is cancelled."))
+        return redirect("workflows:run_detail", pk=run.pk)
+    try:
+        services.run_cancel(by=request.user, run=run, reason=form.cleaned_data["reason"], request=request)
+    except services.WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The formation run was cancelled; its invitation links no longer open."))
+    return redirect("workflows:run_detail", pk=run.pk)
+
+
+@require_POST
+def invitation_create(request, pk):
+    """A new link for the liaison, shown in full once on the page this answers with (it is not kept)."""
+    run = run_or_404(request, pk, "workflow.run")
+    access.require(request.user, "workflow.run", run.organisation)
+    liaison = None
+    liaison_id = pk_param(request.POST.get("liaison"))
+    if liaison_id is not None:
+        liaison = run.organisation.liaisons.filter(pk=liaison_id).first()
+        if liaison is None:
+            messages.error(request, _("Choose an active liaison of this organisation."))
+            return redirect("workflows:run_detail", pk=run.pk)
+    try:
+        invitation = services.invitation_create(by=request.user, run=run, liaison=liaison, request=request)
+    except services.WorkflowError as error:
+        messages.error(request, error.message)
+        return redirect("workflows:run_detail", pk=run.pk)
+    run.refresh_from_db()
+    return _run_detail(request, run, new_invitation=invitation)
+
+
+@require_POST
+def invitation_revoke(request, pk):
+    invitation = get_object_or_404(
+        Invitation.objects.filter(run__in=runs_for(request.user)).select_related(
+            "run__organisation", "liaison"
+        ),
+        pk=pk,
+    )
+    access.require(request.user, "workflow.run", invitation.run.organisation)
+    if invitation.revoked_at is None:
+        services.invitation_revoke(by=request.user, invitation=invitation, request=request)
+        messages.success(request, _("The link was revoked; it no longer opens the portal."))
+    return redirect("workflows:run_detail", pk=invitation.run_id)
+
+
+# --- steps ------------------------------------------------------------------------------------------------
+
+
+VOTE_COLUMNS = (
+    ("name", gettext_lazy("Candidate")),
+    ("for", gettext_lazy("For")),
+    ("against", gettext_lazy("Against")),
+    ("abstain", gettext_lazy("Abstain")),
+)
+
+
+def _answer_rows(entry: StepEntry, specs, attachments: list[StepAttachment]) -> list[dict]:
+    """The answers as the page shows them: text, yes/no, tables with their columns, files as links."""
+    rows = []
+    for spec in specs:
+        value = entry.answers.get(spec.name)
+        if "mobile" in spec.name and isinstance(value, str):
+            value = mobile_mask(value)  # shown in full only in the papers, whose download is logged
+        wide = spec.type in (FieldType.PEOPLE, FieldType.VOTES)
+        row = {"label": spec.label, "type": spec.type, "value": value, "wide": wide}
+        if wide:
+            columns = spec.column_list or list(VOTE_COLUMNS)
+            row["columns"] = [label for _name, label in columns]
+            row["table"] = [
+                [
+                    mobile_mask(str(item.get(name) or "")) if name == "mobile" else item.get(name, "")
+                    for name, _label in columns
+                ]
+                for item in (value if isinstance(value, list) else [])
+                if isinstance(item, dict)
+            ]
+        elif spec.type == FieldType.FILE:
+            ids = set(value) if isinstance(value, list) else set()
+            row["files"] = [a for a in attachments if a.pk in ids or (not ids and a.field == spec.name)]
+        rows.append(row)
+    return rows
+
+
+def _version(data) -> int | None:
+    value = str(data.get("version", ""))
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _fillable(user, entry: StepEntry, current: StepEntry | None) -> bool:
+    return (
+        entry.run.status == FormationRun.Status.ACTIVE
+        and entry.open
+        and current is not None
+        and current.pk == entry.pk
+        and access.actor(user) in access.WRITING_STAFF
+        and services.may_fill(user, entry)
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def step_detail(request, pk):
+    entry = entry_or_404(request, pk, "workflow.view")
+    run = entry.run
+    siblings = list(run.entries.select_related("step").order_by("order", "id"))
+    current = next((e for e in siblings if e.status != StepStatus.APPROVED), None)
+    fillable = _fillable(request.user, entry, current)
+    form = None
+    if fillable:
+        earlier = {e.step.code: e.answers for e in siblings if e.order < entry.order}
+        data = request.POST if request.method == "POST" else None
+        files = request.FILES if request.method == "POST" else None
+        form = StepForm(data, files, entry=entry, initial=initial_answers(entry, earlier=earlier))
+    if request.method == "POST":
+        if form is None:
+            messages.error(request, _("This step cannot be filled in now."))
+            return redirect("workflows:step_detail", pk=entry.pk)
+        version = _version(request.POST)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    if version is None:
+                        raise services.StaleEntry(_("The page was out of date. Reload it and try again."))
+                    kept = services.attachments_add(by=request.user, entry=entry, uploads=form.uploads())
+                    answers = form.answers()
+                    for attachment in kept:
+                        answers[attachment.field] = [*(answers.get(attachment.field) or []), attachment.pk]
+                    entry = services.step_submit(
+                        by=request.user, entry=entry, answers=answers, version=version, request=request
+                    )
+            except services.WorkflowError as error:
+                form.add_error(None, error.message)
+            else:
+                if entry.status == StepStatus.SUBMITTED:
+                    messages.success(request, _("The step was handed in for review."))
+                else:
+                    messages.success(request, _("The step is done; the next one is open."))
+                return redirect("workflows:step_detail", pk=entry.pk)
+    attachments = list(entry.attachments.filter(removed_at__isnull=True))
+    specs = list(entry.step.fields.all())
+    can_review = entry.status == StepStatus.SUBMITTED and access.has(
+        request.user, "workflow.review", run.organisation
+    )
+    context = {
+        "entry": entry,
+        "run": run,
+        "step": entry.step,
+        "organisation": run.organisation,
+        "answers": _answer_rows(entry, specs, attachments) if entry.answers else [],
+        "transitions": entry.transitions.select_related("by").order_by("at", "id"),
+        "documents": entry.step.documents.all(),
+        "siblings": siblings,
+        "form": form,
+        "on_behalf": entry.step.actor == Actor.ORGANISATION,
+        "can_review": can_review and run.status == FormationRun.Status.ACTIVE,
+        "overdue": bool(entry.due_on and entry.due_on < timezone.localdate() and entry.status in OPEN),
+        # after a refused hand-in the form keeps the version it was read at, so a newer change is not overwritten
+        "form_version": (_version(request.POST) if request.method == "POST" else None) or entry.version,
+    }
+    return render(request, "workflows/staff/step_detail.html", context)
+
+
+@require_POST
+def step_review(request, pk):
+    entry = entry_or_404(request, pk, "workflow.review")
+    action = request.POST.get("action", "")
+    version = _version(request.POST)
+    comment = request.POST.get("comment", "")[:2000]
+    if action not in ("approve", "return"):
+        messages.error(request, _("Choose to approve the step or to return it."))
+        return redirect("workflows:step_detail", pk=entry.pk)
+    try:
+        if version is None:
+            raise services.StaleEntry(_("The page was out of date. Reload it and try again."))
+        if action == "approve":
+            services.step_approve(
+                by=request.user, entry=entry, version=version, comment=comment.strip(), request=request
+            )
+            messages.success(request, _("“%(step)s” is approved.") % {"step": entry.step.title})
+        else:
+            services.step_return(
+                by=request.user, entry=entry, version=version, comment=comment, request=request
+            )
+            messages.success(
+                request,
+                _("“%(step)s” was returned to the organisation with your comment.")
+                % {"step": entry.step.title},
+            )
+    except services.StaleEntry as error:
+        messages.warning(request, error.message)
+    except services.WorkflowError as error:
+        messages.error(request, error.message)
+    return redirect("workflows:step_detail", pk=entry.pk)
+
+
+@require_GET
+def review_queue(request):
+    access.require(request.user, "workflow.review")
+    entries = review_queue_for(request.user)
+    total = entries.count()
+    page = keyset_page(
+        entries,
+        [("submitted_at", False), ("id", False)],
+        after=pk_param(request.GET.get("after")),
+        before=pk_param(request.GET.get("before")),
+        last=request.GET.get("last") == "1",
+        size=PAGE_SIZE,
+    )
+    today = timezone.localdate()
+    for entry in page.rows:
+        entry.overdue = bool(entry.due_on and entry.due_on < today)
+    context = {"page": page, "total": total, "now": timezone.now(), "today": today}
+    return render(request, "workflows/staff/review_queue.html", context)
+
+
+# --- panels on other pages --------------------------------------------------------------------------------
+
+
+def organisation_runs_panel(request, organisation) -> dict | None:
+    """The 组建流程 card of an organisation's page: its runs, the steps of the one under way (3 queries)."""
+    if not access.has(request.user, "workflow.view", organisation):
+        return None
+    runs = list(
+        FormationRun.objects.filter(organisation=organisation)
+        .select_related("template", "owner")
+        .prefetch_related(
+            Prefetch("entries", queryset=StepEntry.objects.select_related("step").order_by("order", "id"))
+        )
+        .order_by("-started_at", "-id")[:10]
+    )
+    today = timezone.localdate()
+    for run in runs:
+        entries = list(run.entries.all())
+        run.current = next((e for e in entries if e.status != StepStatus.APPROVED), None)
+        run.approved = sum(1 for e in entries if e.status == StepStatus.APPROVED)
+        run.steps = entries
+        for entry in entries:
+            entry.overdue = bool(entry.due_on and entry.due_on < today and entry.status in OPEN)
+    active = next((run for run in runs if run.status == FormationRun.Status.ACTIVE), None)
+    return {
+        "organisation": organisation,
+        "runs": runs,
+        "active": active,
+        "can_start": active is None
+        and not organisation.archived
+        and access.has(request.user, "workflow.run", organisation),
+    }
+
+
+def review_waiting_panel(request) -> dict | None:
+    """On the staff home: how many handed-in steps of the user's area wait for review (1 query)."""
+    if not access.has(request.user, "workflow.review"):
+        return None
+    waiting = (
+        review_queue_for(request.user).order_by().aggregate(count=Count("pk"), oldest=Min("submitted_at"))
+    )
+    mine = review_queue_for(request.user).filter(run__owner=request.user).order_by().count()
+    return {**waiting, "mine": mine, "now": timezone.now()}

@@ -12,11 +12,13 @@ has it and the codes do not conflict. A row that finds a merged record updates t
 a row that finds an archived record is a possible duplicate (staff restore the record first: an import never
 brings an archived organisation back on its own).
 
-Apply is built for tens of thousands of rows: the ledger's code and name maps are read in one query, targets in
-chunks, writes go through bulk operations; no query runs per row.
+Apply is built for tens of thousands of rows: the file is read as it is classified (one row of it in memory at a
+time); only the records whose codes or normalised names the file holds are read from the ledger; on PostgreSQL
+writes go through COPY and set-based statements, the history rows copied from the written rows by the database
+(elsewhere through bulk operations); no query runs per row.
 
 The modules: ``texts`` (statuses, reasons and their messages), ``lookups`` (the spellings of fields, unit types
-and places; the ledger in memory), ``classify`` (what each row is), ``write`` (the atomic apply), ``files`` (the
+and places; the records a file names), ``classify`` (what each row is), ``write`` (the atomic apply), ``files`` (the
 stored file), ``flow`` (the services, step by step), ``report`` (the error report XLSX).
 """
 

@@ -117,7 +117,9 @@ class _Classifier:
         for category in categories:
             self.categories.setdefault(name_normalise(category.name), category.pk)
             self.categories.setdefault(name_normalise(category.code), category.pk)
-        self.ledger = _Ledger()
+        self.ledger: _Ledger | None = None  # read by plan(), for the codes and names of its file
+        self._place_cache: dict[tuple[str, str, str], tuple] = {}
+        self._kind_cache: dict[tuple[str, str], tuple] = {}
 
     def in_area(self, path: str) -> bool:
         return path.startswith(self.root_path)
@@ -193,48 +195,72 @@ class _Classifier:
         return result
 
     def _resolve_place(self, row: RegisterRow, result: _Row) -> None:
-        district_text = str(row.values.get("district") or "").strip()
-        street_text = str(row.values.get("street") or "").strip()
+        # Registers repeat a few dozen places: each spelling is resolved once.
+        key = (
+            str(row.values.get("district") or "").strip(),
+            str(row.values.get("street") or "").strip(),
+            result.uscc[2:8],
+        )
+        found = self._place_cache.get(key)
+        if found is None:
+            found = self._place_cache[key] = self._place(*key)
+        reasons, warnings, district, region = found
+        result.reasons.extend(reasons)
+        result.warnings.extend(warnings)
+        if region is not None:
+            result.district = district
+            result.values["region"] = region
+
+    def _place(self, district_text: str, street_text: str, code: str) -> tuple[list, list, Region, Region]:
+        """(reasons, warnings, district, region) of a row's district and street (and code, characters 3-8)."""
         district = street = None
+        warnings = []
         if district_text:
             district = self.places.district(district_text)
             if district is None:
-                result.reasons.append(["district_unknown", {"text": district_text}])
-                return
+                return [["district_unknown", {"text": district_text}]], [], None, None
         if street_text:
             street = self.places.street(street_text, district)
             if street is None and district is not None:
-                result.warnings.append(["street_unknown", {"text": street_text, "district": district.name}])
+                warnings.append(["street_unknown", {"text": street_text, "district": district.name}])
             elif street is not None and district is None:
                 district = street.parent
-        if district is None and result.uscc[2:8] in self.places.district_codes:
-            district = self.places.district_codes[result.uscc[2:8]]
+        if district is None and code in self.places.district_codes:
+            district = self.places.district_codes[code]
         if district is None:
-            result.reasons.append(["district_missing", {}])
-            return
+            return [["district_missing", {}]], warnings, None, None
         region = street or district
         if not self.in_area(region.path):
-            result.reasons.append(["outside_area", {"region": region.name}])
-            return
-        result.district = district
-        result.values["region"] = region
+            return [["outside_area", {"region": region.name}]], warnings, None, None
+        return [], warnings, district, region
 
     def _resolve_kind(self, row: RegisterRow, result: _Row) -> None:
-        field_text = str(row.values.get("field") or "").strip()
-        type_text = str(row.values.get("unit_type") or "").strip()
-        unit_type = unit_type_from_text(type_text) if type_text else None
-        if type_text and unit_type is None:
-            result.warnings.append(["unit_type_unknown", {"text": type_text}])
+        key = (str(row.values.get("field") or "").strip(), str(row.values.get("unit_type") or "").strip())
+        found = self._kind_cache.get(key)
+        if found is None:
+            found = self._kind_cache[key] = self._kind(*key)
+        warnings, unit_type, field_value, derived = found
+        result.warnings.extend(warnings)
         if unit_type:
             result.values["unit_type"] = unit_type
+        if field_value:
+            result.values["field"] = field_value
+        result.field_derived = derived
+
+    @staticmethod
+    def _kind(field_text: str, type_text: str) -> tuple[list, str | None, str | None, str | None]:
+        """(warnings, unit type, field, field worked out from the unit type) of a row's two texts."""
+        warnings = []
+        unit_type = unit_type_from_text(type_text) if type_text else None
+        if type_text and unit_type is None:
+            warnings.append(["unit_type_unknown", {"text": type_text}])
         if field_text:
             value = field_from_text(field_text)
             if value:
-                result.values["field"] = value
-                return
-            result.warnings.append(["field_text_unknown", {"text": field_text}])
+                return warnings, unit_type, value, None
+            warnings.append(["field_text_unknown", {"text": field_text}])
         # Worked out from the unit type, the field is used for a new record only: it never overrides a record.
-        result.field_derived = UNIT_TYPE_FIELD.get(unit_type) if unit_type else None
+        return warnings, unit_type, None, UNIT_TYPE_FIELD.get(unit_type) if unit_type else None
 
     # --- the row against the ledger --------------------------------------------------------------------
 
@@ -306,6 +332,12 @@ class _Classifier:
 
     def plan(self, table: RegisterTable) -> _Plan:
         rows = [self.resolve(register_row) for register_row in table.rows]
+        # An invalid row still names its record by its code (it counts as listed in the register).
+        self.ledger = _Ledger(
+            usccs={row.uscc for row in rows if row.uscc},
+            names={row.normalised for row in rows if row.status != INVALID},
+            paths={pk: region.path or "" for pk, region in self.places.by_id.items()},
+        )
         for row in rows:
             self.match(row)
         self._mark_repeats(rows)
@@ -325,11 +357,13 @@ class _Classifier:
         present = {row.target for row in rows if row.status in (UPDATE, UNCHANGED, REPEATED) and row.target}
         present |= {row.seen_id for row in rows if row.seen_id}
         existing, absent = self._presences(present)
-        absent_names = [
-            [organisation_id, self.ledger.records[organisation_id].name]
-            for _id, organisation_id, _in_latest in absent[:NOT_IN_LATEST_SHOWN]
-            if organisation_id in self.ledger.records
-        ]
+        shown = [organisation_id for _id, organisation_id, _in_latest in absent[:NOT_IN_LATEST_SHOWN]]
+        names = dict(Organisation.objects.filter(pk__in=shown).values_list("pk", "name"))
+        absent_names = [[organisation_id, names[organisation_id]] for organisation_id in shown]
+        self.ledger = None  # tens of thousands of records, of no use once the rows are classified
+        for row in rows:
+            if row.status not in (NEW, UPDATE):
+                row.values = {}  # only written rows need their values
         return _Plan(
             rows=rows,
             creates=creates,

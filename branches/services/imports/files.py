@@ -17,8 +17,14 @@ def upload_limit_bytes() -> int:
     return settings.UPLOAD_MAX_MB * 1024 * 1024
 
 
-def _read(data: bytes, file_name: str, mapping: dict[str, str] | None, *, max_bytes: int) -> RegisterTable:
-    return read_register(data, file_name, mapping=mapping or None, max_bytes=max_bytes)
+def _read(
+    data: bytes, file_name: str, mapping: dict[str, str] | None, *, max_bytes: int, stream: bool = False
+) -> RegisterTable:
+    """The file as a table; streamed (rows cleaned as they are classified, no raw texts kept) for the passes
+    that only classify and write, which then hold one row of the file at a time instead of all of them."""
+    return read_register(
+        data, file_name, mapping=mapping or None, max_bytes=max_bytes, stream=stream, raw=not stream
+    )
 
 
 def _stored_limit() -> int:
@@ -36,13 +42,14 @@ def _stored_bytes(register_import: RegisterImport) -> bytes:
         raise LedgerError(_("The file of this import is no longer kept; upload it again.")) from error
 
 
-def _stored_table(register_import: RegisterImport) -> RegisterTable:
+def _stored_table(register_import: RegisterImport, *, stream: bool = False) -> RegisterTable:
     try:
         return _read(
             _stored_bytes(register_import),
             register_import.file_name,
             register_import.mapping,
             max_bytes=_stored_limit(),
+            stream=stream,
         )
     except RegisterError as error:
         raise LedgerError(error.message) from error
@@ -58,7 +65,7 @@ def _table_info(table: RegisterTable) -> dict[str, Any]:
         "mapping": table.mapping,
         "unknown": table.unknown_headers,
         "missing": table.missing_required,
-        "rows": len(table.rows),
+        "rows": table.row_count,
         "skipped": len(table.skipped),
     }
 

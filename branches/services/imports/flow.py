@@ -184,8 +184,13 @@ def register_import_apply(*, register_import: RegisterImport, by: User, request=
             source = RegisterSource.objects.select_for_update().get(pk=register_import.source_id)
             if register_import.status != RegisterImport.Status.PREVIEWED:
                 raise LedgerError(_status_refusal(register_import))
-            table = _stored_table(register_import)
-            return _apply(register_import, table, by=by, source=source, request=request)
+            table = _stored_table(register_import, stream=True)
+            classifier = _Classifier(scope_root=_scope_root(register_import.uploaded_by), source_id=source.pk)
+            try:
+                plan = classifier.plan(table)
+            except RegisterError as error:  # the stored file's rows, read as they are classified
+                raise LedgerError(error.message) from error
+            return _apply(register_import, table, plan, classifier, by=by, source=source, request=request)
     except IntegrityError as error:
         raise LedgerError(
             _(
@@ -203,10 +208,15 @@ def _status_refusal(register_import: RegisterImport) -> str:
 
 
 def _apply(
-    register_import: RegisterImport, table: RegisterTable, *, by: User, source: RegisterSource, request=None
+    register_import: RegisterImport,
+    table: RegisterTable,
+    plan: _Plan,
+    classifier: _Classifier,
+    *,
+    by: User,
+    source: RegisterSource,
+    request=None,
 ) -> dict[str, int]:
-    classifier = _Classifier(scope_root=_scope_root(register_import.uploaded_by), source_id=source.pk)
-    plan = classifier.plan(table)
     _write(plan, by=by, source=source, register_import=register_import, regions=classifier.places.by_id)
     counts = plan.counts()
     register_import.summary = _summary(plan, table)
@@ -246,7 +256,7 @@ def register_import_run(
     Columns the reader does not know are left out. A dry run writes nothing at all, not even the import.
     """
     access.require(by, "ledger.import")
-    table = _read(data, file_name, None, max_bytes=_stored_limit())
+    table = _read(data, file_name, None, max_bytes=_stored_limit(), stream=True)
     _check_columns(table, strict=True)
     if dry_run:
         source = RegisterSource.objects.filter(name=" ".join(source_name.split())).first()
@@ -254,5 +264,7 @@ def register_import_run(
         return classifier.plan(table).counts()
     with transaction.atomic():
         source = RegisterSource.objects.select_for_update().get(pk=_source(source_name).pk)
+        classifier = _Classifier(scope_root=_scope_root(by), source_id=source.pk)
+        plan = classifier.plan(table)  # reads the rows: the import records how many there were
         with _new_import(by=by, data=data, file_name=file_name, source=source, table=table) as new:
-            return _apply(new, table, by=by, source=source)
+            return _apply(new, table, plan, classifier, by=by, source=source)

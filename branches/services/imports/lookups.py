@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from branches.models import Field, Organisation, UnitType
@@ -217,22 +218,51 @@ _VALUE_COLUMNS = (
 
 
 class _Ledger:
-    """Every organisation's code, normalised name, state, place and imported values, read in one query."""
+    """The organisations a register can name: those with one of its codes or normalised names, and the records
+    they were merged into; with their state, place and imported values. A few queries, however large the
+    ledger (on PostgreSQL one per kind of key, the keys passed as one array)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, usccs: Iterable[str], names: Iterable[str], paths: dict[int, str]) -> None:
         self.records: dict[int, _Record] = {}
         self.by_uscc: dict[str, int] = {}
         self.active_by_name: dict[str, list[int]] = {}
         self.inactive_by_name: dict[str, list[int]] = {}
-        rows = Organisation.objects.values_list(
-            "id", "archived_at", "merged_into_id", "region__path", *_VALUE_COLUMNS
-        ).order_by()
+        self.paths = paths  # region id → path: the regions are in memory already
+        self._load("uscc", sorted(set(usccs)))
+        self._load("name_normalised", sorted(set(names)))
+        merged = {r.merged_into for r in self.records.values() if r.merged_into} - set(self.records)
+        while merged:  # chains of merges: rarely more than one step
+            self._load("id", sorted(merged))
+            merged = {r.merged_into for r in self.records.values() if r.merged_into} - set(self.records)
+
+    def _rows(self, column: str, keys: list) -> Iterable[tuple]:
+        names = ("id", "archived_at", "merged_into_id", *_VALUE_COLUMNS)
+        if connection.vendor == "postgresql":
+            quote = connection.ops.quote_name
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT {', '.join(quote(Organisation._meta.get_field(n).column) for n in names)} "
+                    f"FROM {quote(Organisation._meta.db_table)} WHERE {quote(column)} = ANY(%s)",
+                    [keys],
+                )
+                yield from cursor.fetchall()
+            return
+        rows = Organisation.objects.values_list(*names).order_by()
+        for start in range(0, len(keys), ID_CHUNK):
+            yield from rows.filter(**{f"{column}__in": keys[start : start + ID_CHUNK]})
+
+    def _load(self, column: str, keys: list) -> None:
+        if not keys:
+            return
         name_at, uscc_at = _VALUE_COLUMNS.index("name"), _VALUE_COLUMNS.index("uscc")
-        for pk, archived_at, merged_into, path, *values in rows.iterator(chunk_size=ID_CHUNK):
+        region_at = _VALUE_COLUMNS.index("region_id")
+        records, paths = self.records, self.paths
+        for pk, archived_at, merged_into, *values in self._rows(column, keys):
+            if pk in records:
+                continue
             normalised, name, uscc = values[0], values[name_at], values[uscc_at]
-            self.records[pk] = _Record(
-                pk, name, uscc, archived_at is not None, merged_into, path or "", tuple(values)
-            )
+            path = paths.get(values[region_at], "")
+            records[pk] = _Record(pk, name, uscc, archived_at is not None, merged_into, path, tuple(values))
             if uscc:
                 self.by_uscc[uscc] = pk
             names = self.inactive_by_name if archived_at is not None else self.active_by_name

@@ -1,15 +1,25 @@
-"""Writing a classified register in the caller's transaction: bulk inserts and updates, history, presences."""
+"""Writing a classified register in the caller's transaction: new records, updates, categories, history rows,
+presences.
+
+On PostgreSQL new records and links go in through COPY, updates through one UPDATE from a COPYed scratch table,
+and the history rows (the records' and their categories') are copied from the written rows by the database in one
+statement per kind: what bulk_history_create would write, without building 50,000 model instances. Elsewhere
+(SQLite) Django's bulk operations do the same.
+"""
 
 from __future__ import annotations
 
+import json
 from operator import attrgetter, itemgetter
+from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import Organisation, RegisterImport, RegisterPresence, RegisterSource
-from branches.services.imports.classify import _Plan
+from branches.services.imports.classify import _Plan, _Row
 from branches.services.imports.lookups import ID_CHUNK, _in_chunks
 from branches.services.imports.texts import APPLIED_STATUSES, IMPORTED_FIELDS
 from branches.services.organisations import district_of, organisation_derive
@@ -29,20 +39,232 @@ def _write(
     """Write the plan: new records, updates, categories, history rows, presences. The caller holds the transaction."""
     now = timezone.now()
     stamp = {"source": source.name, "import": register_import.pk, "at": now.isoformat()}
-    history = {
-        "default_user": by,
-        "default_change_reason": _("Register import #%(id)s: %(source)s")
-        % {"id": register_import.pk, "source": source.name},
-        "default_date": now,
-        "batch_size": BATCH,
-    }
-    categories: dict[int, set[int]] = {}  # organisation → its categories after the import
-    records = [
-        *_create(plan, stamp=stamp, history=history, categories=categories),
-        *_update(plan, stamp=stamp, history=history, categories=categories, regions=regions),
-    ]
-    _write_category_history(records, categories)
+    reason = _("Register import #%(id)s: %(source)s") % {"id": register_import.pk, "source": source.name}
+    if connection.vendor == "postgresql":
+        _Copy(plan, by=by, now=now, stamp=stamp, reason=reason).write()
+    else:
+        history = {
+            "default_user": by,
+            "default_change_reason": reason,
+            "default_date": now,
+            "batch_size": BATCH,
+        }
+        categories: dict[int, set[int]] = {}  # organisation → its categories after the import
+        records = [
+            *_create(plan, stamp=stamp, history=history, categories=categories),
+            *_update(plan, stamp=stamp, history=history, categories=categories, regions=regions),
+        ]
+        _write_category_history(records, categories)
     _write_presences(plan, source=source, register_import=register_import)
+
+
+# --------------------------------------------------------------------------------------------------------
+# PostgreSQL: COPY and set-based statements
+# --------------------------------------------------------------------------------------------------------
+
+
+class _Derived:
+    """What organisation_derive reads and writes, without a model instance: the import derives the search
+    columns with the very function every save uses, so they cannot drift apart."""
+
+    __slots__ = ("name", "former_names", "region", "region_id", "district", "name_normalised", "search_text",
+                 "search_grams", "sort_key")  # fmt: skip
+
+    def __init__(self, name: str, former_names: list[str], region: Region | None) -> None:
+        self.name, self.former_names = name, former_names
+        self.region, self.region_id = region, region.pk if region is not None else None
+
+
+_DERIVED = ("name", "name_normalised", "search_text", "search_grams", "sort_key")
+_UPDATES_TABLE = "register_import_updates"
+
+
+class _Copy:
+    """The plan written on PostgreSQL (see the module's docstring)."""
+
+    def __init__(self, plan: _Plan, *, by: User, now, stamp: dict, reason: str) -> None:
+        self.plan, self.by, self.now, self.reason = plan, by, now, reason
+        self.stamp_json = json.dumps(stamp)
+        self.sources_json: dict[tuple[str, ...], str] = {}
+        self.quote = connection.ops.quote_name
+        self.table = self.quote(Organisation._meta.db_table)
+
+    def write(self) -> None:
+        with connection.cursor() as cursor:
+            links: list[tuple[int, int]] = []
+            created = self._create(cursor, links)
+            updated = self._update(cursor, links)
+            if links:
+                through = Organisation.categories.through._meta.db_table
+                self._copy(cursor, through, ["organisation_id", "category_id"], links)
+            if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+                self._history(cursor, created, "+")
+                self._history(cursor, updated, "~")
+
+    def _copy(self, cursor, table: str, columns: list[str], rows) -> None:
+        names = ", ".join(self.quote(column) for column in columns)
+        with cursor.cursor.copy(f"COPY {self.quote(table)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def _sources(self, names: tuple[str, ...]) -> str:
+        """value_sources of a row as JSON: every field it wrote, from this import (a few shapes repeat)."""
+        text = self.sources_json.get(names)
+        if text is None:
+            text = "{" + ", ".join(f"{json.dumps(name)}: {self.stamp_json}" for name in names) + "}"
+            self.sources_json[names] = text
+        return text
+
+    def _create(self, cursor, links: list[tuple[int, int]]) -> list[int]:
+        """COPY the new organisations (ids taken from their sequence first); returns their ids."""
+        rows = self.plan.creates
+        if not rows:
+            return []
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Organisation._meta.db_table, len(rows)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        fields = Organisation._meta.concrete_fields
+        at = {field.attname: index for index, field in enumerate(fields)}
+        template = [_copy_value(field, field.get_default()) for field in fields]
+        template[at["created_at"]] = template[at["updated_at"]] = self.now
+        imported = [(name, at[Organisation._meta.get_field(name).attname]) for name in IMPORTED_FIELDS]
+        derived = [(name, at[name]) for name in _DERIVED]
+        district_at, sources_at, id_at = at["district_id"], at["value_sources"], at["id"]
+
+        def values():
+            for pk, row in zip(ids, rows, strict=True):
+                data, value = row.values, template.copy()
+                value[id_at] = pk
+                names = []
+                for name, index in imported:
+                    if name in data:
+                        value[index] = data[name]
+                        names.append(name)
+                region = data["region"]
+                value[at["region_id"]] = region.pk
+                columns = _Derived(data["name"], [], region)
+                organisation_derive(columns)  # the regions carry their parents: no query
+                for name, index in derived:
+                    value[index] = getattr(columns, name)
+                value[district_at] = columns.district.pk
+                if row.categories:
+                    names.append("categories")
+                    links.extend((pk, category_id) for category_id in row.categories)
+                value[sources_at] = self._sources(tuple(names))
+                row.target = pk
+                yield value
+
+        self._copy(cursor, Organisation._meta.db_table, [field.column for field in fields], values())
+        return ids
+
+    def _update(self, cursor, links: list[tuple[int, int]]) -> list[int]:
+        """Write the changed fields of the matched organisations: COPY them into a scratch table, one UPDATE.
+
+        A row sets only what it changes (NULL keeps the value: a register never sets a field to NULL); its
+        value_sources gain this import's stamp for those fields.
+        """
+        updates = self.plan.updates
+        if not updates:
+            return []
+        renamed = {row.target for row, changed in updates if "name" in changed}
+        former_names = dict(
+            _in_chunks(
+                Organisation.objects.values_list("pk", "former_names"), "pk", renamed, key=itemgetter(0)
+            )
+        )
+        columns: dict[str, None] = {}
+        for _row, changed in updates:
+            for name in changed:
+                if name == "name":
+                    columns.update(dict.fromkeys(("name", "former_names", *_DERIVED[1:])))
+                elif name == "region":
+                    columns.update(dict.fromkeys(("region_id", "district_id")))
+                elif name != "categories":
+                    columns[Organisation._meta.get_field(name).column] = None
+        fields = {field.column: field for field in Organisation._meta.concrete_fields}
+        at = {column: index for index, column in enumerate(columns, start=1)}
+        empty = [None] * (len(columns) + 2)
+
+        def values():
+            for row, changed in updates:
+                value = empty.copy()
+                value[0] = row.target
+                for name in changed:
+                    if name == "name":
+                        _rename(row, former_names[row.target], value, at)
+                    elif name == "region":
+                        region = row.values["region"]
+                        value[at["region_id"]], value[at["district_id"]] = region.pk, district_of(region).pk
+                    elif name != "categories":
+                        value[at[name]] = row.values[name]
+                value[-1] = self._sources(tuple(changed))
+                links.extend((row.target, category_id) for category_id in row.categories)
+                yield value
+
+        quote = self.quote
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_UPDATES_TABLE} (id bigint, "
+            + "".join(f"{quote(column)} {fields[column].db_type(connection)}, " for column in columns)
+            + "sources jsonb) ON COMMIT DROP"
+        )
+        self._copy(cursor, _UPDATES_TABLE, ["id", *columns, "sources"], values())
+        assignments = "".join(f"{quote(c)} = COALESCE(u.{quote(c)}, t.{quote(c)}), " for c in columns)
+        cursor.execute(
+            f"UPDATE {self.table} AS t SET {assignments}"
+            "value_sources = t.value_sources || u.sources, updated_at = %s "
+            f"FROM {_UPDATES_TABLE} AS u WHERE t.id = u.id",
+            [self.now],
+        )
+        cursor.execute(f"DROP TABLE {_UPDATES_TABLE}")
+        return [row.target for row, _changed in updates]
+
+    def _history(self, cursor, ids: list[int], history_type: str) -> None:
+        """The historical records of the written organisations, copied from their rows as they are now, and the
+        categories of each (like a save(), every record lists the organisation's categories at that moment)."""
+        if not ids:
+            return
+        quote = self.quote
+        history = Organisation.history.model
+        categories = _categories_history_model()._meta.db_table
+        through = Organisation.categories.through._meta.db_table
+        tracked = ", ".join(quote(field.column) for field in history.tracked_fields)
+        cursor.execute(
+            f"WITH h AS (INSERT INTO {quote(history._meta.db_table)} ({tracked}, history_date, "
+            "history_change_reason, history_type, history_user_id) "
+            f"SELECT {tracked}, %s, %s, %s, %s FROM {self.table} WHERE id = ANY(%s) ORDER BY id "
+            "RETURNING history_id, id) "
+            f"INSERT INTO {quote(categories)} (id, history_id, organisation_id, category_id) "
+            f"SELECT l.id, h.history_id, l.organisation_id, l.category_id FROM h JOIN {quote(through)} AS l "
+            "ON l.organisation_id = h.id ORDER BY h.history_id, l.category_id",
+            [self.now, self.reason, history_type, self.by.pk, ids],
+        )
+
+
+def _rename(row: _Row, former_names: list[str], value: list, at: dict[str, int]) -> None:
+    """A new name keeps the old one among the former names, and the search columns follow."""
+    old, new = row.target_name, row.values["name"]
+    names = [*(name for name in former_names if name not in (old, new)), old]
+    columns = _Derived(new, names, None)
+    organisation_derive(columns)
+    value[at["former_names"]] = json.dumps(names)
+    for name in _DERIVED:
+        value[at[name]] = getattr(columns, name)
+
+
+def _copy_value(field, value: Any) -> Any:
+    """A model default as COPY takes it."""
+    if field.get_internal_type() == "JSONField":
+        return json.dumps(value)
+    if isinstance(value, str):
+        return str(value)  # a TextChoices member
+    return value
+
+
+# --------------------------------------------------------------------------------------------------------
+# Elsewhere: Django's bulk operations
+# --------------------------------------------------------------------------------------------------------
 
 
 def _create(plan: _Plan, *, stamp: dict, history: dict, categories: dict[int, set[int]]) -> list:
@@ -196,18 +418,28 @@ def _categories_history_model():
 def _write_presences(plan: _Plan, *, source: RegisterSource, register_import: RegisterImport) -> None:
     """Listed now: in the latest register; no longer listed: flagged "not in latest", never deleted."""
     listed = {row.target for row in plan.rows if row.status in APPLIED_STATUSES and row.target} | plan.present
-    RegisterPresence.objects.bulk_create(
-        [
-            RegisterPresence(
-                organisation_id=organisation_id,
-                source=source,
-                first_import=register_import,
-                last_import=register_import,
-            )
-            for organisation_id in sorted(listed - set(plan.existing_presences))
-        ],
-        batch_size=BATCH,
-    )
+    new = sorted(listed - set(plan.existing_presences))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            columns = ["organisation_id", "source_id", "first_import_id", "last_import_id", "in_latest"]
+            with cursor.cursor.copy(
+                f"COPY {RegisterPresence._meta.db_table} ({', '.join(columns)}) FROM STDIN"
+            ) as copy:
+                for organisation_id in new:
+                    copy.write_row((organisation_id, source.pk, register_import.pk, register_import.pk, True))
+    else:
+        RegisterPresence.objects.bulk_create(
+            [
+                RegisterPresence(
+                    organisation_id=organisation_id,
+                    source=source,
+                    first_import=register_import,
+                    last_import=register_import,
+                )
+                for organisation_id in new
+            ],
+            batch_size=BATCH,
+        )
     back = [
         pk
         for organisation_id, (pk, in_latest, _last) in plan.existing_presences.items()

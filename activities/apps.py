@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ActivitiesConfig(AppConfig):
+    name = "activities"
+    verbose_name = _("Services, recognitions and alliances")
+
+    def ready(self) -> None:
+        from federation.context_processors import nav_item_register
+
+        # One entry for the three lists (a tab bar joins them): the main bar is full at 1280 px already.
+        nav_item_register("activities:activity_list", _("Federation work"), "heart", "work.view")

@@ -1,0 +1,358 @@
+"""Pages of federation work: services delivered, their photos, recognitions, alliances."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count, Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from activities import services as work
+from activities.errors import WorkError
+from activities.exports import (
+    XLSX,
+    activities_xlsx_build,
+    export_file_name,
+    recognitions_export_record,
+    recognitions_xlsx_build,
+)
+from activities.forms import (
+    ActivityFilterForm,
+    ActivityForm,
+    AllianceForm,
+    PhotoForm,
+    RecognitionFilterForm,
+    RecognitionForm,
+)
+from activities.models import Activity, ActivityPhoto, Alliance
+from activities.selectors import (
+    activities_for,
+    activity_search,
+    alliances_for,
+    recognition_search,
+    recognitions_for,
+)
+from branches.models import Organisation
+from federation import access
+from federation.pagination import keyset_page, pk_param
+
+PAGE_SIZE = 50
+ACTIVITY_FORM_FIELDS = ["type", "date", "title", "unit", "participants", "women_served", "pairs", "notes"]
+
+
+def _form_error(form, error: WorkError) -> None:
+    """Show a service's refusal next to the field it is about (or above the form)."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+def _page(request, queryset, keys):
+    return keyset_page(
+        queryset,
+        keys,
+        after=pk_param(request.GET.get("after")),
+        before=pk_param(request.GET.get("before")),
+        last=request.GET.get("last") == "1",
+        size=PAGE_SIZE,
+    )
+
+
+# --- services -----------------------------------------------------------------------------------------
+
+
+def _activity(request, pk, permission="work.view") -> Activity:
+    activity = get_object_or_404(
+        activities_for(request.user).select_related("type", "unit", "region", "created_by"), pk=pk
+    )
+    access.require(request.user, permission, activity)
+    return activity
+
+
+@require_GET
+def activity_list(request):
+    access.require(request.user, "work.view")
+    form = ActivityFilterForm(request.GET or None, user=request.user)
+    filters = form.filters()
+    matching = activity_search(user=request.user, filters=filters)
+    activities = (
+        matching.select_related("type", "unit", "region")
+        .prefetch_related(
+            Prefetch("organisations", queryset=Organisation.objects.only("pk", "name").order_by("sort_key")),
+            "partners",
+        )
+        .annotate(photo_count=Count("photos"))
+    )
+    page = _page(request, activities, [("date", True), ("id", True)])
+    context = {
+        "form": form,
+        "page": page,
+        "total": matching.count(),
+        "organisation": filters.get("organisation"),
+        "can_edit": access.has(request.user, "work.edit"),
+        "can_export": access.has(request.user, "work.export"),
+    }
+    return render(request, "activities/activity_list.html", context)
+
+
+@require_GET
+def activity_export(request):
+    """The services narrowed by the list's filters, as XLSX (counts and names of organisations only)."""
+    access.require(request.user, "work.export")
+    form = ActivityFilterForm(request.GET or None, user=request.user)
+    activities = activity_search(user=request.user, filters=form.filters())
+    workbook, _rows = activities_xlsx_build(activities)
+    response = FileResponse(workbook, content_type=XLSX)
+    name = export_file_name(user=request.user, what=_("services"))
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def activity_detail(request, pk):
+    activity = _activity(request, pk)
+    versions = activity.history.select_related("history_user").order_by("-history_date", "-history_id")[:20]
+    context = {
+        "activity": activity,
+        "organisations": activity.organisations.select_related("district").order_by("sort_key"),
+        "partners": activity.partners.all(),
+        "alliances": activity.alliances.all(),
+        "photos": activity.photos.all(),
+        "versions": versions,
+        "photo_form": PhotoForm(),
+        "can_edit": access.has(request.user, "work.edit", activity),
+    }
+    return render(request, "activities/activity_detail.html", context)
+
+
+def _activity_save(request, form, activity=None):
+    data = {name: form.cleaned_data[name] for name in ACTIVITY_FORM_FIELDS}
+    links = {name: list(form.cleaned_data[name]) for name in ("organisations", "partners", "alliances")}
+    if activity is None:
+        return work.activity_create(by=request.user, data=data, request=request, **links)
+    return work.activity_update(by=request.user, activity=activity, data=data, request=request, **links)
+
+
+@require_http_methods(["GET", "POST"])
+def activity_create(request):
+    access.require(request.user, "work.edit")
+    form = ActivityForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            activity = _activity_save(request, form)
+        except WorkError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The service was recorded."))
+            return redirect("activities:activity_detail", pk=activity.pk)
+    return render(request, "activities/activity_form.html", {"form": form, "activity": None})
+
+
+@require_http_methods(["GET", "POST"])
+def activity_edit(request, pk):
+    activity = _activity(request, pk, "work.edit")
+    form = ActivityForm(request.POST or None, instance=activity, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _activity_save(request, form, activity)
+        except WorkError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("activities:activity_detail", pk=activity.pk)
+    return render(request, "activities/activity_form.html", {"form": form, "activity": activity})
+
+
+@require_POST
+def activity_photo_add(request, pk):
+    activity = _activity(request, pk, "work.edit")
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            work.activity_photo_add(
+                by=request.user, activity=activity, upload=form.cleaned_data["photo"], request=request
+            )
+        except WorkError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The photo was added."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("activities:activity_detail", pk=activity.pk)
+
+
+def _photo(request, pk) -> ActivityPhoto:
+    return get_object_or_404(
+        ActivityPhoto.objects.filter(activity__in=activities_for(request.user)).select_related("activity"),
+        pk=pk,
+    )
+
+
+@require_GET
+def activity_photo(request, pk):
+    """A service's photo, shown inline (its type was read from its bytes on upload)."""
+    photo = _photo(request, pk)
+    access.require(request.user, "work.view", photo.activity)
+    try:
+        handle = photo.file.open("rb")
+    except (FileNotFoundError, ValueError) as error:
+        raise Http404 from error
+    response = FileResponse(handle, content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+def activity_photo_remove(request, pk):
+    photo = _photo(request, pk)
+    access.require(request.user, "work.edit", photo.activity)
+    work.activity_photo_remove(by=request.user, photo=photo, request=request)
+    messages.success(request, _("The photo was removed."))
+    return redirect("activities:activity_detail", pk=photo.activity_id)
+
+
+# --- recognitions -------------------------------------------------------------------------------------
+
+
+@require_GET
+def recognition_list(request):
+    access.require(request.user, "work.view")
+    form = RecognitionFilterForm(request.GET or None, user=request.user)
+    matching = recognition_search(user=request.user, filters=form.filters())
+    recognitions = matching.select_related("title", "organisation", "region")
+    page = _page(request, recognitions, [("year", True), ("id", True)])
+    context = {
+        "form": form,
+        "page": page,
+        "total": matching.count(),
+        "can_edit": access.has(request.user, "work.edit"),
+        "can_export": access.has(request.user, "work.export"),
+    }
+    return render(request, "activities/recognition_list.html", context)
+
+
+@require_GET
+def recognition_export(request):
+    """The recognitions narrowed by the list's filters, as XLSX; it names individuals, so it is logged."""
+    access.require(request.user, "work.export")
+    form = RecognitionFilterForm(request.GET or None, user=request.user)
+    filters = form.filters()
+    workbook, rows = recognitions_xlsx_build(recognition_search(user=request.user, filters=filters))
+    recognitions_export_record(user=request.user, filters=filters, row_count=rows, request=request)
+    response = FileResponse(workbook, content_type=XLSX)
+    name = export_file_name(user=request.user, what=_("recognitions"))
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    response["Cache-Control"] = "private, no-store"  # personal data: never kept by a proxy or the browser
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def recognition_create(request):
+    access.require(request.user, "work.edit")
+    form = RecognitionForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            work.recognition_create(by=request.user, data=form.cleaned_data, request=request)
+        except WorkError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The recognition was recorded."))
+            return redirect("activities:recognition_list")
+    return render(request, "activities/recognition_form.html", {"form": form, "recognition": None})
+
+
+@require_http_methods(["GET", "POST"])
+def recognition_edit(request, pk):
+    recognition = get_object_or_404(recognitions_for(request.user), pk=pk)
+    access.require(request.user, "work.edit", recognition)
+    form = RecognitionForm(request.POST or None, instance=recognition, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            work.recognition_update(
+                by=request.user, recognition=recognition, data=form.cleaned_data, request=request
+            )
+        except WorkError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("activities:recognition_list")
+    return render(request, "activities/recognition_form.html", {"form": form, "recognition": recognition})
+
+
+# --- alliances ----------------------------------------------------------------------------------------
+
+
+def _alliance(request, pk, permission="work.view") -> Alliance:
+    alliance = get_object_or_404(
+        alliances_for(request.user).select_related("lead", "branch", "region"), pk=pk
+    )
+    access.require(request.user, permission, alliance)
+    return alliance
+
+
+@require_GET
+def alliance_list(request):
+    access.require(request.user, "work.view")
+    alliances = (
+        alliances_for(request.user)
+        .select_related("lead", "branch", "region")
+        .annotate(member_count=Count("members", distinct=True))
+    )
+    page = _page(request, alliances, [("name", False), ("id", False)])
+    context = {"page": page, "can_edit": access.has(request.user, "work.edit")}
+    return render(request, "activities/alliance_list.html", context)
+
+
+@require_GET
+def alliance_detail(request, pk):
+    alliance = _alliance(request, pk)
+    context = {
+        "alliance": alliance,
+        "members": alliance.members.select_related("district").order_by("sort_key"),
+        "activities": alliance.activities.select_related("type").order_by("-date", "-id")[:20],
+        "can_edit": access.has(request.user, "work.edit", alliance),
+    }
+    return render(request, "activities/alliance_detail.html", context)
+
+
+def _alliance_data(form) -> tuple[dict, list]:
+    data = {name: form.cleaned_data[name] for name in ("name", "lead", "branch", "notes")}
+    return data, list(form.cleaned_data["members"])
+
+
+@require_http_methods(["GET", "POST"])
+def alliance_create(request):
+    access.require(request.user, "work.edit")
+    form = AllianceForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data, members = _alliance_data(form)
+        try:
+            alliance = work.alliance_create(by=request.user, data=data, members=members, request=request)
+        except WorkError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The alliance was recorded."))
+            return redirect("activities:alliance_detail", pk=alliance.pk)
+    return render(request, "activities/alliance_form.html", {"form": form, "alliance": None})
+
+
+@require_http_methods(["GET", "POST"])
+def alliance_edit(request, pk):
+    alliance = _alliance(request, pk, "work.edit")
+    form = AllianceForm(request.POST or None, instance=alliance, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data, members = _alliance_data(form)
+        try:
+            work.alliance_update(
+                by=request.user, alliance=alliance, data=data, members=members, request=request
+            )
+        except WorkError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("activities:alliance_detail", pk=alliance.pk)
+    return render(request, "activities/alliance_form.html", {"form": form, "alliance": alliance})
