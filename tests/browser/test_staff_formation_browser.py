@@ -12,8 +12,6 @@ from workflows.models import FormationRun, Invitation, StepStatus, WorkflowTempl
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-
-
 @pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
 def test_officer_starts_a_run_sends_the_link_and_reviews(
     page, live_server, sign_in_as, district_officer, shoot, viewport
