@@ -10,4 +10,6 @@ class ActivitiesConfig(AppConfig):
         from federation.context_processors import nav_item_register
 
         # One entry for the three lists (a tab bar joins them): the main bar is full at 1280 px already.
-        nav_item_register("activities:activity_list", _("Federation work"), "heart", "work.view")
+        nav_item_register(
+            "activities:activity_list", _("Federation work"), "heart", "work.view", group="work"
+        )

@@ -4,19 +4,60 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organisation
 
 
+class FAQCategory(models.Model):
+    """A heading of the FAQ (组织形式, 组建程序, 选举 …); admins add and rename them."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+
+    class Meta:
+        verbose_name = _("FAQ category")
+        verbose_name_plural = _("FAQ categories")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class FAQEntry(models.Model):
     question = models.CharField(_("question"), max_length=200)
     answer = models.TextField(_("answer"))
+    category = models.ForeignKey(
+        FAQCategory,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="entries",
+    )
     step_codes = models.JSONField(
         _("workflow steps"),
         default=list,
         blank=True,
         help_text=_('The codes of the workflow steps it is shown on, e.g. ["congress"].'),
+    )
+    fields = models.JSONField(
+        _("related fields"),
+        default=list,
+        blank=True,
+        help_text=_('The names of the step fields it explains, e.g. ["seats"].'),
+    )
+    # Derived by the services (answers/search.py): question and answer normalised, the question's initials.
+    search_text = models.TextField(editable=False, default="")
+    source_question = models.ForeignKey(
+        "Question",
+        verbose_name=_("published from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     published = models.BooleanField(_("published"), default=True)
@@ -66,6 +107,39 @@ class Question(models.Model):
         verbose_name = _("question")
         verbose_name_plural = _("questions")
         ordering = ["-asked_at", "-id"]
+        indexes = [
+            # The inbox and the reminder sweep read the open questions oldest first; answered ones pile up.
+            models.Index(fields=["asked_at", "id"], name="question_open", condition=Q(answered_at=None)),
+        ]
 
     def __str__(self) -> str:
         return self.text[:40]
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
+
+
+class AnswerSettings(models.Model):
+    """How fast questions should be answered (one row, admin-editable)."""
+
+    target_working_days = models.PositiveSmallIntegerField(
+        _("answer within (working days)"),
+        default=2,
+        help_text=_(
+            "A question still open after this many working days is past its target: the responsible "
+            "officer is reminded, and after twice as long the unit's managers too."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("answer settings")
+        verbose_name_plural = _("answer settings")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def current(cls) -> AnswerSettings:
+        """The one settings row (created with the defaults on first use)."""
+        return cls.objects.get_or_create(pk=1)[0]

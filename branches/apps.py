@@ -15,10 +15,18 @@ class BranchesConfig(AppConfig):
         from .models import Organisation
         from .selectors import contact_sees_organisation
 
-        nav_item_register("branches:organisation_list", _("Ledger"), "building", "ledger.view")
-        nav_item_register("branches:branch_list", _("Women's organisations"), "people", "ledger.view")
-        nav_item_register("branches:contact_overdue", _("Overdue contacts"), "alarm", "ledger.view")
-        nav_item_register("branches:import_list", _("Register imports"), "upload", "ledger.import")
+        nav_item_register(
+            "branches:organisation_list", _("Ledger"), "building", "ledger.view", group="ledger"
+        )
+        nav_item_register(
+            "branches:branch_list", _("Women's organisations"), "people", "ledger.view", group="ledger"
+        )
+        nav_item_register(
+            "branches:contact_overdue", _("Overdue contacts"), "alarm", "ledger.view", group="ledger"
+        )
+        nav_item_register(
+            "branches:import_list", _("Register imports"), "upload", "ledger.import", group="ledger"
+        )
         home_panel_register("branches/_home_follow_ups.html", follow_ups_panel)
         home_panel_register("branches/_home_my_organisations.html", my_organisations_panel, home="contact")
         access.register_contact_scope(Organisation, contact_sees_organisation)

@@ -15,6 +15,7 @@ from branches.models import (
     Field,
     Organisation,
     RegisterSource,
+    Stage,
     UnitType,
 )
 from branches.selectors import SORTS, regions_for
@@ -24,6 +25,14 @@ from federation.models import Region
 # A browser's date picker takes ISO dates only, whatever the interface language formats dates as.
 DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 YES_NO_UNKNOWN = [("", _("Any")), ("yes", _("Yes")), ("no", _("No")), ("unknown", _("Not known"))]
+COVERAGE_CHOICES = [
+    ("", _("Any")),
+    ("target", _("Counted for coverage")),
+    ("covered", _("Covered")),
+    ("uncovered", _("Not covered")),
+    ("contact_kept", _("Contact cadence kept")),
+    ("contact_late", _("Contact overdue")),
+]
 STATUS_CHOICES = [("active", _("In the ledger")), ("archived", _("Archived")), ("all", _("All"))]
 SORT_LABELS = {
     "name": _("Name (pinyin)"),
@@ -59,6 +68,10 @@ class OrganisationFilterForm(forms.Form):
         label=_("Register"), required=False, queryset=RegisterSource.objects.all()
     )
     not_in_latest = forms.BooleanField(label=_("Not in the latest register"), required=False)
+    # Coverage drill-down (the coverage dashboards link here): which figure, and on which day.
+    coverage = forms.ChoiceField(label=_("Coverage"), required=False, choices=COVERAGE_CHOICES)
+    stage = forms.ChoiceField(label=_("Stage"), required=False, choices=[("", _("Any")), *Stage.choices])
+    as_of = forms.DateField(label=_("As of"), required=False, widget=DATE_INPUT)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(SORT_LABELS.items()))
 
     def __init__(self, data=None, *, user, **kwargs):
@@ -77,7 +90,7 @@ class OrganisationFilterForm(forms.Form):
         return self.cleaned_data if self.is_bound else {}
 
     def active_count(self) -> int:
-        ignored = {"sort", "status", "q"}
+        ignored = {"sort", "status", "q", "as_of"}
         return sum(1 for name, value in self.filters().items() if value and name not in ignored)
 
 

@@ -7,11 +7,12 @@ import re
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from branches.identifiers import uscc_normalise
-from branches.models import Branch, ContactLog, DuplicateDecision, Organisation
+from branches.models import Branch, ContactLog, DuplicateDecision, Organisation, StageChange
 from branches.names import name_normalise, query_grams
 from federation import access
 from federation.models import Region, User
@@ -109,6 +110,11 @@ def organisation_search(*, user: User, filters: dict[str, Any]) -> QuerySet[Orga
         organisations = organisations.filter(in_scope=True)
     elif filters.get("in_scope") == "no":
         organisations = organisations.filter(in_scope=False)
+    if filters.get("coverage"):
+        organisations = organisations.filter(coverage_filter(filters))
+    if filters.get("stage"):
+        day = filters.get("as_of") or timezone.localdate()
+        organisations = organisations.alias(stage_then=stage_on(day)).filter(stage_then=filters["stage"])
     if filters.get("not_in_latest"):
         organisations = organisations.filter(presences__in_latest=False).distinct()
     if filters.get("source"):
@@ -181,3 +187,75 @@ def branches_for(user: User) -> QuerySet[Branch]:
     if not access.has(user, "ledger.view"):
         return Branch.objects.none()
     return access.scope(user, Branch.objects.all())
+
+
+# --- Coverage "as of" a day: the definitions the coverage dashboards count with and the ledger filters by ------
+
+
+def day_end(day: dt.date) -> dt.datetime:
+    """The first instant after a local day (timestamps before it happened on or before the day)."""
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+def active_on(day: dt.date) -> Q:
+    """Organisations in the ledger on that day: created on or before it and not archived on or before it."""
+    end = day_end(day)
+    return Q(created_at__lt=end) & (Q(archived_at__isnull=True) | Q(archived_at__gte=end))
+
+
+def coverage_target(day: dt.date) -> Q:
+    """The coverage denominator on that day: active, in scope, with women (employees or members)."""
+    return active_on(day) & Q(in_scope=True, women__gt=0)
+
+
+def branch_standing_on(day: dt.date, prefix: str = "") -> Q:
+    """Women's organisations established on or before the day (unknown date: recorded by then) and not
+    dissolved by it."""
+    p = prefix
+    return (
+        Q(**{f"{p}established_on__lte": day})
+        | Q(**{f"{p}established_on__isnull": True, f"{p}created_at__lt": day_end(day)})
+    ) & (Q(**{f"{p}dissolved_on__isnull": True}) | Q(**{f"{p}dissolved_on__gt": day}))
+
+
+def covered_on(day: dt.date) -> Q:
+    """Organisations covered on that day, by any way of forming: the organisation a standing women's
+    organisation is set up in, or one it covers (an industry- or area-wide one covers many)."""
+    hosts = Branch.objects.filter(branch_standing_on(day), organisation=OuterRef("pk"))
+    covers = Branch.covers.through.objects.filter(
+        branch_standing_on(day, "branch__"), organisation=OuterRef("pk")
+    )
+    return Q(Exists(hosts)) | Q(Exists(covers))
+
+
+def stage_on(day: dt.date):
+    """An organisation's stage on that day: today its stage; earlier, read back from its stage changes."""
+    if day >= timezone.localdate():
+        return F("stage")
+    end = day_end(day)
+    changes = StageChange.objects.filter(organisation=OuterRef("pk"))
+    return Coalesce(
+        Subquery(changes.filter(at__lt=end).order_by("-at", "-id").values("to_stage")[:1]),
+        Subquery(changes.filter(at__gte=end).order_by("at", "id").values("from_stage")[:1]),
+        F("stage"),
+    )
+
+
+def contact_kept_on(day: dt.date) -> Q:
+    """Contact cadence kept on that day: no contact due, or due on or after the day."""
+    return Q(contact_due_on__isnull=True) | Q(contact_due_on__gte=day)
+
+
+COVERAGE_FILTERS = {
+    "target": lambda day: coverage_target(day),
+    "covered": lambda day: coverage_target(day) & covered_on(day),
+    "uncovered": lambda day: coverage_target(day) & ~covered_on(day),
+    "contact_kept": lambda day: coverage_target(day) & contact_kept_on(day),
+    "contact_late": lambda day: coverage_target(day) & ~contact_kept_on(day),
+}
+
+
+def coverage_filter(filters: dict[str, Any]) -> Q:
+    """The ledger filter a coverage figure links with (target, covered, uncovered …), as of a day."""
+    day = filters.get("as_of") or timezone.localdate()
+    return COVERAGE_FILTERS[filters["coverage"]](day) if filters.get("coverage") in COVERAGE_FILTERS else Q()

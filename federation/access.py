@@ -47,6 +47,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "work.view": ALL_STAFF,
     "work.edit": WRITING_STAFF,
     "work.export": ALL_STAFF,
+    # questions answered on the spot and the FAQ
+    "faq.view": ALL_STAFF | {CONTACT},
+    "faq.edit": WRITING_STAFF,
+    "questions.view": ALL_STAFF,
+    "questions.answer": WRITING_STAFF,
+    "questions.ask": frozenset({CONTACT}),
+    # coverage dashboards and the monthly report
+    "coverage.view": ALL_STAFF,
+    "coverage.export": ALL_STAFF,
     # personal data shown in full (each use is logged)
     "personal.reveal": WRITING_STAFF,
 }

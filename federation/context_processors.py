@@ -2,15 +2,22 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import access
 from .selectors import unread_count
 
-# (url name, label, icon, permission); apps add theirs with nav_item_register
-NAV_ITEMS: list[tuple[str, object, str, str]] = [
-    ("federation:staff_home", _("Home"), "house", "staff.home"),
-    ("federation:contact_home", _("Home"), "house", "contact.home"),
+# (url name, label, icon, permission, group); apps add theirs with nav_item_register
+NAV_ITEMS: list[tuple[str, object, str, str, str]] = [
+    ("federation:staff_home", _("Home"), "house", "staff.home", ""),
+    ("federation:contact_home", _("Home"), "house", "contact.home", ""),
 ]
+# group key → (label, icon): entries of a group share one menu in the bar (one visible entry shows alone)
+NAV_GROUPS: dict[str, tuple[object, str]] = {
+    "ledger": (pgettext_lazy("navigation group", "Ledger"), "building"),
+    "formation": (pgettext_lazy("navigation group", "Formation"), "diagram-3"),
+    "work": (pgettext_lazy("navigation group", "Services"), "heart"),
+}
 ADMIN_NAV_ITEMS: list[tuple[str, object, str, str]] = [
     ("federation:operation_log", _("Operation log"), "journal-text", "logs.operations"),
     ("federation:login_log", _("Login log"), "shield-lock", "logs.logins"),
@@ -19,11 +26,35 @@ ADMIN_NAV_ITEMS: list[tuple[str, object, str, str]] = [
 ]
 
 
-def nav_item_register(name: str, label, icon: str, permission: str, *, admin: bool = False) -> None:
-    """Add a navigation entry (from an app's ready()), shown to the users who hold its permission."""
-    items = ADMIN_NAV_ITEMS if admin else NAV_ITEMS
-    if all(item[0] != name for item in items):
-        items.append((name, label, icon, permission))
+def nav_item_register(
+    name: str, label, icon: str, permission: str, *, admin: bool = False, group: str = ""
+) -> None:
+    """Add a navigation entry (from an app's ready()), shown to the users who hold its permission; entries
+    of one `group` (a key of NAV_GROUPS) share a menu."""
+    if group and group not in NAV_GROUPS:
+        raise ValueError(f"unknown navigation group {group!r}")
+    if admin:
+        if all(item[0] != name for item in ADMIN_NAV_ITEMS):
+            ADMIN_NAV_ITEMS.append((name, label, icon, permission))
+    elif all(item[0] != name for item in NAV_ITEMS):
+        NAV_ITEMS.append((name, label, icon, permission, group))
+
+
+def _grouped(entries: list[dict], groups: list[str]) -> list[dict]:
+    """Entries in registration order, those of a group gathered into one menu where the group first appears."""
+    result, menus = [], {}
+    for entry, group in zip(entries, groups, strict=True):
+        if not group:
+            result.append(entry)
+        elif group in menus:
+            menus[group]["children"].append(entry)
+        else:
+            label, icon = NAV_GROUPS[group]
+            menus[group] = {"label": label, "icon": icon, "group": group, "children": [entry]}
+            result.append(menus[group])
+    for menu in menus.values():
+        menu["active"] = any(child["active"] for child in menu["children"])
+    return [menu["children"][0] if len(menu.get("children", ())) == 1 else menu for menu in result]
 
 
 def navigation(request) -> dict:
@@ -34,14 +65,16 @@ def navigation(request) -> dict:
 
     def visible(items):
         entries = []
-        for name, label, icon, permission in items:
+        for name, label, icon, permission, *_group in items:
             if access.has(user, permission):
                 url = reverse(name)
-                entries.append({"url": url, "label": label, "icon": icon, "active": path == url})
+                entries.append({"url": url, "label": label, "icon": icon, "active": path.startswith(url)})
         return entries
 
     return {
-        "nav_items": visible(NAV_ITEMS),
+        "nav_items": _grouped(
+            visible(NAV_ITEMS), [item[4] for item in NAV_ITEMS if access.has(user, item[3])]
+        ),
         "nav_admin_items": visible(ADMIN_NAV_ITEMS),
         "nav_django_admin": access.actor(user) == access.ADMIN and user.is_staff,
         "nav_role": access.actor(user),

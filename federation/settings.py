@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "workflows",
     "answers",
     "activities",
+    "coverage",
 ]
 
 MIDDLEWARE = [
@@ -260,6 +261,8 @@ CELERY_RESULT_BACKEND_ALWAYS_RETRY = False
 CELERY_BEAT_SCHEDULE: dict = {
     "reminders-send-due": {"task": "branches.reminders_send_due", "schedule": 3600},
     "notifications-redeliver": {"task": "federation.notifications_redeliver", "schedule": 600},
+    # last month's final coverage figures once, today's when the data changed (idempotent: reruns keep them)
+    "coverage-snapshots": {"task": "coverage.snapshots_monthly", "schedule": 900},
 }
 
 # Notifications: the inbox always; these channels carry copies (add SMS or WeCom classes here).

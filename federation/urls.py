@@ -28,6 +28,8 @@ urlpatterns = [
     path("ledger/", include("branches.urls")),
     path("", include("workflows.urls")),
     path("work/", include("activities.urls")),
+    path("coverage/", include("coverage.urls")),
+    path("questions/", include("answers.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -210,6 +210,31 @@ ROUTES: dict[str, Route] = {
     "activities:alliance_create": Route(staff_only()),
     "activities:alliance_detail": Route(in_district(), kwargs=lambda w: {"pk": _work(w)["alliance"].pk}),
     "activities:alliance_edit": Route(in_district(), kwargs=lambda w: {"pk": _work(w)["alliance"].pk}),
+    # questions and FAQ
+    "answers:question_list": Route(staff_only()),
+    "answers:question_answer": Route(
+        in_district(),
+        kwargs=lambda w: __import__("tests.answers.factories", fromlist=["*"]).route_kwargs(w, "open"),
+    ),
+    "answers:question_publish": Route(
+        in_district(),
+        kwargs=lambda w: __import__("tests.answers.factories", fromlist=["*"]).route_kwargs(w, "answered"),
+    ),
+    "answers:question_ask": Route(contacts_only()),
+    "answers:faq_list": Route(signed_in()),
+    "answers:faq_create": Route(staff_only()),
+    "answers:faq_edit": Route(
+        staff_only(),
+        kwargs=lambda w: __import__("tests.answers.factories", fromlist=["*"]).route_kwargs(w, "faq"),
+    ),
+    "answers:faq_unpublish": Route(
+        post_only(),
+        kwargs=lambda w: __import__("tests.answers.factories", fromlist=["*"]).route_kwargs(w, "faq"),
+    ),
+    # coverage dashboards
+    "coverage:dashboard": Route(staff_only()),
+    "coverage:report": Route(staff_only()),
+    "coverage:report_export": Route(staff_only()),
     # accounts
     "login": Route(outcome(anonymous=200, others=REDIRECT)),
     "logout": Route(outcome(anonymous=LOGIN, others=405)),

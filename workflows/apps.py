@@ -24,8 +24,12 @@ class WorkflowsConfig(AppConfig):
 
         from .views.staff import organisation_runs_panel, review_waiting_panel
 
-        nav_item_register("workflows:run_list", _("Formation runs"), "diagram-3", "workflow.view")
-        nav_item_register("workflows:review_queue", _("Review"), "check2-square", "workflow.review")
+        nav_item_register(
+            "workflows:run_list", _("Formation runs"), "diagram-3", "workflow.view", group="formation"
+        )
+        nav_item_register(
+            "workflows:review_queue", _("Review"), "check2-square", "workflow.review", group="formation"
+        )
         nav_item_register(
             "workflows:template_list", _("Formation templates"), "list-ol", "workflow.templates", admin=True
         )

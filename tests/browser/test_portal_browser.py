@@ -8,23 +8,12 @@ from tests.browser.conftest import assert_fits_width
 from tests.workflows.answers import POST
 from workflows import services
 from workflows.models import StepEntry, StepStatus, WorkflowTemplate
-from workflows.seed import templates_seed
-
-SEEDED = ("WorkflowTemplate", "StepTemplate", "FieldSpec", "DocumentTemplate")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def formation_templates():
-    """The default procedures, seeded again as the migration does when an earlier test flushed them."""
-    from django.db import connection
-    from django.db.migrations.loader import MigrationLoader
-
-    if not WorkflowTemplate.objects.exists():
-        apps = (
-            MigrationLoader(connection).project_state().apps
-        )  # plain models: published parts may be written
-        templates_seed(*(apps.get_model("workflows", name) for name in SEEDED))
+    """The default 妇联 procedure (the `wuhai` fixture seeds it again after a test flushed the database)."""
     return WorkflowTemplate.objects.get(key="federation", status="published")
 
 

@@ -1,0 +1,76 @@
+"""Which questions and FAQ entries a user may see, and how long a question has waited (in working days)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from branches.models import Organisation
+from federation import access
+from federation.models import User
+from federation.workdays import is_working_day, working_days_after
+
+from .models import FAQEntry, Question
+
+
+def questions_for(user: User) -> QuerySet[Question]:
+    """The questions of organisations in the staff user's area (a contact sees none here: see my_questions)."""
+    if not access.has(user, "questions.view"):
+        return Question.objects.none()
+    return access.scope(user, Question.objects.all(), "organisation__region")
+
+
+def my_questions(user: User) -> QuerySet[Question]:
+    """The questions the user asked, newest first."""
+    return Question.objects.filter(asked_by=user).order_by("-asked_at", "-id")
+
+
+def faq_entries_for(user: User) -> QuerySet[FAQEntry]:
+    """Published entries for everybody; those who edit the FAQ see the unpublished ones too."""
+    entries = FAQEntry.objects.select_related("category")
+    if access.has(user, "faq.edit"):
+        return entries
+    return entries.filter(published=True)
+
+
+def contact_organisations(user: User) -> QuerySet[Organisation]:
+    """The organisations the contact is the active liaison of (a question is asked on behalf of one)."""
+    return (
+        Organisation.objects.filter(liaisons__user=user, liaisons__active=True, archived_at__isnull=True)
+        .distinct()
+        .order_by("sort_key", "id")
+    )
+
+
+def working_days_waited(asked_on: dt.date, today: dt.date) -> int:
+    """The working days after the day of asking, up to and including today (asked Friday → Monday is 1)."""
+    days, day = 0, asked_on
+    while day < today:
+        day += dt.timedelta(days=1)
+        days += is_working_day(day)
+    return days
+
+
+def answer_deadline(asked_on: dt.date, target: int) -> dt.date:
+    """The last working day on which an answer is within the target."""
+    return working_days_after(asked_on, target)
+
+
+def asked_on(question: Question) -> dt.date:
+    return timezone.localdate(question.asked_at)
+
+
+def questions_annotate(questions, *, today: dt.date, target: int) -> list[Question]:
+    """Set `waited` (working days) and `past_target` on each open question (answered ones wait no more)."""
+    questions = list(questions)
+    for question in questions:
+        if question.answered_at is None:
+            question.waited = working_days_waited(asked_on(question), today)
+        else:
+            question.waited = working_days_waited(
+                asked_on(question), timezone.localdate(question.answered_at)
+            )
+        question.past_target = question.answered_at is None and question.waited > target
+    return questions

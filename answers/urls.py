@@ -1,0 +1,18 @@
+"""Questions answered on the spot and the FAQ, under questions/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "answers"
+
+urlpatterns = [
+    path("", views.question_list, name="question_list"),
+    path("<int:pk>/", views.question_answer, name="question_answer"),
+    path("<int:pk>/publish/", views.question_publish, name="question_publish"),
+    path("ask/", views.question_ask, name="question_ask"),
+    path("faq/", views.faq_list, name="faq_list"),
+    path("faq/new/", views.faq_create, name="faq_create"),
+    path("faq/<int:pk>/edit/", views.faq_edit, name="faq_edit"),
+    path("faq/<int:pk>/unpublish/", views.faq_unpublish, name="faq_unpublish"),
+]

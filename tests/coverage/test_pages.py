@@ -1,0 +1,75 @@
+"""The pages: report, XLSX, the staff home panel, the job and the command, the query count."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from coverage.models import SnapshotBatch
+from coverage.services import snapshots_monthly
+from federation.models import DisclosureLog
+from tests.branches.factories import OrganisationFactory
+from tests.coverage.conftest import _branch
+
+
+def test_the_xlsx_report_has_the_same_figures_and_is_logged(small_world, client_as, city_officer):
+    client = client_as(city_officer)
+    response = client.get(reverse("coverage:report_export"), {"month": "2026-10"})
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    summary = list(workbook.worksheets[0].iter_rows(values_only=True))
+    # title, headers, total: 7 counted, 4 covered, 57.1 %, 3 formed
+    assert summary[2][:5] == ("合计", 7, 4, 57.1, 3) or summary[2][1:5] == (7, 4, 57.1, 3)
+    assert len(workbook.sheetnames) == 8  # summary, field, category, district, street, stage, funnel, ledger
+    ledger = list(workbook.worksheets[-1].iter_rows(values_only=True))
+    assert len(ledger) == 1 + 7  # the header and the seven counted organisations
+    log = DisclosureLog.objects.get()
+    assert log.row_count == 7 and log.user == city_officer
+
+
+def test_the_printable_report_shows_the_month(small_world, client_as, district_officer):
+    response = client_as(district_officer).get(reverse("coverage:report"), {"month": "2026-10"})
+    assert response.status_code == 200
+    assert response.context["headline"].denominator == 6
+    assert response.context["as_of"] == dt.date(2026, 10, 31)
+
+
+def test_the_staff_home_shows_the_coverage_headline(small_world, client_as, district_officer):
+    response = client_as(district_officer).get(reverse("federation:staff_home"))
+    assert "coverage/_home_coverage.html" in [t.name for t in response.templates]
+
+
+def test_the_monthly_job_is_idempotent(small_world):
+    first = snapshots_monthly(today=dt.date(2026, 11, 28))
+    assert first == {"2026-10-31": "computed", "2026-11-28": "computed"}
+    batches = list(SnapshotBatch.objects.values_list("as_of", "computed_at"))
+    assert snapshots_monthly(today=dt.date(2026, 11, 28)) == {"2026-10-31": "kept", "2026-11-28": "kept"}
+    assert list(SnapshotBatch.objects.values_list("as_of", "computed_at")) == batches
+
+
+def test_the_command_recomputes_a_past_month(small_world, capsys):
+    call_command("coverage_snapshot", "--month", "2026-09")
+    assert SnapshotBatch.objects.filter(as_of=dt.date(2026, 9, 30)).exists()
+
+
+def _dashboard_queries(client, django_assert_max_num_queries, limit):
+    client.get(reverse("coverage:dashboard"))  # computes today's figures once
+    with django_assert_max_num_queries(limit) as captured:
+        assert client.get(reverse("coverage:dashboard")).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("person", ["city_officer", "district_officer"])
+def test_the_dashboards_queries_do_not_grow_with_the_data(
+    small_world, client_as, request, person, django_assert_max_num_queries
+):
+    client = client_as(request.getfixturevalue(person))
+    small = _dashboard_queries(client, django_assert_max_num_queries, 25)
+    for number in range(40):
+        host = OrganisationFactory(name=f"乌海市覆盖加测{number}", women=number % 7)
+        if number % 3 == 0:
+            _branch(host, established=dt.date(2026, 8, 1))
+    assert _dashboard_queries(client, django_assert_max_num_queries, small) == small
