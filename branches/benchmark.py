@@ -5,7 +5,8 @@ Run through `manage.py benchmark_ledger`. What it does, in order:
 1. creates two users marked by their user name (`benchmark-city`, `benchmark-admin`);
 2. generates N organisations through PostgreSQL COPY into the configured database, derived columns computed by
    organisation_derive (timed); every generated row carries the marker: a name starting with 基准 and
-   `notes = "benchmark_ledger"`; categories linked through COPY too; then ANALYZE;
+   `notes = "benchmark_ledger"`; categories linked through COPY too; then VACUUM ANALYZE (what autovacuum,
+   off on some development servers, would do);
 3. measures pages in-process with django.test.Client and DEBUG off: median and p95 over `repeat` requests after
    one warm-up request, whose queries are counted;
 4. measures the register import end to end on a generated XLSX (rows per second, peak memory) against
@@ -404,9 +405,15 @@ def benchmark_generate(count: int, *, seed: int = SEED) -> dict[str, Any]:
         copied = _copy(cursor, Organisation._meta.db_table, columns, rows())
         through = Organisation.categories.through._meta.db_table
         _copy(cursor, through, ["organisation_id", "category_id"], iter(links))
+        cursor.execute("SHOW autovacuum")
+        autovacuum = cursor.fetchone()[0]
+        # VACUUM as well as ANALYZE where it can run (not inside a transaction, as in the tests): a server with
+        # autovacuum on would have done it; without it earlier runs' deleted rows and the new rows' visibility
+        # stay unrecorded, and the import and the pages would be measured on a table no production keeps.
+        vacuum = "VACUUM (ANALYZE)" if not connection.in_atomic_block else "ANALYZE"
         analyse = time.perf_counter()
-        cursor.execute(f"ANALYZE {Organisation._meta.db_table}")
-        cursor.execute(f"ANALYZE {through}")
+        cursor.execute(f"{vacuum} {Organisation._meta.db_table}")
+        cursor.execute(f"{vacuum} {through}")
         analyse_seconds = time.perf_counter() - analyse
     total = time.perf_counter() - started
     return {
@@ -417,6 +424,8 @@ def benchmark_generate(count: int, *, seed: int = SEED) -> dict[str, Any]:
         "derive_seconds": round(derive_seconds, 2),
         "rows_per_second": round(copied / total) if total else None,
         "analyse_seconds": round(analyse_seconds, 2),
+        "after_generation": vacuum,
+        "autovacuum": autovacuum,
         "first_id": ids[0] if ids else None,
         "middle_id": ids[len(ids) // 2] if ids else None,
     }
@@ -664,6 +673,7 @@ def benchmark_import(*, officer: User, rows: int, generated: int) -> dict[str, d
     else:
         gc.collect()
         size_before = _table_mb(Organisation._meta.db_table)
+        updates_before = _update_counts(Organisation._meta.db_table)
         try:
             # Queries are counted, not recorded: recording 100k statements would distort time and memory.
             queries = _QueryCounter()
@@ -688,6 +698,11 @@ def benchmark_import(*, officer: User, rows: int, generated: int) -> dict[str, d
                     "organisation_table_mb_after": _table_mb(Organisation._meta.db_table),
                 }
             )
+            updates_after = _update_counts(Organisation._meta.db_table)
+            if updates_before and updates_after:
+                updated, hot = updates_after[0] - updates_before[0], updates_after[1] - updates_before[1]
+                # A HOT update stays on its page and adds no index entry (see branches migration 0006).
+                entry["hot_update_percent"] = round(100 * hot / updated) if updated else None
             copy_rate = results["import_copy"]["read_and_copy_rows_per_second"]
             if copy_rate and entry["rows_per_second"]:
                 entry["times_slower_than_read_and_copy"] = round(copy_rate / entry["rows_per_second"], 1)
@@ -699,6 +714,21 @@ def _table_mb(table: str) -> float:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_relation_size(%s)", [table])
         return round(cursor.fetchone()[0] / 1024 / 1024, 1)
+
+
+def _update_counts(table: str) -> tuple[int, int] | None:
+    """(rows updated, of which HOT) in the table so far; None where the server cannot say at once (< 15)."""
+    if connection.in_atomic_block or connection.pg_version < 150000:
+        return None  # statistics reach the shared counters when a transaction ends
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute("SELECT 1")  # its end flushes this session's pending counts
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = %s::regclass", [table]
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
 
 
 class _QueryCounter:
@@ -820,6 +850,7 @@ def report_table(report: Report) -> str:
         if key == "import_run" and "peak_memory_mb" in entry:
             note = (
                 f"peak +{entry['peak_memory_mb']} MB RSS, {entry['queries']} queries, "
+                f"{_show(entry.get('hot_update_percent'))} % of updates HOT, "
                 f"{_show(entry.get('times_slower_than_read_and_copy'))}× the time of read + COPY; table "
                 f"{entry['organisation_table_mb_before']} → {entry['organisation_table_mb_after']} MB"
             )
@@ -836,6 +867,8 @@ def report_table(report: Report) -> str:
         lines.append(
             f"generation: {generation['organisations']} organisations in {generation['seconds']} s "
             f"({generation['rows_per_second']} rows/s through COPY; organisation_derive "
-            f"{generation['derive_us_per_organisation']} µs each = {generation['derive_seconds']} s)"
+            f"{generation['derive_us_per_organisation']} µs each = {generation['derive_seconds']} s); then "
+            f"{generation.get('after_generation', 'ANALYZE')} ({generation.get('analyse_seconds')} s; "
+            f"autovacuum on this server: {generation.get('autovacuum', '?')})"
         )
     return "\n".join(lines)

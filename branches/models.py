@@ -102,7 +102,7 @@ class Organisation(models.Model):
     name = models.CharField(_("unit name"), max_length=200)
     former_names = models.JSONField(_("former names"), default=list, blank=True)
     # Derived by the services from the name (see branches/names.py); never edited by hand.
-    name_normalised = models.CharField(max_length=200, db_index=True, editable=False)
+    name_normalised = models.CharField(max_length=200, editable=False)
     search_text = models.TextField(editable=False, default="")
     # search_text's 2-character windows, space-separated: on PostgreSQL a GIN index on them (migration 0005)
     # narrows a `contains` search on search_text to the rows that can match.
@@ -116,11 +116,12 @@ class Organisation(models.Model):
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     categories = models.ManyToManyField(Category, verbose_name=_("categories"), blank=True, related_name="+")
     # The most precise division known (street when known, else district); district is kept for grouping.
+    # Not indexed alone: organisation_region_sort and organisation_district_sort start with these columns.
     region = models.ForeignKey(
-        Region, verbose_name=_("street or town"), on_delete=models.PROTECT, related_name="+"
+        Region, verbose_name=_("street or town"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     district = models.ForeignKey(
-        Region, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
+        Region, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
@@ -198,6 +199,8 @@ class Organisation(models.Model):
             models.Index(fields=["uscc"], opclasses=["varchar_pattern_ops"], name="organisation_uscc_prefix"),
             models.Index(fields=["region", "sort_key", "id"], name="organisation_region_sort"),
             models.Index(fields=["contact_due_on"], name="organisation_contact_due"),
+            # Equality only (the import's matching, duplicates): no `_like` twin, nothing searches it by LIKE.
+            models.Index(fields=["name_normalised"], name="organisation_name_normalised"),
         ]
 
     def __str__(self) -> str:

@@ -210,6 +210,8 @@ class _Copy:
             + "sources jsonb) ON COMMIT DROP"
         )
         self._copy(cursor, _UPDATES_TABLE, ["id", *columns, "sources"], values())
+        # Without statistics the planner guesses the scratch table's size and hashes the whole ledger instead.
+        cursor.execute(f"ANALYZE {_UPDATES_TABLE}")
         assignments = "".join(f"{quote(c)} = COALESCE(u.{quote(c)}, t.{quote(c)}), " for c in columns)
         cursor.execute(
             f"UPDATE {self.table} AS t SET {assignments}"
