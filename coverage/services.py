@@ -2,8 +2,14 @@
 
 A snapshot is the figures "as of" one day (SnapshotBatch) in rows of CoverageSnapshot (per street, field, and
 all categories or one) and FunnelSnapshot (per formation step). The dashboards read those few hundred rows
-instead of counting 100,000 organisations per page; today's batch is recomputed when the data it was computed
-from changed (its fingerprint) or when it is older than REFRESH_AFTER.
+instead of counting 100,000 organisations per page.
+
+Today's batch is recomputed outside page requests (a few seconds at 100,000 organisations): by the periodic job
+(`coverage.snapshots_monthly`, every 15 minutes) and by the `coverage.snapshot_refresh` task a page enqueues,
+each only when the data changed (its fingerprint) or the figures are older than REFRESH_AFTER. Pages show the
+newest figures with the time they were computed (snapshot_for_page). With no broker (REDIS_URL unset: a
+laptop, tasks eager) a page computes only when there are no figures at all; the beat or
+`manage.py coverage_snapshot` refreshes them.
 """
 
 from __future__ import annotations
@@ -390,30 +396,29 @@ def snapshot_refresh_enqueue() -> None:
 
 
 def snapshot_refresh(*, today: dt.date | None = None) -> str:
-    """The worker's side of snapshot_refresh_enqueue: recompute today's figures when stale (or missing)."""
+    """The worker's side of snapshot_refresh_enqueue: recompute today's figures when missing or stale."""
     today = today or timezone.localdate()
-    before = SnapshotBatch.objects.filter(as_of=today).values_list("computed_at", flat=True).first()
-    batch = snapshot_for(today, today=today)
-    return "kept" if batch.computed_at == before else "computed"
+    batch = SnapshotBatch.objects.filter(as_of=today).first()
+    if batch is not None and timezone.now() - batch.computed_at <= REFRESH_AFTER:
+        fingerprint = data_fingerprint()
+        if fingerprint == batch.fingerprint:
+            return "kept"
+        snapshot_compute(as_of=today, fingerprint=fingerprint)
+    else:
+        snapshot_compute(as_of=today)
+    return "computed"
 
 
 def snapshot_for(as_of: dt.date, *, today: dt.date | None = None) -> SnapshotBatch:
     """The figures as of a day, computed when missing; today's also when the data changed or they are old.
 
-    For the periodic job and the worker: pages use snapshot_for_page, which never recomputes today's.
+    Pages use snapshot_for_page instead, which never recomputes today's figures.
     A past day's figures stay what they were computed as (`coverage_snapshot --month` recomputes a month).
     """
     today = today or timezone.localdate()
-    batch = SnapshotBatch.objects.filter(as_of=as_of).first()
-    if batch is None:
-        return snapshot_compute(as_of=as_of)
     if as_of >= today:
-        if timezone.now() - batch.computed_at > REFRESH_AFTER:
-            return snapshot_compute(as_of=as_of)
-        fingerprint = data_fingerprint()
-        if fingerprint != batch.fingerprint:
-            return snapshot_compute(as_of=as_of, fingerprint=fingerprint)
-    return batch
+        snapshot_refresh(today=as_of)
+    return SnapshotBatch.objects.filter(as_of=as_of).first() or snapshot_compute(as_of=as_of)
 
 
 def snapshot_month(*, month: dt.date, today: dt.date | None = None) -> SnapshotBatch:

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import FileResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from branches.selectors import organisations_for
 from coverage.exports import report_ledger, report_xlsx_build
 from coverage.forms import AsOfForm, MonthForm
+from coverage.models import SnapshotBatch
 from coverage.selectors import dashboard_figures, figure_links, ledger_link, trends_for
 from coverage.services import month_day, month_start, snapshot_for_page
 from federation import access
@@ -88,30 +93,51 @@ def _chart_data(figures: dict, trends: dict) -> dict:
     }
 
 
+# A rendered dashboard body stays valid as long as its snapshot (and the newest one, for the trends) is
+# unchanged; the key says so, the timeout only bounds the memory of a stale key.
+BODY_TIMEOUT = 3600
+
+
+def _body_key(request, batch: SnapshotBatch, today: dt.date) -> str:
+    """The cache key of a dashboard body: the snapshot as computed, the newest snapshot, the user's area."""
+    root = access.scope_region(request.user)
+    newest = SnapshotBatch.objects.order_by("-computed_at").values_list("pk", "computed_at").first()
+    parts = [
+        batch.pk,
+        batch.computed_at.timestamp(),
+        batch.fingerprint,
+        *(newest or ()),
+        root.pk if root else "all",
+        get_language(),
+        today.isoformat(),
+    ]
+    return "coverage:dashboard:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 @require_GET
 def dashboard(request):
     access.require(request.user, "coverage.view")
     today = timezone.localdate()
     as_of = _as_of(request)
     batch = snapshot_for_page(as_of, today=today)  # today's: the newest figures, refreshed by the worker
-    figures = dashboard_figures(request.user, batch)
-    _links(figures, batch.as_of)
-    trends = trends_for(request.user, today)
-    return render(
-        request,
-        "coverage/dashboard.html",
-        {
-            **figures,
-            "as_of": as_of,
-            "today": today,
-            "batch": batch,
-            "area": _area(request.user),
-            "form": AsOfForm(initial={"as_of": as_of}),
-            "trends": trends,
-            "chart_data": _chart_data(figures, trends),
-            "can_export": access.has(request.user, "coverage.export"),
-        },
-    )
+    context = {
+        "as_of": as_of,
+        "today": today,
+        "batch": batch,
+        "area": _area(request.user),
+        "form": AsOfForm(initial={"as_of": as_of}),
+        "can_export": access.has(request.user, "coverage.export"),
+    }
+    key = _body_key(request, batch, today)
+    body = cache.get(key)
+    if body is None:
+        figures = dashboard_figures(request.user, batch)
+        _links(figures, batch.as_of)
+        trends = trends_for(request.user, today)
+        context.update(figures, trends=trends, chart_data=_chart_data(figures, trends))
+        body = render_to_string("coverage/_dashboard_body.html", context)
+        cache.set(key, body, BODY_TIMEOUT)
+    return render(request, "coverage/dashboard.html", {**context, "body": body})
 
 
 @require_GET
@@ -120,6 +146,7 @@ def report(request):
     month = _month(request)
     as_of = month_day(month)
     batch = snapshot_for_page(as_of)
+    as_of = batch.as_of  # this month's: the newest figures there are (never recomputed in the request)
     figures = dashboard_figures(request.user, batch)
     return render(
         request,
@@ -143,6 +170,7 @@ def report_export(request):
     month = _month(request)
     as_of = month_day(month)
     batch = snapshot_for_page(as_of)
+    as_of = batch.as_of  # this month's: the newest figures there are (never recomputed in the request)
     figures = dashboard_figures(request.user, batch)
     area = _area(request.user)
     ledger = report_ledger(organisations_for(request.user), as_of)

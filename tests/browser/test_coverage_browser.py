@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from branches.models import Branch, Category
@@ -16,6 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def ledger(wuhai):
+    cache.clear()  # rendered dashboards are cached by snapshot
     today = timezone.localdate()
     streets = list(Region.objects.filter(level="street", code__startswith="150302"))[:4]
     streets.append(Region.objects.get(code="150304"))

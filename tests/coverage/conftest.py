@@ -21,6 +21,7 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.core.cache import cache
 
 from answers.models import Question
 from branches.models import Branch, Category, Organisation
@@ -29,6 +30,14 @@ from tests.branches.factories import OrganisationFactory
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 TODAY = dt.datetime(2026, 11, 28, 10, 0, tzinfo=SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rendered dashboards are cached by snapshot; frozen time and reused ids must not leak between tests."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from coverage.selectors import dashboard_figures
 from coverage.services import snapshot_compute, snapshot_for
+from tests.coverage.conftest import SHANGHAI
 
 OCT_31 = dt.date(2026, 10, 31)
 
@@ -137,3 +138,41 @@ def test_a_bad_date_is_said_and_today_shown(small_world, client_as, city_officer
         assert list(response.context["messages"])
     response = client.get(reverse("coverage:report"), {"month": "2026-99"})
     assert response.status_code == 200 and response.context["month"] == dt.date(2026, 11, 1)
+
+
+def test_a_past_days_stage_is_read_back_from_the_stage_changes(small_world, city_officer):
+    from branches.models import StageChange
+
+    changes = [
+        # J: surveying → liaison named on 10-10 (its stage now): on 10-05 it was surveying, on 10-31 named
+        ("J", "surveying", "liaison_named", dt.datetime(2026, 10, 10, 9, 0, tzinfo=SHANGHAI)),
+        # A: established on 03-01, consolidating on 11-05, enhancing on 11-20: on 10-31 established
+        ("A", "preparing", "established", dt.datetime(2026, 3, 1, 9, 0, tzinfo=SHANGHAI)),
+        ("A", "established", "consolidating", dt.datetime(2026, 11, 5, 9, 0, tzinfo=SHANGHAI)),
+        ("A", "consolidating", "enhancing", dt.datetime(2026, 11, 20, 9, 0, tzinfo=SHANGHAI)),
+    ]
+    for name, old, new, at in changes:
+        change = StageChange.objects.create(
+            organisation=small_world["orgs"][name], from_stage=old, to_stage=new
+        )
+        StageChange.objects.filter(pk=change.pk).update(at=at)
+
+    def stages(day):
+        figures = dashboard_figures(city_officer, snapshot_compute(as_of=day))
+        return {stage["stage"]: stage["count"] for stage in figures["stages"] if stage["count"]}
+
+    assert stages(OCT_31) == {"surveying": 2, "liaison_named": 1, "established": 4}
+    # on 10-05 F (archived 10-15, never moved) is counted too: E I J F surveying
+    assert stages(dt.date(2026, 10, 5)) == {"surveying": 4, "established": 4}
+    # by category: A (百强) was established on 10-31
+    figures = dashboard_figures(city_officer, snapshot_compute(as_of=OCT_31))
+    category = _by(figures["by_category"], small_world["top100"].name)
+    assert category.stage_established == 1 and category.stage_enhancing == 0
+    # the ledger's stage filter as of the day lists the same organisations
+    from django.test import Client
+
+    client = Client()
+    client.force_login(city_officer)
+    listed = client.get(reverse("branches:organisation_list"), {"as_of": "2026-10-31", "stage": "established",
+                                                                 "coverage": "target", "status": "all"})  # fmt: skip
+    assert listed.context["total"] == 4

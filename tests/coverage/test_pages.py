@@ -73,3 +73,61 @@ def test_the_dashboards_queries_do_not_grow_with_the_data(
         if number % 3 == 0:
             _branch(host, established=dt.date(2026, 8, 1))
     assert _dashboard_queries(client, django_assert_max_num_queries, small) == small
+
+
+def test_the_dashboard_serves_the_snapshot_it_has_and_the_refresh_job_brings_a_new_branch(
+    small_world, client_as, city_officer
+):
+    client = client_as(city_officer)
+    assert client.get(reverse("coverage:dashboard")).context["headline"].covered == 4
+    _branch(small_world["orgs"]["J"], established=dt.date(2026, 11, 20))
+    # the page never recomputes today's figures: it shows those it has, with the time they were computed
+    response = client.get(reverse("coverage:dashboard"))
+    assert "截至今天" in response.content.decode() or "as of" in response.content.decode()
+    assert SnapshotBatch.objects.get(as_of=dt.date(2026, 11, 28)).rows.filter(covered__gt=0).exists()
+    before = SnapshotBatch.objects.get(as_of=dt.date(2026, 11, 28)).fingerprint
+    assert snapshots_monthly(today=dt.date(2026, 11, 28))["2026-11-28"] == "computed"
+    assert SnapshotBatch.objects.get(as_of=dt.date(2026, 11, 28)).fingerprint != before
+    assert client.get(reverse("coverage:dashboard")).context["headline"].covered == 5
+
+
+def test_a_page_hands_the_refresh_to_the_worker_when_there_is_one(
+    small_world, client_as, city_officer, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    from coverage import tasks
+
+    client = client_as(city_officer)
+    client.get(reverse("coverage:dashboard"))  # the first figures ever: computed in the request, once
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    sent = []
+    monkeypatch.setattr(tasks.snapshot_refresh, "delay", lambda: sent.append(1))  # the broker is outside
+    computed = SnapshotBatch.objects.get().computed_at
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(reverse("coverage:dashboard"))
+        client.get(reverse("federation:staff_home"))
+    assert sent == [1]  # once a minute per process, however many pages ask
+    assert SnapshotBatch.objects.get().computed_at == computed
+
+
+def test_the_refresh_task_recomputes_only_what_changed(small_world):
+    from coverage.tasks import snapshot_refresh
+
+    assert snapshot_refresh() == "computed"
+    assert snapshot_refresh() == "kept"
+    _branch(small_world["orgs"]["J"], established=dt.date(2026, 11, 20))
+    assert snapshot_refresh() == "computed"
+
+
+def test_a_drilled_down_ledger_shows_what_it_is_filtered_by(small_world, client_as, city_officer):
+    response = client_as(city_officer).get(
+        reverse("branches:organisation_list"),
+        {"status": "all", "as_of": "2026-10-31", "coverage": "covered", "stage": "established"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "2026-10-31" in html and 'name="as_of"' in html
+    assert '<option value="covered" selected>' in html
+    assert '<option value="established" selected>' in html
+    assert "?status=all&amp;coverage=covered&amp;stage=established" in html  # the link back to today
+    bad = client_as(city_officer).get(reverse("branches:organisation_list"), {"as_of": "2026-99-99"})
+    assert bad.status_code == 200 and 'name="as_of"' not in bad.content.decode()
