@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +31,7 @@ from branches.services.branches import branch_update
 from federation import access
 from federation.models import FederationUnit, Region, User
 from federation.services import operation_label_register, operation_record
+from federation.uploads import upload_size_error, upload_type
 
 operation_label_register("activity.create", gettext_lazy("recorded a service"))
 operation_label_register("activity.update", gettext_lazy("edited a service"))
@@ -59,7 +59,7 @@ RECOGNITION_FIELDS = [
 ALLIANCE_FIELDS = ["name", "lead", "branch", "notes"]
 
 # (magic bytes, content type) of the photos taken
-PHOTO_TYPES = [(b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png")]
+PHOTO_TYPES = ("image/jpeg", "image/png")
 
 
 def common_region(regions: Iterable[Region]) -> Region | None:
@@ -231,19 +231,13 @@ def activity_update(
 
 def photo_content_type(upload) -> str:
     """The photo's type read from its first bytes; refuses anything but JPEG and PNG, and files too big."""
-    limit = settings.UPLOAD_MAX_MB * 1024 * 1024
-    if upload.size > limit:
-        raise WorkError(
-            _("%(name)s is larger than %(limit)s MB.")
-            % {"name": upload.name, "limit": settings.UPLOAD_MAX_MB}
-        )
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    for magic, content_type in PHOTO_TYPES:
-        if head.startswith(magic):
-            return content_type
-    raise WorkError(_("%(name)s is not a JPEG or PNG photo.") % {"name": upload.name})
+    error = upload_size_error(upload)
+    if error:
+        raise WorkError(error)
+    content_type = upload_type(upload, PHOTO_TYPES)
+    if content_type is None:
+        raise WorkError(_("%(name)s is not a JPEG or PNG photo.") % {"name": upload.name})
+    return content_type
 
 
 @transaction.atomic

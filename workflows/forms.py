@@ -12,12 +12,12 @@ import re
 from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.identifiers import mobile_normalise, mobile_validate
+from federation.uploads import upload_size_error, upload_type
 
 from .election import election_check
 from .models import FieldSpec, FieldType, StepEntry, StepTemplate
@@ -25,13 +25,14 @@ from .models import FieldSpec, FieldType, StepEntry, StepTemplate
 MAX_ROWS = 300
 MAX_CELL = 200
 VOTE_NUMBERS = ("for", "against", "abstain")
+# file name suffix → the content type its first bytes must show
 ALLOWED_UPLOADS = {
-    ".pdf": b"%PDF",
-    ".jpg": b"\xff\xd8\xff",
-    ".jpeg": b"\xff\xd8\xff",
-    ".png": b"\x89PNG",
-    ".docx": b"PK\x03\x04",
-    ".xlsx": b"PK\x03\x04",
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".docx": "application/zip",
+    ".xlsx": "application/zip",
 }
 DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 BLANK = re.compile(r"\{(\w+)\}")
@@ -148,17 +149,11 @@ class TableField(forms.Field):
 
 def upload_check(upload) -> None:
     """Refuse files over the size limit or of a type other than PDF, images, Word and Excel."""
-    limit = settings.UPLOAD_MAX_MB * 1024 * 1024
-    if upload.size > limit:
-        raise ValidationError(
-            _("%(name)s is larger than %(limit)s MB.")
-            % {"name": upload.name, "limit": settings.UPLOAD_MAX_MB}
-        )
-    suffix = Path(upload.name).suffix.lower()
-    magic = ALLOWED_UPLOADS.get(suffix)
-    head = upload.read(8)
-    upload.seek(0)
-    if magic is None or not head.startswith(magic):
+    error = upload_size_error(upload)
+    if error:
+        raise ValidationError(error)
+    expected = ALLOWED_UPLOADS.get(Path(upload.name).suffix.lower())
+    if expected is None or upload_type(upload, [expected]) is None:
         raise ValidationError(
             _("%(name)s is not a PDF, JPEG, PNG, Word (.docx) or Excel (.xlsx) file.") % {"name": upload.name}
         )
