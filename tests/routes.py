@@ -113,6 +113,17 @@ def _work(world):
     return work_world(world)
 
 
+def _answers(kind: str):
+    """URL arguments for an open or answered question or an FAQ entry in 海勃湾区 (tests/answers/factories.py)."""
+
+    def kwargs(world):
+        from tests.answers.factories import route_kwargs
+
+        return route_kwargs(world, kind)
+
+    return kwargs
+
+
 ROUTES: dict[str, Route] = {
     # federation
     "federation:home": Route(outcome(anonymous=LOGIN, others=REDIRECT)),
@@ -214,22 +225,22 @@ ROUTES: dict[str, Route] = {
     "answers:question_list": Route(staff_only()),
     "answers:question_answer": Route(
         in_district(),
-        kwargs=lambda w: __import__("tests.answers.factories", fromlist=["*"]).route_kwargs(w, "open"),
+        kwargs=_answers("open"),
     ),
     "answers:question_publish": Route(
         in_district(),
-        kwargs=lambda w: __import__("tests.answers.factories", fromlist=["*"]).route_kwargs(w, "answered"),
+        kwargs=_answers("answered"),
     ),
     "answers:question_ask": Route(contacts_only()),
     "answers:faq_list": Route(signed_in()),
     "answers:faq_create": Route(staff_only()),
     "answers:faq_edit": Route(
         staff_only(),
-        kwargs=lambda w: __import__("tests.answers.factories", fromlist=["*"]).route_kwargs(w, "faq"),
+        kwargs=_answers("faq"),
     ),
     "answers:faq_unpublish": Route(
         post_only(),
-        kwargs=lambda w: __import__("tests.answers.factories", fromlist=["*"]).route_kwargs(w, "faq"),
+        kwargs=_answers("faq"),
     ),
     # coverage dashboards
     "coverage:dashboard": Route(staff_only()),
