@@ -43,6 +43,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "workflow.review": WRITING_STAFF,
     "workflow.templates": frozenset({ADMIN}),
     "portal.use": frozenset({CONTACT}),
+    "workflow.papers": ALL_STAFF | {CONTACT},  # a run's papers and attachments, for its staff and its liaison
     # services, recognitions, alliances
     "work.view": ALL_STAFF,
     "work.edit": WRITING_STAFF,

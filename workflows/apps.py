@@ -8,22 +8,20 @@ class WorkflowsConfig(AppConfig):
 
     def ready(self) -> None:
         from branches.services.reminders import reminder_job_register
-        from federation import access
-
-        from .models import FormationRun, StepEntry
-        from .reminders import reminders_steps
-        from .selectors import contact_sees_entry, contact_sees_run
-
-        reminder_job_register("reminders.steps", reminders_steps)
-        access.register_contact_scope(FormationRun, contact_sees_run)
-        access.register_contact_scope(StepEntry, contact_sees_entry)
-        # staff pages: navigation, the runs card on an organisation's page, the review count on the home
         from branches.views.organisations import organisation_panel_register
+        from federation import access
         from federation.context_processors import nav_item_register
         from federation.home import home_panel_register
 
+        from .home import contact_runs_panel
+        from .models import FormationRun
+        from .reminders import reminders_steps
+        from .selectors import contact_sees_run
         from .views.staff import organisation_runs_panel, review_waiting_panel
 
+        reminder_job_register("reminders.steps", reminders_steps)
+        access.register_contact_scope(FormationRun, contact_sees_run)
+        # staff pages: navigation, the runs card on an organisation's page, the review count on the home
         nav_item_register(
             "workflows:run_list", _("Formation runs"), "diagram-3", "workflow.view", group="formation"
         )
@@ -36,6 +34,4 @@ class WorkflowsConfig(AppConfig):
         organisation_panel_register("workflows/staff/_organisation_runs.html", organisation_runs_panel)
         home_panel_register("workflows/staff/_home_review.html", review_waiting_panel)
         # the organisation's portal: its runs on the contact's home
-        from .home import contact_runs_panel
-
         home_panel_register("workflows/_home_runs.html", contact_runs_panel, home="contact")

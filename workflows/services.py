@@ -272,11 +272,6 @@ def run_cancel(*, by: User, run: FormationRun, reason: str, request=None) -> For
     return run
 
 
-def current_entry(run: FormationRun) -> StepEntry | None:
-    """The first step not yet approved: the one being worked on."""
-    return run.entries.exclude(status=StepStatus.APPROVED).order_by("order", "id").first()
-
-
 def _is_current(entry: StepEntry) -> bool:
     return not entry.run.entries.filter(order__lt=entry.order).exclude(status=StepStatus.APPROVED).exists()
 

@@ -30,8 +30,3 @@ def entry_or_404(request, pk: int, permission: str | None = None) -> StepEntry:
     if permission:
         access.require(request.user, permission)
     return entry
-
-
-def may_see_run(user, run: FormationRun) -> bool:
-    """Whether the user is staff with workflow.view or a contact of the run (for pages both share)."""
-    return access.has(user, "workflow.view") or access.has(user, "portal.use")

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import io
 
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from federation import access
 from federation.models import DisclosureLog
 from federation.services import disclosure_record
 
@@ -24,7 +24,7 @@ from ..documents import (
 )
 from ..models import DocumentTemplate, StepAttachment
 from ..selectors import entries_for
-from .common import entry_or_404, may_see_run, run_or_404
+from .common import entry_or_404, run_or_404
 
 
 def _private(response):
@@ -39,9 +39,7 @@ def _unavailable(error: DocumentUnavailable) -> HttpResponse:
 @require_GET
 def document_download(request, pk, document):
     """One paper of a step, filled with the run's answers so far (blanks where answers are missing)."""
-    entry = entry_or_404(request, pk)
-    if not may_see_run(request.user, entry.run):
-        raise PermissionDenied
+    entry = entry_or_404(request, pk, "workflow.papers")
     document = get_object_or_404(
         DocumentTemplate.objects.select_related("step"), pk=document, step=entry.step
     )
@@ -71,9 +69,7 @@ def document_download(request, pk, document):
 @require_GET
 def package_download(request, pk):
     """All papers and attachments of a run so far, with a checklist of what is missing, as one ZIP."""
-    run = run_or_404(request, pk)
-    if not may_see_run(request.user, run):
-        raise PermissionDenied
+    run = run_or_404(request, pk, "workflow.papers")
     data, file_name = run_package(run)
     disclosure_record(
         user=request.user,
@@ -97,8 +93,7 @@ def attachment_download(request, pk):
         ).select_related("entry__run"),
         pk=pk,
     )
-    if not may_see_run(request.user, attachment.entry.run):
-        raise PermissionDenied
+    access.require(request.user, "workflow.papers")
     try:
         handle = attachment.file.open("rb")
     except (FileNotFoundError, ValueError) as error:
