@@ -40,21 +40,22 @@ def nav_item_register(
         NAV_ITEMS.append((name, label, icon, permission, group))
 
 
-def _grouped(entries: list[dict], groups: list[str]) -> list[dict]:
-    """Entries in registration order, those of a group gathered into one menu where the group first appears."""
+def _grouped(entries: list[tuple[dict, str]]) -> list[dict]:
+    """(entry, group) in registration order → the bar: a group's entries gathered into one menu where the group
+    first appears; a group with one visible entry shows that entry alone."""
     result, menus = [], {}
-    for entry, group in zip(entries, groups, strict=True):
+    for entry, group in entries:
         if not group:
             result.append(entry)
         elif group in menus:
             menus[group]["children"].append(entry)
         else:
             label, icon = NAV_GROUPS[group]
-            menus[group] = {"label": label, "icon": icon, "group": group, "children": [entry]}
+            menus[group] = {"label": label, "icon": icon, "children": [entry]}
             result.append(menus[group])
     for menu in menus.values():
         menu["active"] = any(child["active"] for child in menu["children"])
-    return [menu["children"][0] if len(menu.get("children", ())) == 1 else menu for menu in result]
+    return [item["children"][0] if len(item.get("children", ())) == 1 else item for item in result]
 
 
 def navigation(request) -> dict:
@@ -64,18 +65,18 @@ def navigation(request) -> dict:
     path = request.path
 
     def visible(items):
+        """(entry, group) for each item the user may use."""
         entries = []
-        for name, label, icon, permission, *_group in items:
+        for name, label, icon, permission, *group in items:
             if access.has(user, permission):
                 url = reverse(name)
-                entries.append({"url": url, "label": label, "icon": icon, "active": path.startswith(url)})
+                entry = {"url": url, "label": label, "icon": icon, "active": path.startswith(url)}
+                entries.append((entry, group[0] if group else ""))
         return entries
 
     return {
-        "nav_items": _grouped(
-            visible(NAV_ITEMS), [item[4] for item in NAV_ITEMS if access.has(user, item[3])]
-        ),
-        "nav_admin_items": visible(ADMIN_NAV_ITEMS),
+        "nav_items": _grouped(visible(NAV_ITEMS)),
+        "nav_admin_items": [entry for entry, _group in visible(ADMIN_NAV_ITEMS)],
         "nav_django_admin": access.actor(user) == access.ADMIN and user.is_staff,
         "nav_role": access.actor(user),
         "nav_unread": unread_count(user),
