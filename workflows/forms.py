@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from branches.identifiers import mobile_normalise, mobile_validate
+from branches.identifiers import mobile_mask, mobile_normalise, mobile_validate
 from federation.uploads import upload_size_error, upload_type
 
 from .election import election_check
@@ -159,6 +159,52 @@ def upload_check(upload) -> None:
         )
 
 
+VOTE_COLUMNS = (
+    ("name", gettext_lazy("Candidate")),
+    ("for", gettext_lazy("For")),
+    ("against", gettext_lazy("Against")),
+    ("abstain", gettext_lazy("Abstain")),
+)
+
+
+def table_columns(spec: FieldSpec) -> list[tuple[str, str]]:
+    """A table field's (name, label) columns; a vote table without its own columns gets the standard ones."""
+    if spec.column_list:
+        return spec.column_list
+    return list(VOTE_COLUMNS) if spec.type == FieldType.VOTES else []
+
+
+def answer_display(spec: FieldSpec, value, attachments, *, mask_mobiles: bool) -> dict:
+    """One answer as a read-only page shows it: text (value for yes/no), a table, or the files attached.
+
+    Staff pages mask mobiles (they are shown in full only in the papers, whose download is logged); the
+    organisation sees its own as typed.
+    """
+
+    def shown(name: str, cell):
+        return mobile_mask(cell) if mask_mobiles and "mobile" in name and isinstance(cell, str) else cell
+
+    wide = spec.type in (FieldType.PEOPLE, FieldType.VOTES)
+    item = {"label": spec.label, "type": spec.type, "value": shown(spec.name, value), "wide": wide}
+    item.update(text="", columns=[], rows=[], files=[])
+    if wide:
+        columns = table_columns(spec)
+        item["columns"] = [label for _name, label in columns]
+        item["rows"] = [
+            [shown(name, row.get(name, "")) for name, _label in columns]
+            for row in (value if isinstance(value, list) else [])
+            if isinstance(row, dict)
+        ]
+    elif spec.type == FieldType.FILE:
+        ids = set(value) if isinstance(value, list) else set()
+        item["files"] = [a for a in attachments if a.pk in ids or (not ids and a.field == spec.name)]
+    elif spec.type == FieldType.BOOLEAN:
+        item["text"] = "" if value is None else (_("Yes") if value else _("No"))
+    else:
+        item["text"] = "" if value is None else str(item["value"])
+    return item
+
+
 def _form_field(spec: FieldSpec) -> forms.Field:
     field = _bare_field(spec)
     css = {"choice": "form-select", "boolean": "form-check-input"}.get(spec.type, "form-control")
@@ -191,8 +237,7 @@ def _bare_field(spec: FieldSpec) -> forms.Field:
         case FieldType.PEOPLE:
             return TableField(columns=spec.column_list, **common)
         case FieldType.VOTES:
-            columns = spec.column_list or [("name", _("Candidate"))] + [(n, n) for n in VOTE_NUMBERS]
-            return TableField(columns=columns, numeric=VOTE_NUMBERS, **common)
+            return TableField(columns=table_columns(spec), numeric=VOTE_NUMBERS, **common)
         case FieldType.FILE:
             return forms.FileField(**{**common, "required": False})
         case _:

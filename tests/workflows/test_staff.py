@@ -334,7 +334,7 @@ def test_the_answers_read_as_tables_and_the_federation_fills_its_own_step(client
     tables = client.get(reverse("workflows:step_detail", args=[preparation.pk])).context["answers"]
     members = next(row for row in tables if row["type"] == "people")
     assert members["columns"] == ["姓名", "职务", "手机号码"]
-    assert members["table"][0] == ["王芳", "组长", "139****1234"]  # mobiles are masked on the page
+    assert members["rows"][0] == ["王芳", "组长", "139****1234"]  # mobiles are masked on the page
 
 
 def test_a_stale_hand_in_is_refused_with_the_form_kept(client, run, world, english):

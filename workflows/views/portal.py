@@ -24,7 +24,7 @@ from answers.services import QUESTION_MAX, QuestionError, question_ask
 from federation import access
 
 from .. import services
-from ..forms import BLANK, INLINE_TYPES, VOTE_NUMBERS, StepForm, initial_answers
+from ..forms import BLANK, INLINE_TYPES, StepForm, answer_display, initial_answers
 from ..models import Actor, FieldType, FormationRun, InvitationUse, StepEntry, StepStatus
 from .common import entry_or_404, run_or_404
 
@@ -113,23 +113,6 @@ def portal_run(request, pk):
 # --- a step -----------------------------------------------------------------------------------------------
 
 
-def _display(spec, value, attachments) -> dict:
-    """One answer as the read-only page shows it: text, or a table, or the attached files."""
-    item = {"label": spec.label, "type": spec.type, "text": "", "columns": [], "rows": [], "files": []}
-    if spec.type in (FieldType.PEOPLE, FieldType.VOTES):
-        columns = spec.column_list or [("name", _("Candidate"))] + [(n, n) for n in VOTE_NUMBERS]
-        item["columns"] = [label for _name, label in columns]
-        rows = [row for row in value or [] if isinstance(row, dict)] if isinstance(value, list) else []
-        item["rows"] = [[row.get(name, "") for name, _label in columns] for row in rows]
-    elif spec.type == FieldType.FILE:
-        item["files"] = [a for a in attachments if a.field == spec.name]
-    elif spec.type == FieldType.BOOLEAN:
-        item["text"] = "" if value is None else (_("Yes") if value else _("No"))
-    else:
-        item["text"] = "" if value is None else str(value)
-    return item
-
-
 def _readonly(step, specs, answers: dict, attachments) -> dict:
     """The step's sentences with the answers in the blanks, then the other answers."""
     by_name = {spec.name: spec for spec in specs}
@@ -146,7 +129,11 @@ def _readonly(step, specs, answers: dict, attachments) -> dict:
             shown.add(spec.name)
         if segments:
             segments.append(("text", step.sentences[position:]))
-    items = [_display(spec, answers.get(spec.name), attachments) for spec in specs if spec.name not in shown]
+    items = [
+        answer_display(spec, answers.get(spec.name), attachments, mask_mobiles=False)
+        for spec in specs
+        if spec.name not in shown
+    ]
     return {"segments": segments, "items": items if answers else []}
 
 

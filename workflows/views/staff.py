@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from branches.identifiers import mobile_mask
 from branches.models import Liaison, Way
 from branches.selectors import regions_for
 from branches.services.recommend import form_recommend
@@ -29,10 +28,9 @@ from federation.models import Region, User
 from federation.pagination import keyset_page, pk_param
 
 from .. import services
-from ..forms import StepForm, initial_answers
+from ..forms import StepForm, answer_display, initial_answers
 from ..models import (
     Actor,
-    FieldType,
     FormationRun,
     Invitation,
     StepAttachment,
@@ -360,39 +358,11 @@ def invitation_revoke(request, pk):
 # --- steps ------------------------------------------------------------------------------------------------
 
 
-VOTE_COLUMNS = (
-    ("name", gettext_lazy("Candidate")),
-    ("for", gettext_lazy("For")),
-    ("against", gettext_lazy("Against")),
-    ("abstain", gettext_lazy("Abstain")),
-)
-
-
 def _answer_rows(entry: StepEntry, specs, attachments: list[StepAttachment]) -> list[dict]:
-    """The answers as the page shows them: text, yes/no, tables with their columns, files as links."""
-    rows = []
-    for spec in specs:
-        value = entry.answers.get(spec.name)
-        if "mobile" in spec.name and isinstance(value, str):
-            value = mobile_mask(value)  # shown in full only in the papers, whose download is logged
-        wide = spec.type in (FieldType.PEOPLE, FieldType.VOTES)
-        row = {"label": spec.label, "type": spec.type, "value": value, "wide": wide}
-        if wide:
-            columns = spec.column_list or list(VOTE_COLUMNS)
-            row["columns"] = [label for _name, label in columns]
-            row["table"] = [
-                [
-                    mobile_mask(str(item.get(name) or "")) if name == "mobile" else item.get(name, "")
-                    for name, _label in columns
-                ]
-                for item in (value if isinstance(value, list) else [])
-                if isinstance(item, dict)
-            ]
-        elif spec.type == FieldType.FILE:
-            ids = set(value) if isinstance(value, list) else set()
-            row["files"] = [a for a in attachments if a.pk in ids or (not ids and a.field == spec.name)]
-        rows.append(row)
-    return rows
+    """The answers as the page shows them, mobiles masked."""
+    return [
+        answer_display(spec, entry.answers.get(spec.name), attachments, mask_mobiles=True) for spec in specs
+    ]
 
 
 def _version(data) -> int | None:
