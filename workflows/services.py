@@ -399,15 +399,30 @@ def may_fill(user: User, entry: StepEntry) -> bool:
     return role == access.CONTACT and entry.step.actor == Actor.ORGANISATION
 
 
-def _require_fill(by: User, entry: StepEntry) -> None:
-    if not may_fill(by, entry):
-        raise WorkflowError(_("This step is filled in by the federation."))
+_ASK = object()  # fill_refusal: find the step being worked on with a query
+
+
+def fill_refusal(user: User, entry: StepEntry, *, current=_ASK) -> str:
+    """Why the user may not write this step now, or "" if they may. A page that has loaded the run's steps
+    passes the step being worked on (`current`, None when all are approved) to spare the query."""
+    if not may_fill(user, entry):
+        return _("This step is filled in by the federation.")
     if entry.run.status != FormationRun.Status.ACTIVE:
-        raise WorkflowError(_("The run is no longer in progress."))
+        return _("The run is no longer in progress.")
     if entry.status not in OPEN:
-        raise WorkflowError(_("This step was submitted; it can be changed again only if it is returned."))
-    if not _is_current(entry):
-        raise WorkflowError(_("The steps before this one are not finished yet."))
+        return _("This step was submitted; it can be changed again only if it is returned.")
+    behind = (
+        (current is None or current.order < entry.order) if current is not False else not _is_current(entry)
+    )
+    if behind:
+        return _("The steps before this one are not finished yet.")
+    return ""
+
+
+def _require_fill(by: User, entry: StepEntry) -> None:
+    refusal = fill_refusal(by, entry)
+    if refusal:
+        raise WorkflowError(refusal)
 
 
 def draft_save(*, by: User, entry: StepEntry, raw: dict) -> StepEntry:

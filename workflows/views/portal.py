@@ -137,19 +137,6 @@ def _readonly(step, specs, answers: dict, attachments) -> dict:
     return {"segments": segments, "items": items if answers else []}
 
 
-def _refusal(user, entry: StepEntry, run: FormationRun, current: StepEntry | None) -> str:
-    """Why the user may not write this step now ("" if they may); the services check the same again."""
-    if not services.may_fill(user, entry):
-        return _("This step is filled in by the federation.")
-    if run.status != FormationRun.Status.ACTIVE:
-        return _("The run is no longer in progress.")
-    if not entry.open:
-        return _("This step was submitted; it can be changed again only if it is returned.")
-    if current is None or current.order < entry.order:
-        return _("The steps before this one are not finished yet.")
-    return ""
-
-
 def _step_page(
     request, entry: StepEntry, *, entries=None, form=None, ask_text="", ask_error="", error="", status=200
 ):
@@ -160,7 +147,7 @@ def _step_page(
     step = entry.step
     prefetch_related_objects([step], "fields")
     specs = list(step.fields.all())
-    refusal = _refusal(request.user, entry, run, current)
+    refusal = services.fill_refusal(request.user, entry, current=current)
     editable = not refusal
     if editable and form is None:
         earlier = {e.step.code: e.answers for e in entries if e.order < entry.order}
@@ -219,7 +206,7 @@ def portal_step(request, pk):
     if entry.step.actor != Actor.ORGANISATION:
         raise PermissionDenied  # the federation fills its own steps
     entries = _entries(entry.run)
-    refusal = _refusal(request.user, entry, entry.run, _current(entries))
+    refusal = services.fill_refusal(request.user, entry, current=_current(entries))
     if refusal:
         return _step_page(request, entry, entries=entries, error=refusal, status=409)
     prefetch_related_objects([entry.step], "fields")

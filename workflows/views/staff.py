@@ -371,13 +371,9 @@ def _version(data) -> int | None:
 
 
 def _fillable(user, entry: StepEntry, current: StepEntry | None) -> bool:
-    return (
-        entry.run.status == FormationRun.Status.ACTIVE
-        and entry.open
-        and current is not None
-        and current.pk == entry.pk
-        and access.actor(user) in access.WRITING_STAFF
-        and services.may_fill(user, entry)
+    """Staff may fill a step (the federation's own, or on the organisation's behalf) when it is open now."""
+    return access.actor(user) in access.WRITING_STAFF and not services.fill_refusal(
+        user, entry, current=current
     )
 
 
