@@ -272,10 +272,6 @@ def run_cancel(*, by: User, run: FormationRun, reason: str, request=None) -> For
     return run
 
 
-def _is_current(entry: StepEntry) -> bool:
-    return not entry.run.entries.filter(order__lt=entry.order).exclude(status=StepStatus.APPROVED).exists()
-
-
 # --- invitation links -------------------------------------------------------------------------------------
 
 
@@ -411,10 +407,9 @@ def fill_refusal(user: User, entry: StepEntry, *, current=_ASK) -> str:
         return _("The run is no longer in progress.")
     if entry.status not in OPEN:
         return _("This step was submitted; it can be changed again only if it is returned.")
-    behind = (
-        (current is None or current.order < entry.order) if current is not False else not _is_current(entry)
-    )
-    if behind:
+    if current is _ASK:
+        current = entry.run.entries.exclude(status=StepStatus.APPROVED).order_by("order", "id").first()
+    if current is None or current.order < entry.order:
         return _("The steps before this one are not finished yet.")
     return ""
 
