@@ -30,3 +30,9 @@ def entry_or_404(request, pk: int, permission: str | None = None) -> StepEntry:
     if permission:
         access.require(request.user, permission)
     return entry
+
+
+def posted_version(data) -> int | None:
+    """The step version a form was read at (its hidden `version` field); None when missing or not a number."""
+    value = str(data.get("version", ""))
+    return int(value) if value.isdigit() and len(value) < 10 else None

@@ -26,7 +26,7 @@ from federation import access
 from .. import services
 from ..forms import BLANK, INLINE_TYPES, StepForm, answer_display, initial_answers
 from ..models import Actor, FieldType, FormationRun, InvitationUse, StepEntry, StepStatus
-from .common import entry_or_404, run_or_404
+from .common import entry_or_404, posted_version, run_or_404
 
 STATUS_BADGES = {
     StepStatus.TODO: "text-bg-light border",
@@ -190,13 +190,6 @@ def _step_page(
     return render(request, "workflows/portal/step.html", context, status=status)
 
 
-def _version(request) -> int:
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return -1
-
-
 @require_http_methods(["GET", "POST"])
 def portal_step(request, pk):
     """Show a step; POST hands in its answers (validated on the server; files kept with the answers)."""
@@ -219,7 +212,11 @@ def portal_step(request, pk):
             for kept in services.attachments_add(by=request.user, entry=entry, uploads=form.uploads()):
                 answers[kept.field] = [*answers.get(kept.field, []), kept.pk]
             services.step_submit(
-                by=request.user, entry=entry, answers=answers, version=_version(request), request=request
+                by=request.user,
+                entry=entry,
+                answers=answers,
+                version=posted_version(request.POST),
+                request=request,
             )
     except services.WorkflowError as error:
         entry.refresh_from_db()
@@ -234,7 +231,7 @@ def portal_draft(request, pk):
     entry = entry_or_404(request, pk, "portal.use")
     if not services.may_fill(request.user, entry):
         return JsonResponse({"error": _("This step is filled in by the federation.")}, status=403)
-    if _version(request) != entry.version:
+    if posted_version(request.POST) != entry.version:
         return JsonResponse(
             {"error": _("This step changed since the page was opened. Reload the page to see it.")},
             status=409,

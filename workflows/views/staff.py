@@ -41,7 +41,7 @@ from ..models import (
 )
 from ..selectors import review_queue as review_queue_for
 from ..selectors import runs_for
-from .common import entry_or_404, run_or_404
+from .common import entry_or_404, posted_version, run_or_404
 
 PAGE_SIZE = 50
 OPEN = (StepStatus.TODO, StepStatus.DRAFT, StepStatus.RETURNED)
@@ -365,11 +365,6 @@ def _answer_rows(entry: StepEntry, specs, attachments: list[StepAttachment]) -> 
     ]
 
 
-def _version(data) -> int | None:
-    value = str(data.get("version", ""))
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
 def _fillable(user, entry: StepEntry, current: StepEntry | None) -> bool:
     """Staff may fill a step (the federation's own, or on the organisation's behalf) when it is open now."""
     return access.actor(user) in access.WRITING_STAFF and not services.fill_refusal(
@@ -394,7 +389,7 @@ def step_detail(request, pk):
         if form is None:
             messages.error(request, _("This step cannot be filled in now."))
             return redirect("workflows:step_detail", pk=entry.pk)
-        version = _version(request.POST)
+        version = posted_version(request.POST)
         if form.is_valid():
             try:
                 with transaction.atomic():
@@ -434,7 +429,7 @@ def step_detail(request, pk):
         "can_review": can_review and run.status == FormationRun.Status.ACTIVE,
         "overdue": bool(entry.due_on and entry.due_on < timezone.localdate() and entry.status in OPEN),
         # after a refused hand-in the form keeps the version it was read at, so a newer change is not overwritten
-        "form_version": (_version(request.POST) if request.method == "POST" else None) or entry.version,
+        "form_version": (posted_version(request.POST) if request.method == "POST" else None) or entry.version,
     }
     return render(request, "workflows/staff/step_detail.html", context)
 
@@ -443,7 +438,7 @@ def step_detail(request, pk):
 def step_review(request, pk):
     entry = entry_or_404(request, pk, "workflow.review")
     action = request.POST.get("action", "")
-    version = _version(request.POST)
+    version = posted_version(request.POST)
     comment = request.POST.get("comment", "")[:2000]
     if action not in ("approve", "return"):
         messages.error(request, _("Choose to approve the step or to return it."))
