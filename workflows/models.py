@@ -363,6 +363,10 @@ class StepEntry(models.Model):
         """Whether the organisation (or the federation) may still write answers."""
         return self.status in (StepStatus.TODO, StepStatus.DRAFT, StepStatus.RETURNED)
 
+    def overdue_on(self, day) -> bool:
+        """Still open after its due date (a step not opened yet has none)."""
+        return self.open and self.due_on is not None and self.due_on < day
+
 
 class StepTransition(models.Model):
     """One change of a step's status: who, when, why, and the answers as they stood. Never changed."""

@@ -71,10 +71,6 @@ def _current(entries: list[StepEntry]) -> StepEntry | None:
     return next((entry for entry in entries if entry.status != StepStatus.APPROVED), None)
 
 
-def _overdue(entry: StepEntry, today) -> bool:
-    return bool(entry.due_on and entry.opened_on and entry.open and entry.due_on < today)
-
-
 def _visible(entry: StepEntry, current: StepEntry | None) -> bool:
     """Steps done or handed in, and the one being worked on, open; later ones are only listed."""
     return entry.status != StepStatus.TODO or (current is not None and entry.order <= current.order)
@@ -91,7 +87,7 @@ def portal_run(request, pk):
         {
             "entry": entry,
             "badge": STATUS_BADGES.get(entry.status, "text-bg-light"),
-            "overdue": _overdue(entry, today),
+            "overdue": entry.overdue_on(today),
             "current": current is not None and entry.pk == current.pk,
             "visible": _visible(entry, current),
             "documents": list(entry.step.documents.all()) if entry.answers else [],
@@ -176,7 +172,7 @@ def _step_page(
         "readonly": readonly,
         "documents": list(entries[position].step.documents.all()) if entry.answers else [],
         "badge": STATUS_BADGES.get(entry.status, "text-bg-light"),
-        "overdue": _overdue(entry, timezone.localdate()),
+        "overdue": entry.overdue_on(timezone.localdate()),
         "number": position + 1,
         "total": len(entries),
         "previous": entries[position - 1] if position > 0 else None,

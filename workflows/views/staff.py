@@ -256,12 +256,7 @@ def _timeline(run: FormationRun, today: dt.date) -> list[StepEntry]:
     current = next((entry for entry in entries if entry.status != StepStatus.APPROVED), None)
     for entry in entries:
         entry.is_current = run.status == FormationRun.Status.ACTIVE and entry is current
-        entry.overdue = bool(
-            run.status == FormationRun.Status.ACTIVE
-            and entry.due_on
-            and entry.due_on < today
-            and entry.status in OPEN
-        )
+        entry.overdue = run.status == FormationRun.Status.ACTIVE and entry.overdue_on(today)
     return entries
 
 
@@ -427,7 +422,7 @@ def step_detail(request, pk):
         "form": form,
         "on_behalf": entry.step.actor == Actor.ORGANISATION,
         "can_review": can_review and run.status == FormationRun.Status.ACTIVE,
-        "overdue": bool(entry.due_on and entry.due_on < timezone.localdate() and entry.status in OPEN),
+        "overdue": entry.overdue_on(timezone.localdate()),
         # after a refused hand-in the form keeps the version it was read at, so a newer change is not overwritten
         "form_version": (posted_version(request.POST) if request.method == "POST" else None) or entry.version,
     }
@@ -509,7 +504,7 @@ def organisation_runs_panel(request, organisation) -> dict | None:
         run.approved = sum(1 for e in entries if e.status == StepStatus.APPROVED)
         run.steps = entries
         for entry in entries:
-            entry.overdue = bool(entry.due_on and entry.due_on < today and entry.status in OPEN)
+            entry.overdue = entry.overdue_on(today)
     active = next((run for run in runs if run.status == FormationRun.Status.ACTIVE), None)
     return {
         "organisation": organisation,
