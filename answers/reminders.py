@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from branches.services.reminders import already_sent, send_once
 from federation.models import FederationUnit, User
+from federation.workdays import working_days_between
 
 from .models import AnswerSettings, Question
-from .selectors import working_days_waited
 from .services import question_recipients
 
 QUESTION_PAST_TARGET = "question.past_target"
@@ -53,7 +53,7 @@ def reminders_questions(*, today: dt.date) -> int:
         for question in Question.objects.filter(answered_at__isnull=True, asked_at__lt=cutoff)
         .select_related("organisation__officer", "step_entry__run__owner")
         .order_by("asked_at", "id")
-        if working_days_waited(timezone.localdate(question.asked_at), today) > target
+        if working_days_between(timezone.localdate(question.asked_at), today) > target
     ]
     if not questions:
         return 0
@@ -64,7 +64,7 @@ def reminders_questions(*, today: dt.date) -> int:
     sent = 0
     for question in questions:
         asked_on = timezone.localdate(question.asked_at)
-        waited = working_days_waited(asked_on, today)
+        waited = working_days_between(asked_on, today)
         context = {
             "question": question,
             "organisation": question.organisation,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from branches.models import Organisation
 from federation import access
 from federation.models import User
-from federation.workdays import is_working_day, working_days_after
+from federation.workdays import working_days_between
 
 from .models import FAQEntry, Question
 
@@ -44,20 +44,6 @@ def contact_organisations(user: User) -> QuerySet[Organisation]:
     )
 
 
-def working_days_waited(asked_on: dt.date, today: dt.date) -> int:
-    """The working days after the day of asking, up to and including today (asked Friday → Monday is 1)."""
-    days, day = 0, asked_on
-    while day < today:
-        day += dt.timedelta(days=1)
-        days += is_working_day(day)
-    return days
-
-
-def answer_deadline(asked_on: dt.date, target: int) -> dt.date:
-    """The last working day on which an answer is within the target."""
-    return working_days_after(asked_on, target)
-
-
 def asked_on(question: Question) -> dt.date:
     return timezone.localdate(question.asked_at)
 
@@ -67,9 +53,9 @@ def questions_annotate(questions, *, today: dt.date, target: int) -> list[Questi
     questions = list(questions)
     for question in questions:
         if question.answered_at is None:
-            question.waited = working_days_waited(asked_on(question), today)
+            question.waited = working_days_between(asked_on(question), today)
         else:
-            question.waited = working_days_waited(
+            question.waited = working_days_between(
                 asked_on(question), timezone.localdate(question.answered_at)
             )
         question.past_target = question.answered_at is None and question.waited > target

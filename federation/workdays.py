@@ -35,3 +35,12 @@ def working_days_after(start: dt.date, count: int) -> dt.date:
         if is_working_day(day):
             count -= 1
     return day
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """The working days after `start`, up to and including `end` (Friday → the next Monday is 1)."""
+    days, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        days += is_working_day(day)
+    return days

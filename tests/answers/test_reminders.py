@@ -8,10 +8,10 @@ import pytest
 
 from answers.models import AnswerSettings
 from answers.reminders import QUESTION_ESCALATED, QUESTION_PAST_TARGET, reminders_questions
-from answers.selectors import answer_deadline, working_days_waited
 from branches.models import Organisation
 from branches.services.reminders import JOBS
 from federation.models import Notification
+from federation.workdays import working_days_after, working_days_between
 from tests.answers.factories import at, question
 
 ASKED = dt.date(2025, 6, 9)  # a Monday
@@ -49,12 +49,12 @@ def kinds(user) -> list[str]:
     ],
 )
 def test_waiting_counts_working_days_across_weekends_and_holidays(asked, today, days):
-    assert working_days_waited(asked, today) == days
+    assert working_days_between(asked, today) == days
 
 
 def test_the_deadline_is_the_target_th_working_day_after_asking():
-    assert answer_deadline(dt.date(2025, 6, 6), 2) == dt.date(2025, 6, 10)  # Friday → Tuesday
-    assert answer_deadline(dt.date(2025, 9, 30), 2) == dt.date(2025, 10, 10)
+    assert working_days_after(dt.date(2025, 6, 6), 2) == dt.date(2025, 6, 10)  # Friday → Tuesday
+    assert working_days_after(dt.date(2025, 9, 30), 2) == dt.date(2025, 10, 10)
 
 
 # --- the job --------------------------------------------------------------------------------------------------------
