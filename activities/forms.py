@@ -19,14 +19,13 @@ from activities.models import (
 )
 from activities.selectors import (
     alliances_for,
-    districts_for,
     organisations_choosable,
     partners_choosable,
     units_choosable,
 )
 from activities.services import photo_content_type
 from branches.models import Branch, Organisation
-from branches.selectors import branches_for, organisations_for
+from branches.selectors import branches_for, organisations_for, regions_for
 from federation.models import FederationUnit, Region
 
 DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
@@ -58,7 +57,7 @@ class ActivityFilterForm(_Filters):
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
         self.fields["type"].empty_label = _("All types")
-        self.fields["district"].queryset = districts_for(user)
+        self.fields["district"].queryset = regions_for(user, Region.Level.DISTRICT)
         self.fields["district"].empty_label = _("All districts")
         self.fields["partner"].empty_label = _("All partners")
         self.fields["organisation"].queryset = organisations_for(user)
@@ -161,7 +160,7 @@ class RecognitionFilterForm(_Filters):
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
         self.fields["title"].empty_label = _("All titles")
-        self.fields["district"].queryset = districts_for(user)
+        self.fields["district"].queryset = regions_for(user, Region.Level.DISTRICT)
         self.fields["district"].empty_label = _("All districts")
 
 

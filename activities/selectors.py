@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from activities.models import Activity, Alliance, Partner, Recognition
 from branches.models import Organisation
 from federation import access
-from federation.models import FederationUnit, Region, User
+from federation.models import FederationUnit, User
 
 
 def activities_for(user: User) -> QuerySet[Activity]:
@@ -55,18 +54,6 @@ def units_choosable(user: User) -> QuerySet[FederationUnit]:
 def partners_choosable() -> QuerySet[Partner]:
     """Partners shared by the whole city (a company or association serves several districts)."""
     return Partner.objects.filter(active=True).order_by("name")
-
-
-def districts_for(user: User) -> QuerySet[Region]:
-    """The districts inside the user's area, for filters."""
-    try:
-        root = access.scope_region(user)
-    except PermissionDenied:  # not staff
-        return Region.objects.none()
-    districts = Region.objects.filter(level=Region.Level.DISTRICT)
-    if root is not None:
-        districts = districts.filter(path__startswith=root.path)
-    return districts.order_by("code")
 
 
 def activity_search(*, user: User, filters: dict[str, Any]) -> QuerySet[Activity]:
