@@ -122,9 +122,9 @@ def test_a_federation_is_formed_from_the_link_to_the_ledger(
     # 请示: handed in, returned with a comment, fixed, approved; the request paper opens in a word processor
     typed = {k: v for k, v in POST["request"].items() if k not in {"unit_name", "employees", "women"}}
     liaison_hands_in("request", {**typed, "seats": "7"})  # the unit's name and counts come from the ledger
-    shot(officer, "journey-03-review-queue-desktop") if officer.goto(
-        f"{live_server.url}/formation/review/"
-    ) else None
+    officer.goto(f"{live_server.url}/formation/review/")
+    assert "乌海市海勃湾区巾帼物流有限公司" in officer.locator("main").inner_text()
+    shot(officer, "journey-03-review-queue-desktop")
     officer_reviews("request", "return", "委员名额请按批复意见改为5名。")
     request = StepEntry.objects.get(run=run, step__code="request")
     phone.goto(f"{live_server.url}/portal/steps/{request.pk}/")
