@@ -9,7 +9,7 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 
 from branches.models import Organisation
-from branches.services.exports import LEDGER_COLUMNS, _text_cell, _xlsx_value, ledger_headers, ledger_rows
+from branches.services.exports import ledger_sheet_write, xlsx_text_cell, xlsx_value
 from coverage.selectors import Figure
 
 SUMMARY_SHEETS = [
@@ -66,8 +66,8 @@ def report_xlsx_write(
         sheet = workbook.create_sheet(title[:31])
         for position, width in enumerate(widths):
             sheet.column_dimensions[chr(ord("A") + position)].width = width
-        sheet.append([_text_cell(sheet, f"{area} · {_('as of')} {as_of.isoformat()}", font=bold)])
-        sheet.append([_text_cell(sheet, header, font=bold) for header in headers])
+        sheet.append([xlsx_text_cell(sheet, f"{area} · {_('as of')} {as_of.isoformat()}", font=bold)])
+        sheet.append([xlsx_text_cell(sheet, header, font=bold) for header in headers])
         return sheet
 
     widths = [22, 12, 10, 12, 12, 12, 14, 12, 12, 10, 10]
@@ -76,7 +76,7 @@ def report_xlsx_write(
     for key, title in SUMMARY_SHEETS:
         sheet = sheet_with(title(), summary_headers(), widths)
         for figure in figures[key]:
-            sheet.append([_xlsx_value(sheet, str(figure.label)), *summary_row(figure)[1:]])
+            sheet.append([xlsx_value(sheet, str(figure.label)), *summary_row(figure)[1:]])
     stages = sheet_with(_("By stage"), [_("Stage"), _("Organisations")], [22, 12])
     for stage in figures["stages"]:
         stages.append([str(stage["label"]), stage["count"]])
@@ -87,23 +87,16 @@ def report_xlsx_write(
     )
     for step in figures["funnel"]["steps"]:
         funnel.append(
-            [_xlsx_value(funnel, step["title"]), step["waiting"], step["approved"], step["median_days"]]
+            [xlsx_value(funnel, step["title"]), step["waiting"], step["approved"], step["median_days"]]
         )
     funnel.append([])
-    funnel.append([_text_cell(funnel, _("Slowest steps by district and field"), font=bold)])
+    funnel.append([xlsx_text_cell(funnel, _("Slowest steps by district and field"), font=bold)])
     for slow in figures["funnel"]["slowest"]:
         funnel.append(
-            [_xlsx_value(funnel, slow["title"]), slow["district"], str(slow["field"]), slow["median_days"]]
+            [xlsx_value(funnel, slow["title"]), slow["district"], str(slow["field"]), slow["median_days"]]
         )
 
-    sheet = workbook.create_sheet(_("Ledger"))
-    for position, column in enumerate(LEDGER_COLUMNS[:26], start=1):
-        sheet.column_dimensions[chr(ord("A") + position - 1)].width = column.width
-    sheet.append([_text_cell(sheet, header, font=bold) for header in ledger_headers()])
-    count = 0
-    for values in ledger_rows(ledger, reveal=False):
-        sheet.append([(_xlsx_value(sheet, v) if v else None) if isinstance(v, str) else v for v in values])
-        count += 1
+    count = ledger_sheet_write(workbook, ledger, reveal=False)
     workbook.save(target)
     return count
 

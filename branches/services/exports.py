@@ -241,37 +241,44 @@ def ledger_csv_stream(organisations: QuerySet[Organisation], *, reveal: bool) ->
 def ledger_xlsx_write(organisations: QuerySet[Organisation], *, reveal: bool, target: IO[bytes]) -> int:
     """Write the ledger as an XLSX workbook (openpyxl write-only, flat memory) to target; return the rows."""
     from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    count = ledger_sheet_write(workbook, organisations, reveal=reveal)
+    workbook.save(target)
+    return count
+
+
+def ledger_sheet_write(workbook, organisations: QuerySet[Organisation], *, reveal: bool) -> int:
+    """Add the ledger as a sheet of a write-only workbook (the export, the monthly report); return the rows."""
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(gettext("Ledger"))
     for position, column in enumerate(LEDGER_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = column.width
     sheet.freeze_panes = "C2"
     bold = Font(bold=True)
-    sheet.append([_text_cell(sheet, header, font=bold) for header in ledger_headers()])
+    sheet.append([xlsx_text_cell(sheet, header, font=bold) for header in ledger_headers()])
     count = 0
     for values in ledger_rows(organisations, reveal=reveal):
         # An empty text is left out (None): openpyxl then writes no cell at all, a third faster.
-        sheet.append([(_xlsx_value(sheet, v) if v else None) if isinstance(v, str) else v for v in values])
+        sheet.append([(xlsx_value(sheet, v) if v else None) if isinstance(v, str) else v for v in values])
         count += 1
-    workbook.save(target)
     return count
 
 
-def _xlsx_value(sheet, value: str):
+def xlsx_value(sheet, value: str):
     """A neutralised text as openpyxl writes it as a string: as is (fast), or as an explicit text cell."""
     from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 
     if ILLEGAL_CHARACTERS_RE.search(value):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters are not allowed in XLSX
     if value.startswith("=") or value in ERROR_CODES:  # openpyxl would write a formula or an error value
-        return _text_cell(sheet, value)
+        return xlsx_text_cell(sheet, value)
     return value
 
 
-def _text_cell(sheet, value: str, font=None):
+def xlsx_text_cell(sheet, value: str, font=None):
     """A cell that holds text whatever it starts with (openpyxl would otherwise write "=…" as a formula)."""
     from openpyxl.cell import WriteOnlyCell
 

@@ -38,7 +38,7 @@ def register_import_errors_xlsx(*, register_import: RegisterImport) -> bytes:
     sheet.append([_header_cell(sheet, text, bold) for text in heading])
     for row in rows:
         original = raw.get(row["n"]) or {name_header: row.get("name", "")}
-        cells = [_text_cell(sheet, original.get(header, "")) for header in headers]
+        cells = [xlsx_text_cell(sheet, original.get(header, "")) for header in headers]
         reasons = [reason_text(entry) for entry in [*row.get("r", []), *row.get("w", [])]]
         sheet.append([*cells, row["n"], str(STATUS_LABELS[row["s"]]), "\n".join(reasons)])
     buffer = io.BytesIO()
@@ -46,7 +46,7 @@ def register_import_errors_xlsx(*, register_import: RegisterImport) -> bytes:
     return buffer.getvalue()
 
 
-def _text_cell(sheet, text: str):
+def xlsx_text_cell(sheet, text: str):
     """A cell of the register as text: "=…" stays text, it never becomes a formula in someone's Excel."""
     from openpyxl.cell import WriteOnlyCell
 
