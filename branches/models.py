@@ -175,6 +175,9 @@ class Organisation(models.Model):
             "contact_due_on",
         ],
         m2m_fields=[categories],
+        # History is read by organisation (its id index) and by date; indexes on its foreign keys would only
+        # slow down every write of the ledger (an import writes tens of thousands of history rows at once).
+        no_db_index=["district", "region", "merged_into", "officer"],
     )
 
     class Meta:
