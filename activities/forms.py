@@ -26,10 +26,10 @@ from activities.selectors import (
 from activities.services import photo_content_type
 from branches.models import Branch, Organisation
 from branches.selectors import branches_for, organisations_for, regions_for
+from branches.widgets import PickMany, PickOne
 from federation.models import FederationUnit, Region
 
 DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-MULTI = {"size": 8}
 
 
 class _Filters(forms.Form):
@@ -83,7 +83,7 @@ class ActivityForm(forms.ModelForm):
         ]
         widgets = {
             "date": DATE_INPUT,
-            "organisations": forms.SelectMultiple(attrs=MULTI),
+            "organisations": PickMany(),
             "partners": forms.SelectMultiple(attrs={"size": 4}),
             "alliances": forms.SelectMultiple(attrs={"size": 4}),
             "notes": forms.Textarea(attrs={"rows": 3}),
@@ -179,7 +179,7 @@ class RecognitionForm(forms.ModelForm):
             "person_post",
             "collective_name",
         ]
-        widgets = {"kind": forms.RadioSelect}
+        widgets = {"kind": forms.RadioSelect, "organisation": PickOne()}
         help_texts = {
             "organisation": _("Optional for an individual."),
             "person_name": _("Individuals only. Name, unit and post: nothing else is recorded."),
@@ -225,7 +225,12 @@ class AllianceForm(forms.ModelForm):
     class Meta:
         model = Alliance
         fields = ["name", "lead", "members", "branch", "notes"]
-        widgets = {"members": forms.SelectMultiple(attrs=MULTI), "notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "lead": PickOne(),
+            "members": PickMany(),
+            "branch": PickOne(source="branches:branch_pick"),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
         help_texts = {
             "members": _("The lead unit is a member too."),
             "branch": _("An area-based women's federation: it will cover every member."),

@@ -19,6 +19,7 @@ from branches.models import (
     UnitType,
 )
 from branches.selectors import SORTS, regions_for
+from branches.widgets import PickMany
 from federation import access
 from federation.models import Region
 
@@ -304,7 +305,7 @@ class BranchForm(forms.ModelForm):
         queryset=Organisation.objects.none(),
         required=False,
         help_text=_("For an industry-wide or area-wide organisation: the other organisations it covers."),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=PickMany(),
     )
     reason = forms.CharField(label=_("Reason for the change"), max_length=500, required=False)
 

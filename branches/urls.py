@@ -1,11 +1,13 @@
 from django.urls import path
 
-from .views import contacts, exports, imports, organisations, women
+from .views import contacts, exports, imports, organisations, pickers, women
 
 app_name = "branches"
 
 urlpatterns = [
     path("organisations/", organisations.organisation_list, name="organisation_list"),
+    path("organisations/pick/", pickers.organisation_pick, name="organisation_pick"),
+    path("branches/pick/", pickers.branch_pick, name="branch_pick"),
     path("organisations/new/", organisations.organisation_create, name="organisation_create"),
     path("organisations/export/", exports.organisation_export, name="organisation_export"),
     path("organisations/<int:pk>/", organisations.organisation_detail, name="organisation_detail"),

@@ -140,6 +140,8 @@ ROUTES: dict[str, Route] = {
     "healthz": Route(outcome(others=200)),
     # the organisations ledger
     "branches:organisation_list": Route(staff_only()),
+    "branches:organisation_pick": Route(staff_only()),
+    "branches:branch_pick": Route(staff_only()),
     "branches:organisation_create": Route(staff_only()),
     "branches:organisation_export": Route(staff_only()),
     "branches:organisation_detail": Route(in_district(), kwargs=organisation),
