@@ -272,7 +272,20 @@ NOTIFICATION_CHANNELS = env_list(
 # Reminders go out on working days (China's calendar) from this hour, local time.
 REMINDER_HOUR = env_int("REMINDER_HOUR", 9)
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One process's memory by default (a laptop, the tests). Production with several gunicorn workers sets
+# CACHE_URL=redis://…/1 so that cached figures are computed once for all of them, not once per worker.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL; got {CACHE_URL!r}.")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "sanxin",
+        }
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 
 # Production hardening; each can be relaxed through the environment, e.g. on an intranet without TLS.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None

@@ -48,9 +48,24 @@ def test_production_refuses_to_start_without(missing):
         ("CONN_MAX_AGE", "soon"),
         ("TIME_ZONE", "Mars/Olympus"),
         ("DATABASE_URL", "nonsense://x"),
+        ("CACHE_URL", "memcached://127.0.0.1:11211"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(name, value):
     result = run_django({**PRODUCTION, name: value}, "check")
     assert result.returncode != 0
     assert name in result.stderr
+
+
+def test_cache_url_shares_cached_figures_between_processes():
+    from tests.conftest import need, redis_answers
+
+    url = "redis://127.0.0.1:6379/9"
+    need(redis_answers(url), "Redis")
+    env = {**PRODUCTION, "CACHE_URL": url}
+    writer = "from django.core.cache import cache; cache.set('probe', 'written by another process', 30)"
+    reader = "from django.core.cache import caches; print(type(caches['default']).__name__, caches['default'].get('probe'))"
+    assert run_django(env, "shell", "-v0", "-c", writer).returncode == 0
+    result = run_django(env, "shell", "-v0", "-c", reader)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "RedisCache written by another process"
