@@ -366,3 +366,66 @@ def test_only_people_who_see_the_run_may_ask_on_it(run, people):
     with pytest.raises(QuestionError):
         question_ask(by=people["other_district_officer"], entry=step(run, "request"), text="能看到吗？")
     assert not Question.objects.exists()
+
+
+# --- attachments from the phone ----------------------------------------------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def run_with_file(organisation, liaison_record, officer, people, settings, tmp_path):
+    """The federation template, in a new version whose request step asks for the stamped letter."""
+    from workflows.models import FieldSpec, FieldType
+
+    settings.MEDIA_ROOT = tmp_path
+    admin = people["admin"]
+    published = WorkflowTemplate.objects.get(key="federation", status="published")
+    draft = services.template_new_version(by=admin, template=published)
+    FieldSpec.objects.create(
+        step=draft.steps.get(code="request"), order=99, name="letter", label="盖章的请示", type=FieldType.FILE
+    )
+    draft = services.template_publish(by=admin, template=draft)
+    return services.run_start(
+        by=officer, organisation=organisation, template=draft, owner=officer, liaison=liaison_record
+    )
+
+
+def test_the_liaison_attaches_the_stamped_letter_from_the_phone(signed_in, run_with_file, officer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    entry = step(run_with_file, "request")
+    upload = SimpleUploadedFile("盖章请示.pdf", PDF, content_type="application/pdf")
+    response = signed_in.post(
+        step_url(entry), {**POST["request"], "letter": upload, "version": entry.version}
+    )
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.status == StepStatus.SUBMITTED
+    attachment = entry.attachments.get()
+    assert attachment.original_name == "盖章请示.pdf"
+    assert entry.answers["letter"] == [attachment.pk]
+    page = signed_in.get(step_url(entry)).content.decode()
+    assert "盖章请示.pdf" in page
+    officer_client = signed_in.__class__()
+    officer_client.force_login(officer)
+    download = officer_client.get(reverse("workflows:attachment_download", args=[attachment.pk]))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content if download.streaming else [download.content]) == PDF
+
+
+def test_a_program_renamed_pdf_is_refused_and_nothing_is_kept(signed_in, run_with_file):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    entry = step(run_with_file, "request")
+    fake = SimpleUploadedFile("请示.pdf", b"MZ\x90\x00" + b"\x00" * 200, content_type="application/pdf")
+    response = signed_in.post(
+        step_url(entry),
+        {**POST["request"], "letter": fake, "version": entry.version},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 200
+    assert "请示.pdf" in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.status != StepStatus.SUBMITTED
+    assert not entry.attachments.exists()
