@@ -453,6 +453,25 @@ def attachments_add(*, by: User, entry: StepEntry, uploads: dict) -> list[StepAt
     return kept
 
 
+def step_hand_in(
+    *, by: User, entry: StepEntry, answers: dict, uploads: dict, version: int, request=None
+) -> StepEntry:
+    """Keep the step's new files and submit it in one transaction; when the submit is refused (or anything
+    fails), the rows go with the transaction and the files just written are deleted: nothing half-kept."""
+    kept: list[StepAttachment] = []
+    try:
+        with transaction.atomic():
+            kept = attachments_add(by=by, entry=entry, uploads=uploads)
+            answers = dict(answers)
+            for attachment in kept:
+                answers[attachment.field] = [*(answers.get(attachment.field) or []), attachment.pk]
+            return step_submit(by=by, entry=entry, answers=answers, version=version, request=request)
+    except BaseException:
+        for attachment in kept:
+            attachment.file.storage.delete(attachment.file.name)
+        raise
+
+
 def attachment_remove(*, by: User, attachment: StepAttachment) -> None:
     _require_fill(by, attachment.entry)
     StepAttachment.objects.filter(pk=attachment.pk).update(removed_at=timezone.now())

@@ -429,3 +429,19 @@ def test_a_program_renamed_pdf_is_refused_and_nothing_is_kept(signed_in, run_wit
     entry.refresh_from_db()
     assert entry.status != StepStatus.SUBMITTED
     assert not entry.attachments.exists()
+
+
+def test_a_refused_hand_in_keeps_no_file(signed_in, run_with_file, settings):
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    entry = step(run_with_file, "request")
+    upload = SimpleUploadedFile("盖章请示.pdf", PDF, content_type="application/pdf")
+    stale = entry.version - 1
+    response = signed_in.post(step_url(entry), {**POST["request"], "letter": upload, "version": stale})
+    assert response.status_code == 409
+    entry.refresh_from_db()
+    assert entry.status != StepStatus.SUBMITTED
+    assert not entry.attachments.exists()
+    assert [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()] == []

@@ -9,7 +9,6 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -203,17 +202,14 @@ def portal_step(request, pk):
     if not form.is_valid():
         return _step_page(request, entry, entries=entries, form=form)
     try:
-        with transaction.atomic():
-            answers = form.answers()
-            for kept in services.attachments_add(by=request.user, entry=entry, uploads=form.uploads()):
-                answers[kept.field] = [*answers.get(kept.field, []), kept.pk]
-            services.step_submit(
-                by=request.user,
-                entry=entry,
-                answers=answers,
-                version=posted_version(request.POST),
-                request=request,
-            )
+        services.step_hand_in(
+            by=request.user,
+            entry=entry,
+            answers=form.answers(),
+            uploads=form.uploads(),
+            version=posted_version(request.POST),
+            request=request,
+        )
     except services.WorkflowError as error:
         entry.refresh_from_db()
         return _step_page(request, entry, form=form, error=error.message, status=409)

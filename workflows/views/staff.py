@@ -11,7 +11,6 @@ import datetime as dt
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count, Min, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -387,16 +386,16 @@ def step_detail(request, pk):
         version = posted_version(request.POST)
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    if version is None:
-                        raise services.StaleEntry(_("The page was out of date. Reload it and try again."))
-                    kept = services.attachments_add(by=request.user, entry=entry, uploads=form.uploads())
-                    answers = form.answers()
-                    for attachment in kept:
-                        answers[attachment.field] = [*(answers.get(attachment.field) or []), attachment.pk]
-                    entry = services.step_submit(
-                        by=request.user, entry=entry, answers=answers, version=version, request=request
-                    )
+                if version is None:
+                    raise services.StaleEntry(_("The page was out of date. Reload it and try again."))
+                entry = services.step_hand_in(
+                    by=request.user,
+                    entry=entry,
+                    answers=form.answers(),
+                    uploads=form.uploads(),
+                    version=version,
+                    request=request,
+                )
             except services.WorkflowError as error:
                 form.add_error(None, error.message)
             else:
