@@ -8,6 +8,9 @@ from simple_history.models import HistoricalRecords
 
 from federation.models import FederationUnit, Region
 
+# The history keeps 100 characters of a change's reason (simple_history's column); the operation log keeps it all.
+HISTORY_REASON_LENGTH = 100
+
 
 class Field(models.TextChoices):
     """The three new fields (三新领域)."""
@@ -204,6 +207,13 @@ class Organisation(models.Model):
             models.Index(fields=["contact_due_on"], name="organisation_contact_due"),
             # Equality only (the import's matching, duplicates): no `_like` twin, nothing searches it by LIKE.
             models.Index(fields=["name_normalised"], name="organisation_name_normalised"),
+            # The list's total (capped at 10,000) counted off a small index, without reading the rows: the
+            # count had cost more than the page's fifty rows together.
+            models.Index(
+                fields=["region", "district", "field"],
+                name="organisation_active_count",
+                condition=Q(archived_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
