@@ -461,13 +461,21 @@ def step_review(request, pk):
     return redirect("workflows:step_detail", pk=entry.pk)
 
 
+# What the queue shows: not the answers and drafts (JSON, often tables) nor the organisations' full rows.
+_PEOPLE = ("full_name", "first_name", "last_name", "username")
+QUEUE_COLUMNS = (
+    "order", "status", "due_on", "submitted_at", "run__organisation__name", "step__title",
+    *(f"run__owner__{name}" for name in _PEOPLE), *(f"submitted_by__{name}" for name in _PEOPLE),
+)  # fmt: skip
+
+
 @require_GET
 def review_queue(request):
     access.require(request.user, "workflow.review")
     entries = review_queue_for(request.user)
     total = entries.count()
     page = keyset_page(
-        entries,
+        entries.only(*QUEUE_COLUMNS),
         [("submitted_at", False), ("id", False)],
         after=pk_param(request.GET.get("after")),
         before=pk_param(request.GET.get("before")),
