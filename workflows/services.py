@@ -487,6 +487,12 @@ def _claim(entry: StepEntry, *, version: int, statuses, **changes) -> None:
             _("Someone else changed this step a moment ago (it is now “%(status)s”). Reload to see it.")
             % {"status": StepEntry.objects.get(pk=entry.pk).get_status_display()}
         )
+    # The run is locked and read again: a cancel committed since the caller checked it would otherwise be
+    # overwritten by an approval that completes the run (cancelled and completed at once). The caller's
+    # transaction rolls the step's change back.
+    run = FormationRun.objects.select_for_update().filter(pk=entry.run_id)
+    if run.values_list("status", flat=True).get() != FormationRun.Status.ACTIVE:
+        raise WorkflowError(_("The run is no longer in progress."))
 
 
 @transaction.atomic
