@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -173,11 +173,29 @@ def register_import_map(
         return _preview(register_import, table)
 
 
+# Any number 0 < n < 2**63 that no other advisory lock of the app uses.
+_IMPORT_LOCK = 0x5A4E_1A7E
+
+
+def _one_at_a_time() -> None:
+    """Applied imports are written one after another (PostgreSQL: a lock held until the transaction ends).
+
+    Registers of different departments name the same organisations, often without a credit code that a unique
+    index could guard: two imports classifying at once would both find an organisation new and add it twice.
+    The second waits here, then classifies against the ledger the first has written. Imports are rare and take
+    seconds; SQLite writes one transaction at a time anyway.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK])
+
+
 def register_import_apply(*, register_import: RegisterImport, by: User, request=None) -> dict[str, int]:
     """Write a previewed import into the ledger, all or nothing; the rows are classified again first."""
     access.require(by, "ledger.import")
     try:
         with transaction.atomic():
+            _one_at_a_time()
             # Lock the import, then its register: a second apply, or another import of the same register,
             # waits here and then finds the import applied or the ledger already changed.
             register_import = RegisterImport.objects.select_for_update().get(pk=register_import.pk)
@@ -191,7 +209,7 @@ def register_import_apply(*, register_import: RegisterImport, by: User, request=
             except RegisterError as error:  # the stored file's rows, read as they are classified
                 raise LedgerError(error.message) from error
             return _apply(register_import, table, plan, classifier, by=by, source=source, request=request)
-    except IntegrityError as error:
+    except (IntegrityError, connection.Database.IntegrityError) as error:  # COPY raises the driver's own
         raise LedgerError(
             _(
                 "The ledger changed while this import was written, so nothing was written. Please apply it again."
@@ -263,6 +281,7 @@ def register_import_run(
         classifier = _Classifier(scope_root=_scope_root(by), source_id=source.pk if source else None)
         return classifier.plan(table).counts()
     with transaction.atomic():
+        _one_at_a_time()
         source = RegisterSource.objects.select_for_update().get(pk=_source(source_name).pk)
         classifier = _Classifier(scope_root=_scope_root(by), source_id=source.pk)
         plan = classifier.plan(table)  # reads the rows: the import records how many there were
