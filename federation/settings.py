@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -103,6 +104,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -118,7 +120,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "federation.urls"
+# BENCHMARK_URLS=1 adds a trivial page for the HTTP load test (benchmarks/load.sh); never in production.
+ROOT_URLCONF = "benchmarks.urls" if env_bool("BENCHMARK_URLS", False) else "federation.urls"
 WSGI_APPLICATION = "federation.wsgi.application"
 
 TEMPLATES = [
@@ -286,6 +289,8 @@ CACHES = {
         }
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # Production hardening; each can be relaxed through the environment, e.g. on an intranet without TLS.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
@@ -299,6 +304,28 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: htmx takes the token from the page's form (static/js/app.js).
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): every script, style, font and image comes from the app itself, with no
+# inline script or style and no eval. htmx's indicator styles are in static/css/app.css (htmx-config in
+# base.html turns off the <style> it would inject); ECharts and Bootstrap set styles through the CSSOM, which
+# the policy does not restrict. Bootstrap's CSS draws some icons from data: SVGs; downloads may use blob:.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 12, minimum=1) * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
@@ -309,6 +336,14 @@ if TRUSTED_PROXY_COUNT:
     AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 20, minimum=1)
+# Registers are read at most this many rows and columns; a sheet whose cells span more than IMPORT_MAX_CELLS
+# is refused before it is read (the reader allocates the whole rectangle up to the farthest cell).
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000, minimum=1)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200, minimum=1)
+IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 10_000_000, minimum=1)
+# ZIP-based uploads (XLSX, DOCX) whose contents expand past this size or ratio are refused (zip bombs).
+UPLOAD_ZIP_MAX_MB = env_int("UPLOAD_ZIP_MAX_MB", 500, minimum=1)
+UPLOAD_ZIP_MAX_RATIO = env_int("UPLOAD_ZIP_MAX_RATIO", 200, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -14,6 +14,7 @@ app_urls = (
         path("logs/logins/", views.login_log, name="login_log"),
         path("logs/operations/", views.operation_log, name="operation_log"),
         path("logs/personal-data/", views.disclosure_log, name="disclosure_log"),
+        path("logs/personal-data/export.csv", views.disclosure_log_export, name="disclosure_log_export"),
         path("logs/jobs/", views.job_log, name="job_log"),
         path("inbox/", views.inbox, name="inbox"),
         path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),

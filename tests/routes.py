@@ -132,6 +132,7 @@ ROUTES: dict[str, Route] = {
     "federation:login_log": Route(admin_only()),
     "federation:operation_log": Route(admin_only()),
     "federation:disclosure_log": Route(admin_only()),
+    "federation:disclosure_log_export": Route(admin_only()),
     "federation:job_log": Route(admin_only()),
     "federation:inbox": Route(signed_in()),
     "federation:inbox_read_all": Route(post_only()),

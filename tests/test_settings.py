@@ -33,6 +33,27 @@ def test_check_deploy_is_clean_with_the_documented_production_variables():
     assert "WARNINGS" not in result.stdout + result.stderr
 
 
+COOKIES_PROBE = """
+from django.conf import settings
+from django.test import Client
+
+page = Client(HTTP_HOST="fulian.example.gov.cn").get("/accounts/login/", secure=True)
+print(page.cookies["csrftoken"].output())
+print("session", settings.SESSION_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY)
+print("csp", page["Content-Security-Policy"])
+"""
+
+
+def test_production_cookies_are_secure_and_the_session_cookie_is_http_only():
+    # STATIC_MANIFEST=0: the probe renders a page without running collectstatic first
+    result = run_django({**PRODUCTION, "STATIC_MANIFEST": "0"}, "shell", "-v0", "-c", COOKIES_PROBE)
+    assert result.returncode == 0, result.stderr
+    csrf, session, csp = result.stdout.splitlines()[-3:]
+    assert "; Secure" in csrf and "; HttpOnly" in csrf
+    assert session == "session True True"
+    assert "script-src 'self'" in csp
+
+
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
 def test_production_refuses_to_start_without(missing):
     env = {**PRODUCTION, missing: ""}

@@ -64,7 +64,10 @@
     var make = options[element.getAttribute("data-chart")];
     if (!make) { return; }
     var chart = echarts.init(element, null, { renderer: "svg" });
-    chart.setOption(Object.assign({ animation: false, textStyle: { fontFamily: "inherit" } }, make()));
+    var option = make();
+    // Tooltips drawn inside the chart: ECharts' HTML tooltips carry style attributes, which the CSP refuses.
+    option.tooltip = Object.assign({ renderMode: "richText", confine: true }, option.tooltip);
+    chart.setOption(Object.assign({ animation: false, textStyle: { fontFamily: "inherit" } }, option));
     charts.push(chart);
   });
   function resize() { charts.forEach(function (chart) { chart.resize(); }); }

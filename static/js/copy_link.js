@@ -1,4 +1,3 @@
-<script>
 // Copy the new invitation link; without the clipboard API the text is selected for Ctrl+C.
 (function () {
   "use strict";
@@ -17,4 +16,3 @@
     });
   });
 })();
-</script>
