@@ -106,6 +106,7 @@ class Page:
     as_admin: bool
     url: Callable[[dict], str]
     repeat: int | None = None  # None: the run's repeat
+    user: str = ""  # a key of benchmark_pages' `users` (another signed-in user), instead of as_admin
 
 
 PAGES = [
@@ -178,10 +179,23 @@ def _is_history(model) -> bool:
 @transaction.atomic
 def benchmark_cleanup() -> dict[str, int]:
     """Remove what the benchmark generated, with raw deletes (100k ORM deletes would write 100k history rows)."""
+    removed = organisations_delete(benchmark_organisations())
+    removed["imports"] = register_delete()
+    users = User.objects.filter(username__startswith=USER_PREFIX)
+    OperationLog.objects.filter(actor__in=users).delete()
+    DisclosureLog.objects.filter(user__in=users).delete()
+    LoginEvent.objects.filter(user__in=users).delete()
+    _axes_logs_delete()
+    removed["users"] = users.delete()[0]
+    return removed
+
+
+def organisations_delete(organisations) -> dict[str, int]:
+    """Delete these organisations, their history and the rows that cascade from them, with raw deletes."""
     removed: dict[str, int] = {}
     ids_table = "benchmark_ledger_ids"
     org_table = Organisation._meta.db_table
-    ids_sql, ids_params = benchmark_organisations().values("id").distinct().query.sql_with_params()
+    ids_sql, ids_params = organisations.values("id").distinct().query.sql_with_params()
     with connection.cursor() as cursor:
         # The id list is materialised once: the marker query joins presences, which are deleted below.
         cursor.execute(f"CREATE TEMPORARY TABLE {ids_table} AS {ids_sql}", ids_params)
@@ -212,21 +226,20 @@ def benchmark_cleanup() -> dict[str, int]:
         removed[history] = cursor.rowcount
         cursor.execute(f"DELETE FROM {org_table} WHERE id IN (SELECT id FROM {ids_table})")
         cursor.execute(f"DROP TABLE {ids_table}")
+    return removed
+
+
+def register_delete() -> int:
+    """Delete the benchmark's register (基准测试名录): its imports, their files, its presences; the imports' count."""
     sources = RegisterSource.objects.filter(name=SOURCE_NAME)
     imports = RegisterImport.objects.filter(source__in=sources)
     for register_import in imports:
         if register_import.file:
             register_import.file.delete(save=False)
     RegisterPresence.objects.filter(source__in=sources).delete()
-    removed["imports"] = imports.delete()[0]
+    count = imports.delete()[0]
     sources.delete()
-    users = User.objects.filter(username__startswith=USER_PREFIX)
-    OperationLog.objects.filter(actor__in=users).delete()
-    DisclosureLog.objects.filter(user__in=users).delete()
-    LoginEvent.objects.filter(user__in=users).delete()
-    _axes_logs_delete()
-    removed["users"] = users.delete()[0]
-    return removed
+    return count
 
 
 def _axes_logs_delete() -> None:
@@ -358,7 +371,7 @@ def _organisation(ctx: _Context, names: _Names, rng: random.Random, number: int,
     return organisation, codes
 
 
-def _copy(cursor, table: str, columns: list[str], rows: Iterator[tuple]) -> int:
+def copy_rows(cursor, table: str, columns: list[str], rows: Iterator[tuple]) -> int:
     """COPY rows into a table through psycopg 3 (Django's cursor wraps the psycopg cursor)."""
     count = 0
     with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
@@ -402,9 +415,9 @@ def benchmark_generate(count: int, *, seed: int = SEED) -> dict[str, Any]:
                 links.extend((pk, ctx.categories[code]) for code in codes if code in ctx.categories)
                 yield tuple(_column_value(organisation, f) for f in concrete)
 
-        copied = _copy(cursor, Organisation._meta.db_table, columns, rows())
+        copied = copy_rows(cursor, Organisation._meta.db_table, columns, rows())
         through = Organisation.categories.through._meta.db_table
-        _copy(cursor, through, ["organisation_id", "category_id"], iter(links))
+        copy_rows(cursor, through, ["organisation_id", "category_id"], iter(links))
         cursor.execute("SHOW autovacuum")
         autovacuum = cursor.fetchone()[0]
         # VACUUM as well as ANALYZE where it can run (not inside a transaction, as in the tests): a server with
@@ -501,16 +514,28 @@ def measure_page(client: Client, page: Page, url: str, repeat: int) -> Figure:
     return figure
 
 
-def benchmark_pages(*, officer: User, admin: User, repeat: int, context: dict[str, Any]) -> dict[str, Figure]:
-    """Every page figure, with DEBUG off, as the city officer (the admin for the admin's changelist)."""
+def benchmark_pages(
+    *,
+    officer: User,
+    admin: User,
+    repeat: int,
+    context: dict[str, Any],
+    pages: list[Page] | None = None,
+    users: dict[str, User] | None = None,
+) -> dict[str, Figure]:
+    """Every page figure (PAGES unless `pages`), with DEBUG off, as the city officer (the admin for the admin's
+    changelist, one of `users` for a page naming it)."""
     import logging
 
     from django.conf import settings
 
     figures: dict[str, Figure] = {}
-    clients = {False: Client(), True: Client()}
+    clients: dict[Any, Client] = {False: Client(), True: Client()}
     clients[False].force_login(officer)
     clients[True].force_login(admin)
+    for name, user in (users or {}).items():
+        clients[name] = Client()
+        clients[name].force_login(user)
     request_logger = logging.getLogger("django.request")
     level = request_logger.level
     request_logger.setLevel(logging.CRITICAL)  # a page that is not written yet answers 500: reported below
@@ -518,9 +543,9 @@ def benchmark_pages(*, officer: User, admin: User, repeat: int, context: dict[st
         with override_settings(
             DEBUG=False, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"], SECURE_SSL_REDIRECT=False
         ):
-            for page in PAGES:
+            for page in PAGES if pages is None else pages:
                 figures[page.key] = measure_page(
-                    clients[page.as_admin], page, page.url(context), page.repeat or repeat
+                    clients[page.user or page.as_admin], page, page.url(context), page.repeat or repeat
                 )
     finally:
         request_logger.setLevel(level)
@@ -584,7 +609,7 @@ def import_workbook(rows: int, *, generated: int, seed: int = SEED) -> bytes:
     return buffer.getvalue()
 
 
-class _PeakMemory:
+class PeakMemory:
     """Peak resident memory above the starting level, sampled every few milliseconds (Linux /proc)."""
 
     def __init__(self) -> None:
@@ -651,7 +676,7 @@ def benchmark_import(*, officer: User, rows: int, generated: int) -> dict[str, d
             + ") ON COMMIT DROP"
         )
         started = time.perf_counter()
-        copied = _copy(
+        copied = copy_rows(
             cursor,
             "benchmark_scratch",
             [f'"{key}"' for key in keys],
@@ -676,8 +701,8 @@ def benchmark_import(*, officer: User, rows: int, generated: int) -> dict[str, d
         updates_before = _update_counts(Organisation._meta.db_table)
         try:
             # Queries are counted, not recorded: recording 100k statements would distort time and memory.
-            queries = _QueryCounter()
-            with _PeakMemory() as memory, connection.execute_wrapper(queries):
+            queries = QueryCounter()
+            with PeakMemory() as memory, connection.execute_wrapper(queries):
                 started = time.perf_counter()
                 result = run(by=officer, data=data, file_name=IMPORT_FILE_NAME, source_name=SOURCE_NAME,
                              dry_run=False)  # fmt: skip
@@ -731,7 +756,7 @@ def _update_counts(table: str) -> tuple[int, int] | None:
     return (row[0], row[1]) if row else None
 
 
-class _QueryCounter:
+class QueryCounter:
     """A database execute wrapper that only counts."""
 
     def __init__(self) -> None:
@@ -812,14 +837,14 @@ def benchmark_run(*, organisations: int, rows: int, repeat: int, keep: bool, log
     return report
 
 
-def _pad(text: str, width: int, *, right: bool = False) -> str:
+def pad(text: str, width: int, *, right: bool = False) -> str:
     """Pad to a width in terminal columns (a Chinese character takes two)."""
     columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
     space = " " * max(0, width - columns)
     return space + text if right else text + space
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
     if value is None:
         return "—"
     return f"{value:.1f}" if isinstance(value, float) else str(value)
@@ -829,18 +854,18 @@ def report_table(report: Report) -> str:
     """The figures as a plain-text table."""
     head = [("figure", 44, False), ("median ms", 10, True), ("p95 ms", 10, True), ("queries", 8, True),
             ("× floor", 8, True)]  # fmt: skip
-    lines = [" ".join(_pad(text, width, right=right) for text, width, right in head) + "  note"]
+    lines = [" ".join(pad(text, width, right=right) for text, width, right in head) + "  note"]
     lines.append("-" * 100)
     for figure in report.figures.values():
         note = figure.error or (f"{figure.rows} rows" if figure.rows is not None else "")
-        cells = [figure.label, _show(figure.median_ms), _show(figure.p95_ms), _show(figure.queries),
-                 _show(figure.ratio)]  # fmt: skip
+        cells = [figure.label, show(figure.median_ms), show(figure.p95_ms), show(figure.queries),
+                 show(figure.ratio)]  # fmt: skip
         lines.append(
-            " ".join(_pad(c, w, right=r) for c, (_t, w, r) in zip(cells, head, strict=True)) + f"  {note}"
+            " ".join(pad(c, w, right=r) for c, (_t, w, r) in zip(cells, head, strict=True)) + f"  {note}"
         )
     lines.append("")
     head = [("import", 44, False), ("rows", 10, True), ("seconds", 10, True), ("rows/s", 8, True)]
-    lines.append(" ".join(_pad(text, width, right=right) for text, width, right in head) + "  note")
+    lines.append(" ".join(pad(text, width, right=right) for text, width, right in head) + "  note")
     lines.append("-" * 100)
     labels = {"import_run": "import end to end (register_import_run)", "import_read": "read the XLSX (read_register)",
               "import_copy": "raw COPY of the parsed rows"}  # fmt: skip
@@ -850,16 +875,16 @@ def report_table(report: Report) -> str:
         if key == "import_run" and "peak_memory_mb" in entry:
             note = (
                 f"peak +{entry['peak_memory_mb']} MB RSS, {entry['queries']} queries, "
-                f"{_show(entry.get('hot_update_percent'))} % of updates HOT, "
-                f"{_show(entry.get('times_slower_than_read_and_copy'))}× the time of read + COPY; table "
+                f"{show(entry.get('hot_update_percent'))} % of updates HOT, "
+                f"{show(entry.get('times_slower_than_read_and_copy'))}× the time of read + COPY; table "
                 f"{entry['organisation_table_mb_before']} → {entry['organisation_table_mb_after']} MB"
             )
         elif key == "import_copy" and entry:
             note = f"read + COPY: {entry.get('read_and_copy_rows_per_second')} rows/s"
-        cells = [labels[key], _show(entry.get("rows")), _show(entry.get("seconds")),
-                 _show(entry.get("rows_per_second"))]  # fmt: skip
+        cells = [labels[key], show(entry.get("rows")), show(entry.get("seconds")),
+                 show(entry.get("rows_per_second"))]  # fmt: skip
         lines.append(
-            " ".join(_pad(c, w, right=r) for c, (_t, w, r) in zip(cells, head, strict=True)) + f"  {note}"
+            " ".join(pad(c, w, right=r) for c, (_t, w, r) in zip(cells, head, strict=True)) + f"  {note}"
         )
     generation = report.generation
     if generation:

@@ -32,7 +32,6 @@ import os
 import random
 import re
 import time
-import unicodedata
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from branches.benchmark import copy_rows, pad
 from branches.models import Branch, BranchMember, ContactLog, LedgerSettings, Organisation, StageChange
 from branches.services.reminders import CONTACT_CADENCE, FOLLOW_UP_DUE, reminders_send_due
 from federation.models import FederationUnit, JobRun, Notification, Region, Reminder, User
@@ -213,17 +213,12 @@ def benchmark_cleanup() -> dict[str, int]:
 # ------------------------------------------------------------------------------------------------------------
 
 
-def _copy(cursor, model, columns: list[str], rows: Iterable[tuple]) -> int:
-    """COPY rows into a model's table through psycopg 3 (Django's cursor wraps the psycopg cursor)."""
-    count = 0
-    with cursor.cursor.copy(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-            count += 1
-    return count
+def copy_model_rows(cursor, model, columns: list[str], rows: Iterable[tuple]) -> int:
+    """COPY rows into a model's table (see branches.benchmark.copy_rows); columns such as "order" quoted."""
+    return copy_rows(cursor, model._meta.db_table, [connection.ops.quote_name(c) for c in columns], rows)
 
 
-class _Rows:
+class ModelRows:
     """Builds a model's COPY rows: the values given, every other column its default."""
 
     def __init__(self, model, *, skip: Iterable[str] = ()) -> None:
@@ -249,7 +244,7 @@ class _Rows:
         )
 
 
-def _ids(cursor, model, count: int) -> list[int]:
+def reserve_ids(cursor, model, count: int) -> list[int]:
     """Reserve `count` ids of a table's sequence (rows then reference each other before they exist)."""
     cursor.execute(
         "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
@@ -298,13 +293,13 @@ def generate_ledger(*, organisations: int, officers: list[User], rng: random.Ran
     streets = list(Region.objects.filter(parent=district).values_list("id", flat=True)) or [district.pk]
     officer_ids = [user.pk for user in officers]
     fields = [("economic", "private_enterprise"), ("social", "association"), ("employment", "express")]
-    organisation_rows = _Rows(Organisation)
-    branch_rows = _Rows(Branch)
+    organisation_rows = ModelRows(Organisation)
+    branch_rows = ModelRows(Branch)
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        ids = _ids(cursor, Organisation, organisations)
+        ids = reserve_ids(cursor, Organisation, organisations)
         branch_count = len(range(0, organisations, BRANCH_EVERY))
-        branch_ids = iter(_ids(cursor, Branch, branch_count))
+        branch_ids = iter(reserve_ids(cursor, Branch, branch_count))
         last_contact: list[dt.date] = []
         branches: list[tuple] = []
         covers: list[tuple[int, int]] = []
@@ -349,9 +344,9 @@ def generate_ledger(*, organisations: int, officers: list[User], rng: random.Ran
                     "archived_at": archived, "created_at": created, "updated_at": created,
                 })  # fmt: skip
 
-        copied = _copy(cursor, Organisation, organisation_rows.columns, rows())
-        _copy(cursor, Branch, branch_rows.columns, branches)
-        _copy(cursor, Branch.covers.through, ["branch_id", "organisation_id"], covers)
+        copied = copy_model_rows(cursor, Organisation, organisation_rows.columns, rows())
+        copy_model_rows(cursor, Branch, branch_rows.columns, branches)
+        copy_model_rows(cursor, Branch.covers.through, ["branch_id", "organisation_id"], covers)
     return world, {
         "organisations": copied,
         "branches": len(branches),
@@ -364,7 +359,7 @@ def generate_contacts(world: World, *, start: int, stop: int, rng: random.Random
     first N are each organisation's latest contact and the later ones are older, settled or without follow-up."""
     today, tz = world.today, timezone.get_current_timezone()
     count = len(world.organisations)
-    rows = _Rows(ContactLog, skip=["id"])
+    rows = ModelRows(ContactLog, skip=["id"])
     channels = [choice for choice, _label in ContactLog.Channel.choices]
     settled_at = dt.time(17)
     floor = ContactLog.objects.aggregate(top=Max("id"))["top"] or 0
@@ -390,7 +385,7 @@ def generate_contacts(world: World, *, start: int, stop: int, rng: random.Random
             })  # fmt: skip
 
     with connection.cursor() as cursor:
-        copied = _copy(cursor, ContactLog, rows.columns, contacts())
+        copied = copy_model_rows(cursor, ContactLog, rows.columns, contacts())
         copy_seconds = time.perf_counter() - started
         analyse = time.perf_counter()
         for model in (Organisation, ContactLog, Branch):
@@ -788,15 +783,8 @@ def _load() -> str:
 # ------------------------------------------------------------------------------------------------------------
 
 
-def _pad(text: str, width: int, *, right: bool = False) -> str:
-    """Pad to a width in terminal columns (a Chinese character takes two)."""
-    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    space = " " * max(0, width - columns)
-    return space + text if right else text + space
-
-
 def _line(cells: list[str], head: list[tuple[str, int, bool]]) -> str:
-    return " ".join(_pad(c, w, right=r) for c, (_t, w, r) in zip(cells, head, strict=True)).rstrip()
+    return " ".join(pad(c, w, right=r) for c, (_t, w, r) in zip(cells, head, strict=True)).rstrip()
 
 
 def _buffers(text: str) -> str:

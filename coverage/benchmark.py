@@ -85,9 +85,9 @@ def benchmark_branches(count: int, *, seed: int = ledger.SEED) -> dict[str, Any]
         columns = ["id", "name", "organisation_id", "region_id", "form", "way", "stage", "established_on",
                    "approval_number", "approving_unit", "term_number", "term_ends_on", "seats", "dissolved_on",
                    "checklist", "created_at", "updated_at"]  # fmt: skip
-        ledger._copy(cursor, Branch._meta.db_table, columns, iter(rows))
+        ledger.copy_rows(cursor, Branch._meta.db_table, columns, iter(rows))
         covers = list(dict.fromkeys(covers))
-        ledger._copy(
+        ledger.copy_rows(
             cursor, Branch.covers.through._meta.db_table, ["branch_id", "organisation_id"], iter(covers)
         )
         cursor.execute(f"ANALYZE {Branch._meta.db_table}")
@@ -131,26 +131,24 @@ def benchmark_run(*, organisations: int, branches: int, repeat: int, keep: bool,
             ledger.Page("report", "monthly report page, last month", False,
                         lambda ctx: reverse("coverage:report") + f"?month={last_month_end:%Y-%m}"),
         ]  # fmt: skip
-        saved = ledger.PAGES[:]
-        ledger.PAGES[:] = pages
-        try:
-            log(f"Measuring pages ({repeat} requests each) …")
-            report.figures = ledger.benchmark_pages(officer=officer, admin=admin, repeat=repeat, context={})
-            # the dashboards again with no cache: every request sums the rows and renders the body anew
-            ledger.PAGES[:] = [pages[0], pages[2], pages[3]]
-            with override_settings(
-                CACHES={"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
-            ):
-                uncached = ledger.benchmark_pages(officer=officer, admin=admin, repeat=repeat, context={})
-            floor_ms = report.figures["floor"].median_ms
-            for key in ("dashboard", "dashboard_past"):
-                figure = uncached[key]
-                figure.key, figure.label = f"{key}_uncached", f"{figure.label} (no cache)"
-                if floor_ms and figure.median_ms is not None:
-                    figure.ratio = round(figure.median_ms / floor_ms, 1)
-                report.figures[figure.key] = figure
-        finally:
-            ledger.PAGES[:] = saved
+        log(f"Measuring pages ({repeat} requests each) …")
+        report.figures = ledger.benchmark_pages(
+            officer=officer, admin=admin, repeat=repeat, context={}, pages=pages
+        )
+        # the dashboards again with no cache: every request sums the rows and renders the body anew
+        with override_settings(
+            CACHES={"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+        ):
+            uncached = ledger.benchmark_pages(
+                officer=officer, admin=admin, repeat=repeat, context={}, pages=[pages[0], pages[2], pages[3]]
+            )
+        floor_ms = report.figures["floor"].median_ms
+        for key in ("dashboard", "dashboard_past"):
+            figure = uncached[key]
+            figure.key, figure.label = f"{key}_uncached", f"{figure.label} (no cache)"
+            if floor_ms and figure.median_ms is not None:
+                figure.ratio = round(figure.median_ms / floor_ms, 1)
+            report.figures[figure.key] = figure
     finally:
         if not keep:
             log("Cleaning up …")
@@ -163,7 +161,7 @@ def report_table(report: ledger.Report) -> str:
     head = f"{'figure':44} {'median ms':>10} {'p95 ms':>10} {'queries':>8} {'× floor':>8}"
     lines = [head, "-" * len(head)]
     for figure in report.figures.values():
-        cells = [ledger._show(v) for v in (figure.median_ms, figure.p95_ms, figure.queries, figure.ratio)]
+        cells = [ledger.show(v) for v in (figure.median_ms, figure.p95_ms, figure.queries, figure.ratio)]
         lines.append(
             f"{figure.label:44} {cells[0]:>10} {cells[1]:>10} {cells[2]:>8} {cells[3]:>8}  {figure.error}"
         )
