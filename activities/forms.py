@@ -24,6 +24,7 @@ from activities.selectors import (
     units_choosable,
 )
 from activities.services import photo_content_type
+from branches.forms import ModelIdsField
 from branches.models import Branch, Organisation
 from branches.selectors import branches_for, organisations_for, regions_for
 from branches.widgets import PickMany, PickOne
@@ -88,6 +89,7 @@ class ActivityForm(forms.ModelForm):
             "alliances": forms.SelectMultiple(attrs={"size": 4}),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = dict.fromkeys(["organisations", "partners", "alliances"], ModelIdsField)
         help_texts = {
             "organisations": _("Only organisations in your area can be chosen."),
             "pairs": _("爱心妈妈结对 only: the number of pairs. Never record a child's name."),
@@ -231,6 +233,7 @@ class AllianceForm(forms.ModelForm):
             "branch": PickOne(source="branches:branch_pick"),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {"members": ModelIdsField}
         help_texts = {
             "members": _("The lead unit is a member too."),
             "branch": _("An area-based women's federation: it will cover every member."),

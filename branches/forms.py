@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -106,6 +108,8 @@ class OrganisationForm(forms.ModelForm):
     reason = forms.CharField(
         label=_("Reason for the change"), required=False, max_length=500, widget=forms.TextInput()
     )
+    # When the record was last saved as the editor opened it: a save over someone else's is refused.
+    seen = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
 
     class Meta:
         model = Organisation
@@ -146,6 +150,8 @@ class OrganisationForm(forms.ModelForm):
         )
         self.fields["region"].label = _("District or street")
         self.fields["categories"].queryset = Category.objects.filter(active=True)
+        if self.instance.pk and self.instance.updated_at:
+            self.fields["seen"].initial = self.instance.updated_at.isoformat()
         self.fields["name"].widget.attrs["autocomplete"] = "off"
         self.fields["contact_mobile"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
         self.fields["uscc"].widget.attrs.update({"autocapitalize": "characters", "spellcheck": "false"})
@@ -200,6 +206,13 @@ class OrganisationForm(forms.ModelForm):
                     "uscc", _("Another organisation already has this code: %(name)s.") % {"name": clash.name}
                 )
         return cleaned
+
+    def seen_at(self):
+        """The saved version the editor started from (None for a new record or an unreadable value)."""
+        try:
+            return dt.datetime.fromisoformat(self.cleaned_data.get("seen") or "")
+        except ValueError:
+            return None
 
     def service_data(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data}
@@ -297,10 +310,24 @@ class FormHelperForm(forms.Form):
     )
 
 
+class ModelIdsField(forms.ModelMultipleChoiceField):
+    """Several rows chosen by id; an id past the database's 64-bit range is an invalid choice (SQLite raised
+    OverflowError on it, a 500)."""
+
+    def _check_values(self, value):
+        for pk in value or ():
+            text = str(pk).strip()
+            if text.lstrip("-").isdigit() and abs(int(text)) >= 2**63:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": text[:30]}
+                )
+        return super()._check_values(value)
+
+
 class BranchForm(forms.ModelForm):
     """Record or edit a women's organisation; the form and way default to the recommendation."""
 
-    covers = forms.ModelMultipleChoiceField(
+    covers = ModelIdsField(
         label=_("Also covers"),
         queryset=Organisation.objects.none(),
         required=False,

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import functools
 import io
+import itertools
 import math
 import re
 import unicodedata
@@ -21,8 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
+from django.conf import settings
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+
+from federation.uploads import ArchiveError, zip_chunks, zip_open
 
 # --------------------------------------------------------------------------------------------
 # Data: canonical ledger columns and the header texts that departments use for them.
@@ -73,8 +77,10 @@ CATEGORY_SEPARATORS = re.compile(r"[,，、;；/|]")
 
 HEADER_SCAN_ROWS = 20
 MAX_REGISTER_BYTES = 50 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
+# Reading limits: settings.IMPORT_MAX_ROWS / _COLUMNS / _CELLS, these defaults outside a configured project.
 DEFAULT_MAX_ROWS = 200_000
+DEFAULT_MAX_COLUMNS = 200
+DEFAULT_MAX_CELLS = 10_000_000
 
 TEMPLATE_SHEET = "台账导入"
 TEMPLATE_NOTES_SHEET = "填写说明"
@@ -83,6 +89,7 @@ TEMPLATE_EXAMPLE_USCC = "91150302MA01231035"
 
 ERROR_CODES: frozenset[str] = frozenset(
     {"empty", "too_large", "unsupported_type", "corrupt", "no_header", "no_rows", "too_many_rows", "encoding"}
+    | {"too_many_columns", "too_many_cells"}
 )
 
 _WORKBOOK_EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
@@ -154,6 +161,17 @@ _MESSAGES: dict[str, Any] = {
     ),
     "no_rows": _("The header row was found, but there are no data rows below it."),
     "too_many_rows": _("The file has more than %(limit)s data rows. Split it into smaller files."),
+    "too_many_columns": _(
+        "The sheet has more than %(limit)s columns. Delete the columns that are not needed and upload it again."
+    ),
+    "too_many_cells": _(
+        "The sheet reaches down to row %(rows)s and across to column %(columns)s, more than can be read at "
+        "once. Delete the empty rows and columns around the table, or split it, and upload it again."
+    ),
+    "zip_bomb": _(
+        "The workbook would expand to more than %(limit)s MB when opened, or is compressed far more than a "
+        "real workbook, so it cannot be imported. Save it again in Excel or WPS, or split it, and upload it."
+    ),
     "encoding": _(
         "The text could not be decoded (it is neither UTF-8 nor GBK/GB18030). "
         "Save it as “CSV UTF-8” or as an Excel workbook and upload it again."
@@ -211,6 +229,8 @@ class _Options:
     max_rows: int
     stream: bool = False
     raw: bool = True
+    max_columns: int = DEFAULT_MAX_COLUMNS
+    max_cells: int = DEFAULT_MAX_CELLS
 
 
 # --------------------------------------------------------------------------------------------
@@ -560,7 +580,8 @@ def read_register(
     filename: str,
     *,
     mapping: dict[str, str] | None = None,
-    max_rows: int = DEFAULT_MAX_ROWS,
+    max_rows: int | None = None,
+    max_columns: int | None = None,
     max_bytes: int = MAX_REGISTER_BYTES,
     stream: bool = False,
     raw: bool = True,
@@ -572,7 +593,13 @@ def read_register(
     it is exhausted. Without ``raw``, rows keep no raw texts (only the error report shows them).
     """
     resolver = _Resolver(mapping)
-    options = _Options(max_rows=max_rows, stream=stream, raw=raw)
+    options = _Options(
+        max_rows=_limit("IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS) if max_rows is None else max_rows,
+        max_columns=_limit("IMPORT_MAX_COLUMNS", DEFAULT_MAX_COLUMNS) if max_columns is None else max_columns,
+        max_cells=_limit("IMPORT_MAX_CELLS", DEFAULT_MAX_CELLS),
+        stream=stream,
+        raw=raw,
+    )
     if not data:
         raise RegisterError("empty")
     if len(data) > max_bytes:
@@ -590,17 +617,24 @@ def read_register(
     return _read_text(data, extension, resolver, options)
 
 
+def _limit(name: str, default: int) -> int:
+    return getattr(settings, name, default) if settings.configured else default
+
+
 def _read_zip(data: bytes, extension: str, resolver: _Resolver, options: _Options) -> RegisterTable:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+        archive = zip_open(data)  # refuses what declares too much or too high a ratio (a zip bomb)
+    except ArchiveError as exc:
+        if exc.reason == "too_large":
+            raise RegisterError("too_large", _MESSAGES["zip_bomb"], limit=settings.UPLOAD_ZIP_MAX_MB) from exc
         if extension in _WORKBOOK_EXTENSIONS or extension in _TEXT_EXTENSIONS:
             raise RegisterError("corrupt") from exc
         raise RegisterError("unsupported_type", _MESSAGES["foreign_type"], kind="ZIP") from exc
-    if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED_BYTES:
-        raise RegisterError("too_large", limit=MAX_UNCOMPRESSED_BYTES // (1024 * 1024))
-    names = {info.filename for info in infos}
+    with archive:
+        infos = archive.infolist()
+        names = {info.filename for info in infos}
+        if "xl/workbook.xml" in names:
+            _check_members(archive, infos, options)
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         file_type = "xlsb" if "xl/workbook.bin" in names else "xlsx"
     elif "content.xml" in names and "mimetype" in names:
@@ -614,6 +648,136 @@ def _read_zip(data: bytes, extension: str, resolver: _Resolver, options: _Option
     else:
         raise RegisterError("unsupported_type", _MESSAGES["foreign_type"], kind="ZIP")
     return _read_workbook(data, file_type, resolver, options)
+
+
+def _check_members(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], options: _Options) -> None:
+    """Read every member through once before calamine does: a member larger than it declares fails its CRC
+    check here, and a worksheet whose cells reach past the limits is refused. Calamine allocates the whole
+    rectangle from A1 to the farthest cell (32 bytes a cell), so a 2 KB sheet with one cell at XFD3000
+    would take 1.5 GB."""
+    try:
+        for info in infos:
+            if _WORKSHEET.fullmatch(info.filename):
+                _sheet_extent_check(functools.partial(zip_chunks, archive, info), options)
+            else:
+                for _chunk in zip_chunks(archive, info):
+                    pass
+    except ArchiveError as exc:
+        raise RegisterError("corrupt") from exc
+
+
+_WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
+# Rows allowed above and among the data rows (title, header, blank and totals rows) before the exact count.
+_ROW_SLACK = 1000
+_MAX_TAG = 65536
+_ANY_TAG = re.compile(rb"<(row|c)\b([^>]*?)(/?)>")
+_ROW_REF = re.compile(rb'\br="([0-9]+)"')
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
+
+
+def _above(number: int) -> str:
+    """A regular expression of the whole numbers greater than `number`."""
+    digits = str(number)
+    options = [f"[1-9][0-9]{{{len(digits)},}}"]
+    for index, digit in enumerate(digits):
+        if digit != "9":
+            options.append(f"{digits[:index]}[{int(digit) + 1}-9][0-9]{{{len(digits) - index - 1}}}")
+    return "|".join(options)
+
+
+# Excel, WPS and openpyxl write every cell as <c r="B2" ...>: a sheet within the limits is scanned by three
+# searches per chunk (about a second for 200,000 rows) that find nothing. Any other cell tag is followed exactly.
+_CELL_NOT_REFERENCED = re.compile(rb'<c(?:>|[\t\n\r]| (?!r="))')
+_WIDE_CELL = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
+
+
+@functools.lru_cache(maxsize=8)
+def _cell_below(max_row: int) -> re.Pattern[bytes]:
+    """A cell whose row is past `max_row`."""
+    return re.compile(rb'<c r="[A-Z]{1,3}0*(?:%s)"' % _above(max_row).encode())
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _tags(chunks: Iterator[bytes]) -> Iterator[tuple[bytes, int]]:
+    """(buffer, end) pairs in which every tag before `end` is whole; the rest carries to the next chunk."""
+    tail = b""
+    for chunk in chunks:
+        buffer = tail + chunk
+        cut = buffer.rfind(b"<")
+        if cut < 0 or buffer.find(b">", cut) >= 0:
+            cut = len(buffer)
+        tail = buffer[cut:]
+        if len(tail) > _MAX_TAG:
+            raise ArchiveError("corrupt")
+        yield buffer, cut
+
+
+def _sheet_extent_check(open_chunks, options: _Options) -> None:
+    """Refuse a worksheet whose cells reach past the row, column or cell limits, as soon as a chunk shows it.
+
+    The rectangle is bounded first by what the scan did not find (no row past the limit, no column past Z);
+    only a sheet too wide for that bound to be safe is read a second time for its last row.
+    """
+    max_row = options.max_rows + _ROW_SLACK
+    below = _cell_below(max_row)
+    columns = 26  # until a column of two or more letters is seen
+    chunks = open_chunks()
+    for buffer, end in _tags(chunks):
+        if _CELL_NOT_REFERENCED.search(buffer, 0, end):  # follow every tag: this chunk again, then the rest
+            return _exact_extent_check(itertools.chain([buffer], chunks), options)
+        if below.search(buffer, 0, end):
+            raise RegisterError("too_many_rows", limit=options.max_rows)
+        if _WIDE_CELL.search(buffer, 0, end):
+            columns = max(columns, *map(_column_number, set(_WIDE_CELL.findall(buffer, 0, end))))
+            if columns > options.max_columns:
+                raise RegisterError("too_many_columns", limit=options.max_columns)
+    if max_row * columns <= options.max_cells:
+        return None
+    # Rows are in the rectangle only up to the last one: find it among those long enough to matter.
+    digits = len(str(options.max_cells // columns))
+    long_rows = re.compile(rb'<c\s+r="[A-Z]{1,3}0*([1-9][0-9]{%d,})"' % (digits - 1))
+    rows = 0
+    for buffer, end in _tags(open_chunks()):
+        found = long_rows.findall(buffer, 0, end)
+        rows = max(rows, max(map(int, found), default=0))
+    if rows * columns > options.max_cells:
+        raise RegisterError("too_many_cells", rows=rows, columns=_column_letters(columns))
+    return None
+
+
+def _exact_extent_check(chunks: Iterator[bytes], options: _Options) -> None:
+    """The extent of a sheet whose cells may lack references, following every row and cell tag."""
+    rows = columns = row = column = 0
+    for buffer, end in _tags(chunks):
+        for tag, attributes, empty in _ANY_TAG.findall(buffer, 0, end):
+            if tag == b"row":
+                ref = _ROW_REF.search(attributes)
+                row, column = (int(ref[1]) if ref else row + 1), 0
+                continue
+            ref = _CELL_REF.search(attributes)
+            row, column = (int(ref[2]), _column_number(ref[1])) if ref else (row, column + 1)
+            if not empty:  # a cell without a value (<c r="B2" s="1"/>) is not read
+                rows, columns = max(rows, row), max(columns, column)
+        if columns > options.max_columns:
+            raise RegisterError("too_many_columns", limit=options.max_columns)
+        if rows > options.max_rows + _ROW_SLACK:
+            raise RegisterError("too_many_rows", limit=options.max_rows)
+        if rows * columns > options.max_cells:
+            raise RegisterError("too_many_cells", rows=rows, columns=_column_letters(columns))
 
 
 def _read_ole(data: bytes, extension: str, resolver: _Resolver, options: _Options) -> RegisterTable:
@@ -651,6 +815,9 @@ def _read_workbook(data: bytes, file_type: str, resolver: _Resolver, options: _O
                 raise
             except BaseException as exc:
                 raise RegisterError("corrupt") from exc
+            # XLS, XLSB and ODS sheets are not scanned before they are read: refuse at least what is too wide.
+            if sheet.width > options.max_columns:
+                raise RegisterError("too_many_columns", limit=options.max_columns)
             # iter_rows() yields every row from the top of the sheet, so row numbers are absolute.
             numbered = enumerate(sheet.iter_rows(), start=1)
             header_row, header_texts, _matches, seen = _find_header(numbered, resolver)
@@ -751,7 +918,7 @@ def _read_text(data: bytes, extension: str, resolver: _Resolver, options: _Optio
             raise RegisterError("empty")
         raise RegisterError("no_header", rows=HEADER_SCAN_ROWS)
 
-    numbered = _numbered_csv(_csv_rows(text, best[1]))
+    numbered = _numbered_csv(_csv_rows(text, best[1]), options.max_columns)
     header_row, header_texts, _matches, _seen = _find_header(numbered, resolver)
     table = _build_table(numbered, header_row, header_texts, resolver, options)
     table.file_type = "csv"
@@ -759,10 +926,12 @@ def _read_text(data: bytes, extension: str, resolver: _Resolver, options: _Optio
     return table
 
 
-def _numbered_csv(rows: Iterable[list[str]]) -> Iterator[tuple[int, list[str]]]:
+def _numbered_csv(rows: Iterable[list[str]], max_columns: int) -> Iterator[tuple[int, list[str]]]:
     number = 0
     try:
         for number, row in enumerate(rows, start=1):
+            if len(row) > max_columns and any(cell.strip() for cell in row[max_columns:]):
+                raise RegisterError("too_many_columns", limit=max_columns)
             yield number, row
     except csv.Error as exc:
         raise RegisterError("corrupt", _MESSAGES["corrupt_csv"], row=number + 1, detail=str(exc)) from exc

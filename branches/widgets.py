@@ -23,7 +23,8 @@ class _Picker:
 
     def optgroups(self, name, value, attrs=None):
         """Only the chosen records become options (one query), never the whole queryset."""
-        chosen = [item for item in value if item not in (None, "") and str(item).isdigit()]
+        # an id past 64 bits matches nothing (and SQLite cannot even compare it)
+        chosen = [item for item in value if str(item).isdigit() and int(item) < 2**63]
         if not chosen or not hasattr(self.choices, "queryset"):
             return []
         field = self.choices.field

@@ -1,8 +1,13 @@
-"""Uploaded files: the one size limit, and the type read from a file's first bytes (never from its name)."""
+"""Uploaded files: the one size limit, the type read from a file's first bytes (never from its name), and the
+checks a ZIP-based file (XLSX, DOCX) passes before anything expands it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import io
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import PurePath
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -14,6 +19,19 @@ SIGNATURES = {
     "image/png": b"\x89PNG\r\n\x1a\n",
     "application/zip": b"PK\x03\x04",
 }
+# extension → the part every Office file of that kind holds
+OFFICE_PARTS = {".docx": "word/document.xml", ".xlsx": "xl/workbook.xml"}
+# Members smaller than this may compress any amount (an empty sheet's XML compresses ~100-fold).
+_RATIO_FLOOR = 1024 * 1024
+_CHUNK = 1024 * 1024
+
+
+class ArchiveError(Exception):
+    """A ZIP archive refused before it is expanded: `reason` is "corrupt" or "too_large" (a zip bomb)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
 
 
 def upload_size_error(upload) -> str | None:
@@ -32,3 +50,67 @@ def upload_type(upload, types: Iterable[str]) -> str | None:
     head = upload.read(16)
     upload.seek(0)
     return next((kind for kind in types if head.startswith(SIGNATURES[kind])), None)
+
+
+def zip_open(data) -> zipfile.ZipFile:
+    """Open a ZIP archive (bytes or a file) whose declared contents stay within the limits.
+
+    A zip bomb declares gigabytes (more than settings.UPLOAD_ZIP_MAX_MB in all) or a member compressed far
+    more than real documents are (settings.UPLOAD_ZIP_MAX_RATIO); one that lies about its sizes is caught
+    by zip_chunks. Raises ArchiveError.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data)
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, KeyError) as exc:
+        raise ArchiveError("corrupt") from exc
+    limit = settings.UPLOAD_ZIP_MAX_MB * 1024 * 1024
+    ratio = settings.UPLOAD_ZIP_MAX_RATIO
+    if sum(info.file_size for info in infos) > limit or any(
+        info.file_size > _RATIO_FLOOR and info.file_size > ratio * max(info.compress_size, 1)
+        for info in infos
+    ):
+        archive.close()
+        raise ArchiveError("too_large")
+    return archive
+
+
+def zip_chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A member's bytes in chunks; never more than its declared size (a lying size fails the CRC check)."""
+    try:
+        with archive.open(info) as member:
+            while chunk := member.read(_CHUNK):
+                yield chunk
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+        raise ArchiveError("corrupt") from exc
+
+
+def upload_archive_error(upload) -> str | None:
+    """Why a Word or Excel upload is refused: not a readable file of its extension, or a zip bomb; or None.
+
+    Every member is read through once (in chunks), so a file whose contents differ from what it declares is
+    refused here rather than when someone opens it. The file is rewound.
+    """
+    part = OFFICE_PARTS.get(PurePath(upload.name or "").suffix.lower())
+    if part is None:
+        return None
+    upload.seek(0)
+    try:
+        with zip_open(upload) as archive:
+            if part not in archive.namelist():
+                raise ArchiveError("corrupt")
+            for info in archive.infolist():
+                for _chunk in zip_chunks(archive, info):
+                    pass
+    except ArchiveError as error:
+        if error.reason == "too_large":
+            return _(
+                "%(name)s would expand to more than %(limit)s MB when opened, or is compressed far more than "
+                "a real document; it is not accepted."
+            ) % {"name": upload.name, "limit": settings.UPLOAD_ZIP_MAX_MB}
+        return _("%(name)s is damaged or is not a real Word (.docx) or Excel (.xlsx) file.") % {
+            "name": upload.name
+        }
+    finally:
+        upload.seek(0)
+    return None

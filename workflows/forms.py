@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.identifiers import mobile_mask, mobile_normalise, mobile_validate
-from federation.uploads import upload_size_error, upload_type
+from federation.uploads import upload_archive_error, upload_size_error, upload_type
 
 from .election import election_check
 from .models import FieldSpec, FieldType, StepEntry, StepTemplate
@@ -157,6 +157,9 @@ def upload_check(upload) -> None:
         raise ValidationError(
             _("%(name)s is not a PDF, JPEG, PNG, Word (.docx) or Excel (.xlsx) file.") % {"name": upload.name}
         )
+    error = upload_archive_error(upload)  # a Word or Excel file is a ZIP: refuse a damaged one or a zip bomb
+    if error:
+        raise ValidationError(error)
 
 
 VOTE_COLUMNS = (

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from branches.errors import LedgerError
 from branches.models import (
     FORMED_STAGES,
+    HISTORY_REASON_LENGTH,
     Branch,
     BranchMember,
     Organisation,
@@ -116,7 +117,7 @@ def branch_create(
         )
     }
     branch._history_user = by
-    branch._change_reason = reason
+    branch._change_reason = reason[:HISTORY_REASON_LENGTH]
     branch.save()
     branch.covers.set({organisation, *covers})
     for order, member in enumerate(members):
@@ -165,7 +166,7 @@ def branch_update(
     ):
         branch.stage = Stage.ESTABLISHED  # re-elected: the term-due stage ends
     branch._history_user = by
-    branch._change_reason = reason
+    branch._change_reason = reason[:HISTORY_REASON_LENGTH]
     branch.save()
     if covers is not None:
         branch.covers.set({branch.organisation, *covers})
@@ -209,7 +210,7 @@ def branch_stage_set(*, by: User, branch: Branch, stage: str, reason: str, reque
     before = branch.stage
     branch.stage = stage
     branch._history_user = by
-    branch._change_reason = reason
+    branch._change_reason = reason[:HISTORY_REASON_LENGTH]
     branch.save()
     _stage_sync(branch=branch, by=by, reason=reason)
     operation_record(

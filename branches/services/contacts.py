@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from branches.errors import LedgerError
 from branches.identifiers import mobile_validate
-from branches.models import ContactLog, Liaison, Organisation, Stage, StageChange
+from branches.models import HISTORY_REASON_LENGTH, ContactLog, Liaison, Organisation, Stage, StageChange
 from federation import access
 from federation.models import User
 from federation.services import operation_label_register, operation_record
@@ -122,7 +122,7 @@ def liaison_update(*, by: User, liaison: Liaison, data: dict, reason: str = "", 
     if not changes:
         return liaison
     liaison._history_user = by
-    liaison._change_reason = reason
+    liaison._change_reason = reason[:HISTORY_REASON_LENGTH]
     liaison.save()
     if "mobile" in changes:
         changes["mobile"] = ["***", "***"]  # no phone numbers in the operation log

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.errors import LedgerError
-from branches.models import Category, DuplicateDecision, Organisation, RegisterPresence
+from branches.models import HISTORY_REASON_LENGTH, Category, DuplicateDecision, Organisation, RegisterPresence
 from branches.names import name_normalise, pinyin_sort_key, search_grams, search_text
 from federation import access
 from federation.models import Region, User
@@ -110,13 +111,26 @@ def organisation_update(
     data: dict[str, Any],
     categories: list[Category] | None = None,
     reason: str = "",
+    seen: dt.datetime | None = None,
     request=None,
 ) -> Organisation:
-    """Edit an organisation; a new name keeps the old one among its former names."""
+    """Edit an organisation; a new name keeps the old one among its former names.
+
+    ``seen``: when the record was last saved as the editor opened it. If it was saved again since, nothing
+    is written: the edit page posts every field, and saving would silently put back the other's values.
+    """
     access.require(by, "ledger.edit", organisation)
     organisation = _locked(organisation)
     if organisation.merged_into_id:
         raise LedgerError(_("This record was merged into another one and can no longer be edited."))
+    if seen is not None and organisation.updated_at != seen:
+        raise LedgerError(
+            _(
+                "Someone else saved this organisation at %(time)s, after you opened this page, so your changes "
+                "were not saved. Open the page again to see theirs, then make yours."
+            )
+            % {"time": timezone.localtime(organisation.updated_at).strftime("%H:%M")}
+        )
     if "region" in data:
         _require_region_in_scope(by, data["region"])
     before = {name: getattr(organisation, name) for name in data if name in EDITABLE_FIELDS}
@@ -138,7 +152,7 @@ def organisation_update(
     for name in changes:
         organisation.value_sources.pop(name, None)  # a person's edit replaces what a register said
     organisation._history_user = by
-    organisation._change_reason = reason
+    organisation._change_reason = reason[:HISTORY_REASON_LENGTH]
     organisation.save()
     if categories is not None:
         organisation.categories.set(categories)
@@ -165,7 +179,7 @@ def organisation_archive(*, organisation: Organisation, by: User, reason: str, r
     organisation.archived_at = timezone.now()
     organisation.archive_reason = reason.strip()
     organisation._history_user = by
-    organisation._change_reason = reason
+    organisation._change_reason = reason[:HISTORY_REASON_LENGTH]
     organisation.save(update_fields=["archived_at", "archive_reason", "updated_at"])
     operation_record(
         actor=by, action="organisation.archive", obj=organisation, reason=reason, request=request
@@ -187,7 +201,7 @@ def organisation_restore(
     organisation.archived_at = None
     organisation.archive_reason = ""
     organisation._history_user = by
-    organisation._change_reason = reason
+    organisation._change_reason = reason[:HISTORY_REASON_LENGTH]
     organisation.save(update_fields=["archived_at", "archive_reason", "updated_at"])
     operation_record(
         actor=by, action="organisation.restore", obj=organisation, reason=reason, request=request
@@ -256,7 +270,7 @@ def organisation_merge(
         changes["former_names"] = [[], names]
     organisation_derive(keep)
     keep._history_user = by
-    keep._change_reason = reason or _("merged %(name)s") % {"name": duplicate.name}
+    keep._change_reason = (reason or _("merged %(name)s") % {"name": duplicate.name})[:HISTORY_REASON_LENGTH]
     keep.save()
     keep.categories.add(*duplicate.categories.all())
     for presence in RegisterPresence.objects.filter(organisation=duplicate):
@@ -272,7 +286,7 @@ def organisation_merge(
     duplicate.archived_at = timezone.now()
     duplicate.archive_reason = _("Merged into %(name)s") % {"name": keep.name}
     duplicate._history_user = by
-    duplicate._change_reason = duplicate.archive_reason
+    duplicate._change_reason = duplicate.archive_reason[:HISTORY_REASON_LENGTH]
     duplicate.save()
     operation_record(
         actor=by,

@@ -147,12 +147,12 @@ def contact_overdue(request):
         archived_at__isnull=True, in_scope=True, contact_due_on__lt=today
     )
     district = request.GET.get("district", "")
-    if district.isdigit():
+    if district.isdigit() and len(district) < 19:  # a longer number is no id (and overflows SQLite)
         organisations = organisations.filter(district_id=int(district))
     officer = request.GET.get("officer", "")
     if officer == "none":
         organisations = organisations.filter(officer__isnull=True)
-    elif officer.isdigit():
+    elif officer.isdigit() and len(officer) < 19:
         organisations = organisations.filter(officer_id=int(officer))
     by_district = organisations.values("district__name").annotate(n=Count("id")).order_by("-n")
     by_officer = (

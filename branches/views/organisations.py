@@ -316,6 +316,7 @@ def organisation_edit(request, pk):
                 data=form.service_data(),
                 categories=list(form.cleaned_data["categories"]),
                 reason=form.cleaned_data.get("reason", ""),
+                seen=form.seen_at(),
                 request=request,
             )
         except LedgerError as error:

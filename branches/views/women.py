@@ -39,7 +39,7 @@ def branch_list(request):
         branches = branches.filter(form=filters["form"])
     if filters["stage"] in Stage.values:
         branches = branches.filter(stage=filters["stage"])
-    if filters["district"].isdigit():
+    if filters["district"].isdigit() and len(filters["district"]) < 19:  # longer: no id, overflows SQLite
         branches = branches.filter(organisation__district_id=int(filters["district"]))
     if filters["term"] == "90":
         today = timezone.localdate()

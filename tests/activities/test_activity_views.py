@@ -188,3 +188,19 @@ def test_a_district_officer_edits_a_city_service_for_their_organisations(
     assert client.post(url, data).status_code == 302
     activity.refresh_from_db()
     assert activity.title == "市妇联义诊（补充）" and activity.unit.name == "乌海市妇联"
+
+
+def test_an_id_past_the_databases_range_is_an_invalid_choice_not_an_error(client, district_officer):
+    # SQLite raised OverflowError on such an id in a multiple choice (a 500); now it is a form error.
+    from activities.models import Activity
+
+    client.force_login(district_officer)
+    huge = str(2**70)
+    response = client.post(
+        reverse("activities:activity_create"),
+        {"type": activity_type("skills").pk, "date": "2025-03-08", "title": "培训", "organisations": [huge],
+         "partners": [huge], "participants": 3, "women_served": 2},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "organisations" in response.context["form"].errors
+    assert not Activity.objects.filter(title="培训").exists()

@@ -215,3 +215,64 @@ def test_marking_a_pair_different_removes_it_from_the_duplicates(client, city_of
     assert (
         client.post(reverse("branches:duplicate_different"), {"first": "x", "second": ""}).status_code == 404
     )
+
+
+def test_a_reason_longer_than_the_historys_column_archives_and_restores(client, city_officer):
+    # The form takes 500 characters; the history keeps 100 of them, the operation log all (a 500 before).
+    from federation.models import OperationLog
+
+    organisation = OrganisationFactory(name="乌海市长理由测试协会")
+    reason = "单位已注销，" * 50
+    client.force_login(city_officer)
+
+    archived = client.post(
+        reverse("branches:organisation_archive", args=[organisation.pk]), {"reason": reason}
+    )
+    restored = client.post(
+        reverse("branches:organisation_restore", args=[organisation.pk]), {"reason": reason}
+    )
+
+    assert archived.status_code == 302 and restored.status_code == 302
+    organisation.refresh_from_db()
+    assert not organisation.archived
+    assert organisation.history.first().history_change_reason == reason[:100]
+    assert OperationLog.objects.filter(action="organisation.archive", reason=reason).exists()
+
+
+def test_a_save_over_someone_elses_newer_save_is_refused_and_changes_nothing(
+    client, city_officer, admin_user
+):
+    import re
+
+    from branches.services.organisations import organisation_update
+
+    organisation = OrganisationFactory(name="乌海市并发编辑协会", employees=10, women=5)
+    client.force_login(city_officer)
+    page = client.get(reverse("branches:organisation_edit", args=[organisation.pk])).content.decode()
+    seen = re.search(r'name="seen" value="([^"]+)"', page).group(1)
+    # meanwhile an admin changes the number of women
+    organisation_update(organisation=organisation, by=admin_user, data={"women": 8})
+    mine = {
+        "name": "乌海市并发编辑协会",
+        "field": organisation.field,
+        "unit_type": organisation.unit_type,
+        "region": organisation.region_id,
+        "employees": "12",
+        "women": "5",
+        "in_scope": "on",
+        "seen": seen,
+    }
+    url = reverse("branches:organisation_edit", args=[organisation.pk])
+    refused = client.post(url, mine, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert refused.status_code == 200
+    assert "在您打开此页面之后" in refused.content.decode()
+    organisation.refresh_from_db()
+    assert (organisation.employees, organisation.women) == (10, 8)
+    # opened again, the page carries the new version and the save goes through
+    page = client.get(url).content.decode()
+    saved = client.post(
+        url, {**mine, "women": "8", "seen": re.search(r'name="seen" value="([^"]+)"', page).group(1)}
+    )
+    assert saved.status_code == 302
+    organisation.refresh_from_db()
+    assert (organisation.employees, organisation.women) == (12, 8)
