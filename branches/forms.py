@@ -79,10 +79,19 @@ class OrganisationFilterForm(forms.Form):
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["district"].queryset = regions_for(user, Region.Level.DISTRICT)
-        self.fields["district"].empty_label = _("All districts")
+        self.fields["district"].queryset = regions_for(user, Region.Level.DISTRICT)  # checks a posted id
         self.fields["street"].queryset = regions_for(user, Region.Level.STREET)
-        self.fields["street"].empty_label = _("All streets")
+        # The districts and streets of the user's area in one query: the choices, and the list's place names.
+        levels = (Region.Level.DISTRICT, Region.Level.STREET)
+        self.places = {region.pk: region for region in regions_for(user, levels)}
+        for name, level, empty in (
+            ("district", Region.Level.DISTRICT, _("All districts")),
+            ("street", Region.Level.STREET, _("All streets")),
+        ):
+            self.fields[name].choices = [
+                ("", empty),
+                *((region.pk, region.name) for region in self.places.values() if region.level == level),
+            ]
         self.fields["source"].empty_label = _("All registers")
         assert set(SORT_LABELS) == set(SORTS)
 

@@ -35,9 +35,13 @@ def organisations_for(user: User) -> QuerySet[Organisation]:
     return access.scope(user, Organisation.objects.all())
 
 
-def regions_for(user: User, level: str) -> QuerySet[Region]:
-    """Districts or streets inside the user's area, for choices and filters."""
-    regions = Region.objects.filter(level=level)
+def regions_for(user: User, level: str | tuple[str, ...]) -> QuerySet[Region]:
+    """Districts or streets (or both: a tuple of levels) inside the user's area, for choices and filters."""
+    regions = (
+        Region.objects.filter(level__in=level)
+        if isinstance(level, tuple)
+        else Region.objects.filter(level=level)
+    )
     root = access.scope_region(user) if access.has(user, "ledger.view") else None
     if root is not None:
         regions = regions.filter(path__startswith=root.path)

@@ -379,7 +379,7 @@ def invitation_open(*, token: str, request) -> tuple[str, Invitation | None]:
             user = _contact_user(invitation.liaison)
             if not user.is_active:
                 return InvitationUse.Outcome.REVOKED, invitation
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="federation.backends.UserBackend")
             login_event_record(request=request, username=user.username, user=user, success=True)
     return outcome, invitation
 

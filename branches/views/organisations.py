@@ -121,7 +121,10 @@ def organisation_list(request):
     }
     # The regions are joined to the page's rows here, not in SQL: a search matching thousands of rows would
     # join every one of them before sorting out the fifty shown.
-    regions = Region.objects.in_bulk({pk for o in page.rows for pk in (o.region_id, o.district_id)})
+    regions = form.places  # the area's districts and streets, loaded once for the filters
+    missing = {pk for o in page.rows for pk in (o.region_id, o.district_id)} - regions.keys()
+    if missing:  # a row filed under a region of another level
+        regions = {**regions, **Region.objects.in_bulk(missing)}
     for organisation in page.rows:
         organisation.region, organisation.district = (
             regions[organisation.region_id],

@@ -27,14 +27,14 @@ def test_ledger_list_costs_the_same_queries_at_any_size(
 ):
     make_many(rows)
     client.force_login(city_officer)
-    # session, user, unit, scope, rows (with the capped total), their categories, their regions, the filter
-    # form's four lists, the inbox count
-    with django_assert_max_num_queries(13):
+    # session, user (with unit and region), the area's region ids, rows (with the capped total), their
+    # categories, the area's districts and streets, categories, registers, the inbox count
+    with django_assert_max_num_queries(9):
         response = client.get(
             reverse("branches:organisation_list"), {"q": "企业", "category": "", "sort": "name"}
         )
     assert response.status_code == 200
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(9):
         last = client.get(reverse("branches:organisation_list"), {"last": "1"})
     assert f"乌海市第{rows - 1:05d}号企业有限公司" in last.content.decode()
 
