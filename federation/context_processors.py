@@ -1,6 +1,8 @@
 """What every page's layout needs: the navigation the user may use."""
 
-from django.urls import reverse
+import functools
+
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -58,6 +60,12 @@ def _grouped(entries: list[tuple[dict, str]]) -> list[dict]:
     return [item["children"][0] if len(item.get("children", ())) == 1 else item for item in result]
 
 
+@functools.lru_cache(maxsize=256)
+def _url(name: str, prefix: str) -> str:
+    """The entries' addresses are fixed for a given script prefix: reversed once, not on every page."""
+    return reverse(name)
+
+
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -69,7 +77,7 @@ def navigation(request) -> dict:
         entries = []
         for name, label, icon, permission, *group in items:
             if access.has(user, permission):
-                url = reverse(name)
+                url = _url(name, get_script_prefix())
                 entry = {"url": url, "label": label, "icon": icon, "active": path.startswith(url)}
                 entries.append((entry, group[0] if group else ""))
         return entries

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import secrets
 import sqlite3
 import subprocess
@@ -108,31 +109,53 @@ def test_a_postgresql_backup_restores_into_an_empty_database_with_its_files(worl
         admin.close()
 
 
-@committed
-@pytest.mark.skipif(
-    not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
-    reason="the SQLite path runs when the app's database is SQLite (make test without DATABASE_URL)",
-)
-def test_a_sqlite_backup_restores_into_a_new_file_with_its_files(world, tmp_path):
-    attachment = StepAttachment.objects.get(pk=world["attachment"].pk)
-    made = back_up(tmp_path)
+SQLITE_DATA = """
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from tests.branches.factories import OrganisationFactory
+OrganisationFactory(name="乌海市备份测试协会")
+OrganisationFactory(name="乌海市备份测试商会")
+default_storage.save("steps/盖章请示.pdf", ContentFile(b"%PDF-1.4 test"))
+"""
+
+
+def test_a_sqlite_backup_restores_into_a_new_file_with_its_files(tmp_path):
+    # A laptop's set-up (SQLite, files under MEDIA_ROOT), in processes of its own whatever the tests' database.
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CACHE_URL"}}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'app.sqlite3'}", MEDIA_ROOT=str(tmp_path / "media"))
+
+    def manage(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=180,
+        )  # fmt: skip
+
+    for step in (
+        ("migrate", "-v0"),
+        ("shell", "-v0", "-c", SQLITE_DATA),
+        ("backup", "--output", str(tmp_path / "b")),
+    ):
+        done = manage(*step)
+        assert done.returncode == 0, done.stderr
+    (made,) = (tmp_path / "b").iterdir()
     assert json.loads((made / "manifest.json").read_text())["engine"] == "sqlite"
     target = tmp_path / "restored.sqlite3"
 
-    printed = restore(made, database_url=f"sqlite:///{target}", media_root=tmp_path / "restored")
+    restored_run = manage("restore", str(made), "--database-url", f"sqlite:///{target}",
+                          "--media-root", str(tmp_path / "restored"), "--yes")  # fmt: skip
 
-    assert "every row count matches the backup" in printed
+    assert restored_run.returncode == 0, restored_run.stderr
+    assert "every row count matches the backup" in restored_run.stdout
     restored = sqlite3.connect(target)
     try:
         organisations = sorted(row[0] for row in restored.execute("SELECT name FROM branches_organisation"))
-        files = [row[0] for row in restored.execute("SELECT file FROM workflows_stepattachment")]
     finally:
         restored.close()
-    assert organisations == sorted(Organisation.objects.values_list("name", flat=True))
-    assert files == [attachment.file.name]
-    assert (tmp_path / "restored" / attachment.file.name).read_bytes() == b"%PDF-1.4 test"
-    with pytest.raises(CommandError, match="is not empty"):
-        restore(made, database_url=f"sqlite:///{target}", media_root=tmp_path / "again")
+    assert organisations == ["乌海市备份测试协会", "乌海市备份测试商会"]
+    assert (tmp_path / "restored" / "steps" / "盖章请示.pdf").read_bytes() == b"%PDF-1.4 test"
+    again = manage("restore", str(made), "--database-url", f"sqlite:///{target}",
+                   "--media-root", str(tmp_path / "again"), "--yes")  # fmt: skip
+    assert again.returncode != 0 and "is not empty" in again.stdout + again.stderr
 
 
 # On SQLite the backup reads through the test's own connection, which must not hold a transaction open.
