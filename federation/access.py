@@ -9,11 +9,14 @@ next to each other, so that the whole access model reads in one screen.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
+from django.db.models.signals import post_delete, post_save
 
 from .models import Region, User
 
@@ -129,11 +132,31 @@ def _subtree_ids(root: Region) -> list[int]:
     """
     cached = root.__dict__.get("_subtree_ids")
     if cached is None:
-        cached = list(
-            Region.objects.filter(path__startswith=root.path).order_by().values_list("pk", flat=True)
-        )
+        key = (root.pk, root.path)
+        known = _SUBTREES.get(key)
+        if known is not None and known[0] > time.monotonic():
+            cached = known[1]
+        else:
+            cached = list(
+                Region.objects.filter(path__startswith=root.path).order_by().values_list("pk", flat=True)
+            )
+            if settings.SCOPE_CACHE_SECONDS:
+                _SUBTREES[key] = (time.monotonic() + settings.SCOPE_CACHE_SECONDS, cached)
         root.__dict__["_subtree_ids"] = cached
     return cached
+
+
+# Subtrees kept by the process for SCOPE_CACHE_SECONDS (every staff page asks): divisions change perhaps once
+# a year, by an admin, and a change in this process forgets them at once; other processes within that time.
+_SUBTREES: dict[tuple[int, str], tuple[float, list[int]]] = {}
+
+
+def _subtrees_forget(**kwargs) -> None:
+    _SUBTREES.clear()
+
+
+post_save.connect(_subtrees_forget, sender=Region, dispatch_uid="access_subtrees_save")
+post_delete.connect(_subtrees_forget, sender=Region, dispatch_uid="access_subtrees_delete")
 
 
 def in_scope(user, obj) -> bool:

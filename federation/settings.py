@@ -275,6 +275,9 @@ NOTIFICATION_CHANNELS = env_list(
 # Reminders go out on working days (China's calendar) from this hour, local time.
 REMINDER_HOUR = env_int("REMINDER_HOUR", 9)
 
+# How long a process keeps the list of regions under each area (every staff page filters by it). [300]
+SCOPE_CACHE_SECONDS = env_int("SCOPE_CACHE_SECONDS", 300)
+
 # One process's memory by default (a laptop, the tests). Production with several gunicorn workers sets
 # CACHE_URL=redis://…/1 so that cached figures are computed once for all of them, not once per worker.
 CACHE_URL = os.environ.get("CACHE_URL", "")

@@ -157,6 +157,14 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture(autouse=True)
+def _regions_forgotten():
+    """Each test seeds its own regions (ids differ from test to test): no area remembered from an earlier one."""
+    from federation import access
+
+    access._SUBTREES.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Hashing passwords the production way costs ~100 ms each; tests need only that they match."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

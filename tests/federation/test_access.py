@@ -89,3 +89,30 @@ def test_the_operation_log_filters_by_action(client, admin_user, city_officer):
     page = client.get(reverse("federation:operation_log"), {"action": "user.language"}).content.decode()
     assert '<option value="user.language" selected>' in page
     assert "换成英文" in page and "已注销" not in page
+
+
+def test_an_area_is_remembered_between_requests_and_forgotten_when_a_division_changes(
+    district_officer, django_assert_num_queries
+):
+    from django.contrib.auth import get_user_model
+
+    from branches.selectors import organisations_for
+    from tests.branches.factories import OrganisationFactory
+
+    def fresh_officer():  # as each request loads its user afresh
+        return get_user_model().objects.select_related("unit__region").get(pk=district_officer.pk)
+
+    with django_assert_num_queries(3):  # the user, the area's regions, the organisations
+        list(organisations_for(fresh_officer()))
+    with django_assert_num_queries(2):  # the next request: the area is remembered
+        list(organisations_for(fresh_officer()))
+    district = Region.objects.get(code="150302")
+    street = Region.objects.create(
+        code="150302099",
+        name="新设街道",
+        level=Region.Level.STREET,
+        parent=district,
+        path=f"{district.path}150302099/",
+    )
+    organisation = OrganisationFactory(name="乌海市新设街道商会", region=street)
+    assert organisation in organisations_for(fresh_officer())
