@@ -11,6 +11,8 @@ from __future__ import annotations
 from django import forms
 from django.urls import reverse
 
+from federation.pagination import pk_param
+
 
 class _Picker:
     template_name = "widgets/picker.html"
@@ -23,8 +25,9 @@ class _Picker:
 
     def optgroups(self, name, value, attrs=None):
         """Only the chosen records become options (one query), never the whole queryset."""
-        # an id past 64 bits matches nothing (and SQLite cannot even compare it)
-        chosen = [item for item in value if str(item).isdigit() and int(item) < 2**63]
+        chosen = [
+            pk for pk in map(pk_param, map(str, value)) if pk is not None
+        ]  # anything else matches nothing
         if not chosen or not hasattr(self.choices, "queryset"):
             return []
         field = self.choices.field

@@ -21,6 +21,7 @@ from branches.services.recommend import form_recommend
 from branches.views.organisations import organisation_or_404
 from federation import access
 from federation.models import Region, User
+from federation.pagination import pk_param
 from federation.services import disclosure_record
 
 
@@ -146,14 +147,14 @@ def contact_overdue(request):
     organisations = organisations_for(request.user).filter(
         archived_at__isnull=True, in_scope=True, contact_due_on__lt=today
     )
-    district = request.GET.get("district", "")
-    if district.isdigit() and len(district) < 19:  # a longer number is no id (and overflows SQLite)
-        organisations = organisations.filter(district_id=int(district))
+    district = pk_param(request.GET.get("district"))
+    if district is not None:
+        organisations = organisations.filter(district_id=district)
     officer = request.GET.get("officer", "")
     if officer == "none":
         organisations = organisations.filter(officer__isnull=True)
-    elif officer.isdigit() and len(officer) < 19:
-        organisations = organisations.filter(officer_id=int(officer))
+    elif (officer_id := pk_param(officer)) is not None:
+        organisations = organisations.filter(officer_id=officer_id)
     by_district = organisations.values("district__name").annotate(n=Count("id")).order_by("-n")
     by_officer = (
         organisations.values("officer_id", "officer__full_name", "officer__username")

@@ -39,8 +39,8 @@ def branch_list(request):
         branches = branches.filter(form=filters["form"])
     if filters["stage"] in Stage.values:
         branches = branches.filter(stage=filters["stage"])
-    if filters["district"].isdigit() and len(filters["district"]) < 19:  # longer: no id, overflows SQLite
-        branches = branches.filter(organisation__district_id=int(filters["district"]))
+    if (district_id := pk_param(filters["district"])) is not None:
+        branches = branches.filter(organisation__district_id=district_id)
     if filters["term"] == "90":
         today = timezone.localdate()
         branches = branches.filter(term_ends_on__gte=today, term_ends_on__lte=today + dt.timedelta(days=90))
