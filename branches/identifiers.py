@@ -12,6 +12,7 @@ importers and tests can tell the failures apart without parsing messages.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import unicodedata
 
@@ -97,10 +98,18 @@ _REGISTERING_BODIES = {
 }
 
 
+# A code that is already plain (most are): nothing to fold, drop or upper-case.
+_USCC_PLAIN = re.compile("[0-9A-Z]+")
+# A normalised code whose every character is allowed and whose region part is six digits.
+_USCC_SHAPE = re.compile("[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")
+
+
 def uscc_normalise(value: str) -> str:
     """Return ``value`` folded to half-width, without spaces or hyphens, and upper-cased."""
     if not value:
         return ""
+    if _USCC_PLAIN.fullmatch(value):
+        return value
     return _drop(_nfkc(value), _DASHES).upper()
 
 
@@ -119,6 +128,10 @@ def uscc_check_char(first17: str) -> str:
 def uscc_validate(value: str) -> str:
     """Validate a USCC and return it normalised; raise ValidationError (codes ``uscc_*``) otherwise."""
     code = uscc_normalise(value)
+    if _USCC_SHAPE.fullmatch(code):  # the usual case: only the check character is left to test
+        total = sum(map(operator.mul, map(_USCC_VALUES.__getitem__, code[:17]), USCC_WEIGHTS))
+        if code[17] == USCC_ALPHABET[-total % 31]:
+            return code
     if not code:
         raise ValidationError(_("Enter the unified social credit code."), code="uscc_empty")
     if len(code) != USCC_LENGTH:

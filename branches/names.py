@@ -30,6 +30,7 @@ __all__ = [
     "bigrams",
     "name_normalise",
     "pinyin_initials",
+    "pinyin_keys",
     "pinyin_sort_key",
     "query_grams",
     "search_grams",
@@ -85,17 +86,32 @@ class _Filter(dict):
 _FILTER = _Filter()
 
 
+def _needs_filter() -> re.Pattern[str]:
+    """Whether a text holds a character that _FILTER drops or changes: a search finds none in most names, and
+    costs a fraction of the translation. Characters outside the BMP are sent through the translation too."""
+    changed = "".join(ch for ch in map(chr, range(0x10000)) if ord(ch) in _BRACKETS or not _keep(ch))
+    return re.compile(f"[{re.escape(changed)}\U00010000-\U0010ffff]")
+
+
+_NEEDS_FILTER = _needs_filter()
+_ASCII_UPPER = re.compile("[A-Z]")
+
+
 def _normalise_pass(name: str) -> str:
-    """Apply every normalisation step once (see :func:`name_normalise`)."""
+    """Apply every normalisation step once (see :func:`name_normalise`); a step that has nothing to change in
+    the text is skipped after a quick check."""
     text = unicodedata.normalize("NFKC", name)
-    text = text.translate(_FILTER)
-    # Removing characters can leave combining marks next to a new base character: recompose.
-    text = unicodedata.normalize("NFKC", text)
+    if _NEEDS_FILTER.search(text):
+        text = text.translate(_FILTER)
+        # Removing characters can leave combining marks next to a new base character: recompose.
+        text = unicodedata.normalize("NFKC", text)
     if text and not text.isascii():
         text = _t2s().convert(text)
-    text = text.translate(_ASCII_LOWER)
+    if _ASCII_UPPER.search(text):
+        text = text.translate(_ASCII_LOWER)
     for variant, canonical in _LEGAL_FORM_VARIANTS:
-        text = text.replace(variant, canonical)
+        if variant in text:
+            text = text.replace(variant, canonical)
     return text
 
 
@@ -120,6 +136,8 @@ def name_normalise(name: str) -> str:
     if not name:
         return ""
     text = _normalise_pass(name)
+    if text == name:  # already canonical (most names): another pass would change nothing either
+        return text
     for _ in range(_MAX_PASSES):
         again = _normalise_pass(text)
         if again == text:
@@ -217,25 +235,43 @@ def _word_syllables(word: str) -> tuple[str, ...]:
     return tuple(_ascii_fold(syllable) for syllable in lazy_pinyin(word, style=Style.NORMAL, errors="ignore"))
 
 
-def pinyin_initials(name: str) -> str:
-    """Return the lower-case pinyin initials of ``name``'s Chinese characters, ASCII letters/digits kept."""
-    if not name:
-        return ""
-    parts: list[str] = []
-    for is_han, run in _runs(name):
-        if is_han:
-            letters = "".join(syllable[:1] for syllable in _syllables(run))
-            parts.extend(_ASCII_WORD_RE.findall(letters))
-        else:
-            parts.extend(_ASCII_WORD_RE.findall(run.lower()))
-    return "".join(parts)
-
-
 def _tokens(word: str) -> list[str]:
     """Cut ``word`` into fixed-width tokens, the last one padded."""
     return [
         word[i : i + _TOKEN_WIDTH].ljust(_TOKEN_WIDTH, _TOKEN_PAD) for i in range(0, len(word), _TOKEN_WIDTH)
     ]
+
+
+@functools.lru_cache(maxsize=4096)
+def _syllable_parts(syllable: str) -> tuple[str, str]:
+    """(initial, sort-key tokens) of one syllable: a few hundred syllables make up every name."""
+    words = _ASCII_WORD_RE.findall(syllable)
+    initial = syllable[:1] if _ASCII_WORD_RE.match(syllable) else ""
+    return initial, "".join(token for word in words for token in _tokens(word))
+
+
+def pinyin_keys(name: str) -> tuple[str, str]:
+    """(:func:`pinyin_initials`, :func:`pinyin_sort_key`) of ``name``, from one reading of its pinyin."""
+    if not name:
+        return "", ""
+    initials: list[str] = []
+    key: list[str] = []
+    for is_han, run in _runs(name):
+        if is_han:
+            for initial, tokens in map(_syllable_parts, _syllables(run)):
+                initials.append(initial)
+                key.append(tokens)
+        else:
+            initials.extend(_ASCII_WORD_RE.findall(run.lower()))
+            key.extend(token for word in _ASCII_WORD_RE.findall(_ascii_fold(run)) for token in _tokens(word))
+    # Every token has _TOKEN_WIDTH characters: the key is cut after whole tokens.
+    max_length = SORT_KEY_MAX_LENGTH // _TOKEN_WIDTH * _TOKEN_WIDTH
+    return "".join(initials), "".join(key)[:max_length]
+
+
+def pinyin_initials(name: str) -> str:
+    """Return the lower-case pinyin initials of ``name``'s Chinese characters, ASCII letters/digits kept."""
+    return pinyin_keys(name)[0]
 
 
 def pinyin_sort_key(name: str) -> str:
@@ -251,18 +287,7 @@ def pinyin_sort_key(name: str) -> str:
     and under ordinary locale collations. Names with the same pinyin (张 / 章) get equal keys:
     order by ``(sort_key, name)`` for a total order. Long names are cut after 42 tokens.
     """
-    if not name:
-        return ""
-    tokens: list[str] = []
-    for is_han, run in _runs(name):
-        if is_han:
-            words = [word for syllable in _syllables(run) for word in _ASCII_WORD_RE.findall(syllable)]
-        else:
-            words = _ASCII_WORD_RE.findall(_ascii_fold(run))
-        for word in words:
-            tokens.extend(_tokens(word))
-    max_tokens = SORT_KEY_MAX_LENGTH // _TOKEN_WIDTH
-    return "".join(tokens[:max_tokens])
+    return pinyin_keys(name)[1]
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -270,13 +295,19 @@ def pinyin_sort_key(name: str) -> str:
 # --------------------------------------------------------------------------------------------------------
 
 
-def search_text(name: str, former_names: Iterable[str] = ()) -> str:
-    """Return ``"<normalised name> <initials>"`` for the name and each former name, joined by '|'."""
+def search_text(name: str, former_names: Iterable[str] = (), *, first: tuple[str, str] | None = None) -> str:
+    """Return ``"<normalised name> <initials>"`` for the name and each former name, joined by '|'.
+
+    ``first``: the name's normalised form and initials, when the caller has them already.
+    """
     parts: list[str] = []
     for each in (name, *former_names):
         if not each or not each.strip():
             continue
-        part = f"{name_normalise(each)} {pinyin_initials(each)}"
+        if first is not None and each is name:
+            part = f"{first[0]} {first[1]}"
+        else:
+            part = f"{name_normalise(each)} {pinyin_initials(each)}"
         if part not in parts:
             parts.append(part)
     return "|".join(parts)

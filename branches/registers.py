@@ -298,6 +298,8 @@ def _cell_text(value: Any) -> str:
         if text[:2] == '="' and text[-1] == '"' and len(text) >= 3:  # the ="0123" trick of CSV exports
             text = text[2:-1].strip(_STRIP_CHARS)
         return text
+    if type(value) is float and value.is_integer():  # head counts: calamine reads every number as a float
+        return str(int(value))
     if value is None:
         return ""
     if isinstance(value, str):
@@ -440,6 +442,83 @@ def _build_table(
     return table
 
 
+def _row_texts(cells: list[Any], width: int) -> list[str]:
+    """The texts of a row's cells (what _cell_text makes of each), at least `width` of them.
+
+    Most cells of a register are strings: they are stripped without a call per cell, and the ="0123" trick of
+    CSV exports is looked for in the row as a whole before cell by cell."""
+    texts = [cell.strip(_STRIP_CHARS) if cell.__class__ is str else _cell_text(cell) for cell in cells]
+    if '="' in "".join(texts):
+        texts = [_cell_text(text) for text in texts]
+    if len(texts) < width:
+        texts.extend([""] * (width - len(texts)))
+    return texts
+
+
+class _RowCleaner:
+    """Turns the texts of a data row into its values and problems, by the columns the header mapped."""
+
+    def __init__(self, fields: list[tuple[int, str, str]], header_of: dict[str, str]) -> None:
+        self.plain = [
+            (index, key) for index, _header, key in fields if key != "uscc" and key not in _CLEANERS
+        ]
+        self.typed = [
+            (index, header, key, _CLEANERS[key]) for index, header, key in fields if key in _CLEANERS
+        ]
+        self.uscc = next(((index, header) for index, header, key in fields if key == "uscc"), None)
+        self.header_of = header_of
+        self.width = max((index for index, _header, _key in fields), default=-1) + 1
+
+    def __call__(self, number: int, cells: list[Any], texts: list[str], raw: dict[str, str]) -> RegisterRow:
+        values: dict[str, Any] = {key: texts[index] for index, key in self.plain}
+        problems: list[str] = []
+        if self.uscc is not None:
+            index, header = self.uscc
+            text = texts[index]
+            values["uscc"] = "".join(unicodedata.normalize("NFKC", text).split()).upper() if text else ""
+            if text and index < len(cells) and isinstance(cells[index], int | float):
+                problems.append(
+                    _lazy_interpolate(
+                        _(
+                            "%(header)s was stored as a number, so digits may have been lost: "
+                            "format the column as text in Excel."
+                        ),
+                        {"header": header},
+                    )
+                )
+        for index, header, key, clean in self.typed:
+            text = texts[index]
+            if clean is _labels_cell:
+                values[key] = list(clean(text))
+                continue
+            value, wrong = clean(text)
+            values[key] = value
+            if wrong:
+                message = (
+                    _("%(header)s is not a number: '%(value)s'")
+                    if key in COUNT_FIELDS
+                    else _("%(header)s is not a yes/no value: '%(value)s'")
+                )
+                problems.append(_lazy_interpolate(message, {"header": header, "value": text}))
+        header_of = self.header_of
+        if "name" in header_of and not values.get("name"):
+            problems.append(_lazy_interpolate(_("%(header)s is empty."), {"header": header_of["name"]}))
+        employees, women = values.get("employees"), values.get("women")
+        if employees is not None and women is not None and women > employees:
+            problems.append(
+                _lazy_interpolate(
+                    _("%(women)s (%(women_count)s) is greater than %(employees)s (%(employee_count)s)."),
+                    {
+                        "women": header_of["women"],
+                        "women_count": women,
+                        "employees": header_of["employees"],
+                        "employee_count": employees,
+                    },
+                )
+            )
+        return RegisterRow(number=number, values=values, problems=problems, raw=raw)
+
+
 def _table_rows(
     numbered: Iterator[tuple[int, list[Any]]],
     table: RegisterTable,
@@ -447,17 +526,14 @@ def _table_rows(
     header_of: dict[str, str],
     options: _Options,
 ) -> Iterator[RegisterRow]:
-    raw_cols = cols.raw
-    fields = [(index, header, key, _CLEANERS.get(key, _clean_text)) for index, header, key in cols.fields]
+    raw_cols = cols.raw if options.raw else []
+    clean = _RowCleaner(cols.fields, header_of)
+    width = max([clean.width, *(index + 1 for index, _header in raw_cols)])
     skipped = table.skipped
     pending_blank: list[int] = []
     for number, cells in numbered:
-        width = len(cells)
-        first = ""
-        for cell in cells:
-            first = _cell_text(cell)
-            if first:
-                break
+        texts = _row_texts(cells, width)
+        first = next(filter(None, texts), "")
         if not first:
             pending_blank.append(number)  # reported only if a non-blank row follows
             continue
@@ -470,12 +546,8 @@ def _table_rows(
         if table.row_count >= options.max_rows:
             raise RegisterError("too_many_rows", limit=options.max_rows)
         table.row_count += 1
-        raw = (
-            {header: (_cell_text(cells[index]) if index < width else "") for index, header in raw_cols}
-            if options.raw
-            else {}
-        )
-        yield _clean_row(number, cells, raw, fields, header_of)
+        raw = {header: texts[index] for index, header in raw_cols}
+        yield clean(number, cells, texts, raw)
     if not table.row_count:
         raise RegisterError("no_rows")
 
@@ -503,73 +575,11 @@ def _labels_cell(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(label for label in labels if label))
 
 
-def _clean_text(text: str) -> str:
-    return text
-
-
 _CLEANERS = {
     **dict.fromkeys(COUNT_FIELDS, _count_cell),
     **dict.fromkeys(YES_NO_FIELDS, _yes_no_cell),
     **dict.fromkeys(LIST_FIELDS, _labels_cell),
 }
-
-
-def _clean_row(
-    number: int,
-    cells: list[Any],
-    raw: dict[str, str],
-    fields: list[tuple[int, str, str, Any]],
-    header_of: dict[str, str],
-) -> RegisterRow:
-    values: dict[str, Any] = {}
-    problems: list[str] = []
-    width = len(cells)
-    for index, header, key, clean in fields:
-        # A field's column is the first of its header text: raw[header], when kept, is this same text.
-        text = raw[header] if raw else _cell_text(cells[index]) if index < width else ""
-        if clean is _clean_text:
-            if key == "uscc":
-                values[key] = "".join(unicodedata.normalize("NFKC", text).split()).upper()
-                if index < width and isinstance(cells[index], int | float) and text:
-                    problems.append(
-                        _lazy_interpolate(
-                            _(
-                                "%(header)s was stored as a number, so digits may have been lost: "
-                                "format the column as text in Excel."
-                            ),
-                            {"header": header},
-                        )
-                    )
-            else:
-                values[key] = text
-        elif clean is _labels_cell:
-            values[key] = list(clean(text))
-        else:
-            value, wrong = clean(text)
-            values[key] = value
-            if wrong:
-                message = (
-                    _("%(header)s is not a number: '%(value)s'")
-                    if key in COUNT_FIELDS
-                    else _("%(header)s is not a yes/no value: '%(value)s'")
-                )
-                problems.append(_lazy_interpolate(message, {"header": header, "value": text}))
-    if "name" in header_of and not values.get("name"):
-        problems.append(_lazy_interpolate(_("%(header)s is empty."), {"header": header_of["name"]}))
-    employees, women = values.get("employees"), values.get("women")
-    if employees is not None and women is not None and women > employees:
-        problems.append(
-            _lazy_interpolate(
-                _("%(women)s (%(women_count)s) is greater than %(employees)s (%(employee_count)s)."),
-                {
-                    "women": header_of["women"],
-                    "women_count": women,
-                    "employees": header_of["employees"],
-                    "employee_count": employees,
-                },
-            )
-        )
-    return RegisterRow(number=number, values=values, problems=problems, raw=raw)
 
 
 # --------------------------------------------------------------------------------------------

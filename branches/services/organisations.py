@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from branches.errors import LedgerError
 from branches.models import HISTORY_REASON_LENGTH, Category, DuplicateDecision, Organisation, RegisterPresence
-from branches.names import name_normalise, pinyin_sort_key, search_grams, search_text
+from branches.names import name_normalise, pinyin_keys, search_grams, search_text
 from federation import access
 from federation.models import Region, User
 from federation.services import operation_label_register, operation_record
@@ -52,13 +52,18 @@ def district_of(region: Region) -> Region:
     return region
 
 
-def organisation_derive(organisation: Organisation) -> None:
-    """Recompute the derived columns: normalised name, search text and its bigrams, sort key, district."""
-    organisation.name = organisation.name.strip()
-    organisation.name_normalised = name_normalise(organisation.name)[:200]
-    organisation.search_text = search_text(organisation.name, organisation.former_names)
+def organisation_derive(organisation: Organisation, *, normalised: str | None = None) -> None:
+    """Recompute the derived columns: normalised name, search text and its bigrams, sort key, district.
+
+    ``normalised``: name_normalise(name), when the caller has worked it out already (the register import).
+    """
+    name = organisation.name = organisation.name.strip()
+    if normalised is None:
+        normalised = name_normalise(name)
+    organisation.name_normalised = normalised[:200]
+    initials, organisation.sort_key = pinyin_keys(name)
+    organisation.search_text = search_text(name, organisation.former_names, first=(normalised, initials))
     organisation.search_grams = search_grams(organisation.search_text)
-    organisation.sort_key = pinyin_sort_key(organisation.name)
     if organisation.region_id:
         organisation.district = district_of(organisation.region)
 

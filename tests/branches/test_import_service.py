@@ -238,7 +238,7 @@ def test_a_failure_while_applying_writes_nothing(city_officer, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr("branches.services.imports.write._write_presences", broken)
+    monkeypatch.setattr("branches.services.imports.flow._write_presences", broken)
     with pytest.raises(RuntimeError):
         register_import_apply(register_import=register_import, by=city_officer)
 
@@ -251,7 +251,7 @@ def test_a_failure_while_applying_writes_nothing(city_officer, monkeypatch):
 
 
 def test_a_failing_run_leaves_no_import_and_no_file(city_officer, monkeypatch, settings):
-    monkeypatch.setattr("branches.services.imports.write._write_presences", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("branches.services.imports.flow._write_presences", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         register_import_run(
             by=city_officer,

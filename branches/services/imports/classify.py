@@ -12,6 +12,7 @@ from branches.identifiers import mobile_validate, uscc_normalise, uscc_validate
 from branches.models import UNIT_TYPE_FIELD, Category, Organisation, RegisterPresence
 from branches.names import name_normalise
 from branches.registers import TEMPLATE_EXAMPLE_USCC, RegisterRow, RegisterTable
+from branches.services.imports.background import Background
 from branches.services.imports.lookups import (
     _VALUE_COLUMNS,
     _in_chunks,
@@ -36,6 +37,7 @@ from federation.models import Region
 
 _MATCHED = "matched"  # transient: a target was found, update or unchanged is decided by the diff
 NOT_IN_LATEST_SHOWN = 200  # names of absent organisations kept for the page; the count is exact
+LOOKUP_BATCH = 5000  # rows whose records are looked up at once, while the next rows are read
 MAX_COUNT = 1_000_000  # a head count above this is a typing error, not an organisation
 _TEXT_FIELDS = ("industry", "address", "contact_name")
 _MAX_LENGTHS = {name: Organisation._meta.get_field(name).max_length for name in ("name", *_TEXT_FIELDS)}
@@ -331,13 +333,27 @@ class _Classifier:
     # --- the whole file --------------------------------------------------------------------------------
 
     def plan(self, table: RegisterTable) -> _Plan:
-        rows = [self.resolve(register_row) for register_row in table.rows]
-        # An invalid row still names its record by its code (it counts as listed in the register).
-        self.ledger = _Ledger(
-            usccs={row.uscc for row in rows if row.uscc},
-            names={row.normalised for row in rows if row.status != INVALID},
-            paths={pk: region.path or "" for pk, region in self.places.by_id.items()},
-        )
+        self.ledger = _Ledger(paths={pk: region.path or "" for pk, region in self.places.by_id.items()})
+        with Background() as background:
+            # The database looks up the records that each batch of rows names while the next batch is read.
+            presences = background.run(self._presence_rows)
+            rows: list[_Row] = []
+            usccs: list[str] = []
+            names: list[str] = []
+            for register_row in table.rows:
+                row = self.resolve(register_row)
+                rows.append(row)
+                if (
+                    row.uscc
+                ):  # an invalid row still names its record by its code (it is listed in the register)
+                    usccs.append(row.uscc)
+                if row.status != INVALID:
+                    names.append(row.normalised)
+                if len(rows) % LOOKUP_BATCH == 0:
+                    background.run(self.ledger.add, usccs, names)
+                    usccs, names = [], []
+            background.run(self.ledger.add, usccs, names)
+        self.ledger.follow_merges()
         for row in rows:
             self.match(row)
         self._mark_repeats(rows)
@@ -356,7 +372,7 @@ class _Classifier:
                     updates.append((row, changed))
         present = {row.target for row in rows if row.status in (UPDATE, UNCHANGED, REPEATED) and row.target}
         present |= {row.seen_id for row in rows if row.seen_id}
-        existing, absent = self._presences(present)
+        existing, absent = self._presences(presences.result(), present)
         shown = [organisation_id for _id, organisation_id, _in_latest in absent[:NOT_IN_LATEST_SHOWN]]
         names = dict(Organisation.objects.filter(pk__in=shown).values_list("pk", "name"))
         absent_names = [[organisation_id, names[organisation_id]] for organisation_id in shown]
@@ -463,17 +479,27 @@ class _Classifier:
         row.status = UPDATE if changed else UNCHANGED
         return changed
 
-    def _presences(self, present: set[int]) -> tuple[dict[int, tuple[int, bool, int | None]], list]:
-        """This register's presences in the area: those listed now, and those the file no longer lists."""
+    def _presence_rows(self, cursor) -> list[tuple[int, int, bool, int | None]]:
+        """This register's presences in the area (id, organisation, in latest, last import): a background job."""
         if self.source_id is None:
-            return {}, []
+            return []
         presences = RegisterPresence.objects.filter(source_id=self.source_id)
         if self.root_path:
             presences = presences.filter(organisation__region__path__startswith=self.root_path)
+        query = presences.values_list("id", "organisation_id", "in_latest", "last_import_id").order_by(
+            "organisation_id"
+        )
+        sql, params = query.query.sql_with_params()
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+    @staticmethod
+    def _presences(
+        rows: list[tuple[int, int, bool, int | None]], present: set[int]
+    ) -> tuple[dict[int, tuple[int, bool, int | None]], list]:
+        """Those presences listed now, and those the file no longer lists."""
         existing, absent = {}, []
-        for pk, organisation_id, in_latest, last_import in presences.values_list(
-            "id", "organisation_id", "in_latest", "last_import_id"
-        ).order_by("organisation_id"):
+        for pk, organisation_id, in_latest, last_import in rows:
             existing[organisation_id] = (pk, in_latest, last_import)
             if organisation_id not in present:
                 absent.append((pk, organisation_id, in_latest))

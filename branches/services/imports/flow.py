@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from contextlib import contextmanager
 from pathlib import PurePath
 from typing import Any
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from branches.errors import LedgerError
 from branches.models import RegisterImport, RegisterSource
 from branches.registers import FIELD_ALIASES, RegisterError, RegisterTable
+from branches.services.imports.background import Background
 from branches.services.imports.classify import _Classifier, _Plan
 from branches.services.imports.files import (
     _read,
@@ -26,7 +28,7 @@ from branches.services.imports.files import (
     _table_info,
     upload_limit_bytes,
 )
-from branches.services.imports.write import _write
+from branches.services.imports.write import _write, _write_presences
 from federation import access
 from federation.models import Region, User
 from federation.services import operation_label_register, operation_record
@@ -235,15 +237,40 @@ def _apply(
     source: RegisterSource,
     request=None,
 ) -> dict[str, int]:
-    _write(plan, by=by, source=source, register_import=register_import, regions=classifier.places.by_id)
+    with Background() as background:
+        _write(
+            plan,
+            background=background,
+            by=by,
+            source=source,
+            register_import=register_import,
+            regions=classifier.places.by_id,
+        )
+        summary = _summary(plan, table)  # while the database writes what the background was given
+    _write_presences(plan, source=source, register_import=register_import)
     counts = plan.counts()
-    register_import.summary = _summary(plan, table)
     register_import.status = RegisterImport.Status.APPLIED
     register_import.applied_at = timezone.now()
     register_import.applied_by = by
-    register_import.save(update_fields=["summary", "status", "applied_at", "applied_by"])
+    register_import.save(update_fields=["status", "applied_at", "applied_by"])
+    _save_summary(register_import, summary)
     operation_record(actor=by, action="register.import", obj=register_import, changes=counts, request=request)
     return counts
+
+
+def _save_summary(register_import: RegisterImport, summary: dict[str, Any]) -> None:
+    """Store a summary of tens of thousands of rows: on PostgreSQL sent as one JSON text, which the server
+    parses (the JSON field would hand it to the driver as a structure to adapt)."""
+    register_import.summary = summary
+    if connection.vendor != "postgresql":
+        register_import.save(update_fields=["summary"])
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(RegisterImport._meta.db_table)} SET {quote('summary')} = %s::jsonb WHERE id = %s",
+            [json.dumps(summary, ensure_ascii=False, separators=(",", ":")), register_import.pk],
+        )
 
 
 def register_import_discard(*, register_import: RegisterImport, by: User, request=None) -> RegisterImport:

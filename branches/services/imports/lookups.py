@@ -220,44 +220,53 @@ _VALUE_COLUMNS = (
 class _Ledger:
     """The organisations a register can name: those with one of its codes or normalised names, and the records
     they were merged into; with their state, place and imported values. A few queries, however large the
-    ledger (on PostgreSQL one per kind of key, the keys passed as one array)."""
+    ledger (on PostgreSQL one per kind of key and batch of rows, the keys passed as one array)."""
 
-    def __init__(self, *, usccs: Iterable[str], names: Iterable[str], paths: dict[int, str]) -> None:
+    def __init__(self, *, paths: dict[int, str]) -> None:
         self.records: dict[int, _Record] = {}
         self.by_uscc: dict[str, int] = {}
         self.active_by_name: dict[str, list[int]] = {}
         self.inactive_by_name: dict[str, list[int]] = {}
         self.paths = paths  # region id → path: the regions are in memory already
-        self._load("uscc", sorted(set(usccs)))
-        self._load("name_normalised", sorted(set(names)))
+
+    def add(self, cursor, usccs: Iterable[str], names: Iterable[str]) -> None:
+        """Read the records with these codes or normalised names (a job of imports.background)."""
+        self._load(cursor, "uscc", sorted(set(usccs)))
+        self._load(cursor, "name_normalised", sorted(set(names)))
+
+    def follow_merges(self) -> None:
+        """Read the records that the records read so far were merged into (once every add() has run)."""
         merged = {r.merged_into for r in self.records.values() if r.merged_into} - set(self.records)
         while merged:  # chains of merges: rarely more than one step
-            self._load("id", sorted(merged))
+            with connection.cursor() as cursor:
+                self._load(cursor, "id", sorted(merged))
             merged = {r.merged_into for r in self.records.values() if r.merged_into} - set(self.records)
 
-    def _rows(self, column: str, keys: list) -> Iterable[tuple]:
+    @staticmethod
+    def _rows(cursor, column: str, keys: list) -> Iterable[tuple]:
         names = ("id", "archived_at", "merged_into_id", *_VALUE_COLUMNS)
         if connection.vendor == "postgresql":
             quote = connection.ops.quote_name
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT {', '.join(quote(Organisation._meta.get_field(n).column) for n in names)} "
-                    f"FROM {quote(Organisation._meta.db_table)} WHERE {quote(column)} = ANY(%s)",
-                    [keys],
-                )
-                yield from cursor.fetchall()
-            return
+            cursor.execute(
+                f"SELECT {', '.join(quote(Organisation._meta.get_field(n).column) for n in names)} "
+                f"FROM {quote(Organisation._meta.db_table)} WHERE {quote(column)} = ANY(%s)",
+                [keys],
+            )
+            return cursor.fetchall()
         rows = Organisation.objects.values_list(*names).order_by()
-        for start in range(0, len(keys), ID_CHUNK):
-            yield from rows.filter(**{f"{column}__in": keys[start : start + ID_CHUNK]})
+        return [
+            row
+            for start in range(0, len(keys), ID_CHUNK)
+            for row in rows.filter(**{f"{column}__in": keys[start : start + ID_CHUNK]})
+        ]
 
-    def _load(self, column: str, keys: list) -> None:
+    def _load(self, cursor, column: str, keys: list) -> None:
         if not keys:
             return
         name_at, uscc_at = _VALUE_COLUMNS.index("name"), _VALUE_COLUMNS.index("uscc")
         region_at = _VALUE_COLUMNS.index("region_id")
         records, paths = self.records, self.paths
-        for pk, archived_at, merged_into, *values in self._rows(column, keys):
+        for pk, archived_at, merged_into, *values in self._rows(cursor, column, keys):
             if pk in records:
                 continue
             normalised, name, uscc = values[0], values[name_at], values[uscc_at]

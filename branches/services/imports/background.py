@@ -1,0 +1,81 @@
+"""Database work of an import that goes on while the import's Python work goes on.
+
+Reading, classifying and deriving rows is Python; looking records up, updating them and copying their history
+is work of the database server, another process. On PostgreSQL a second thread sends those statements on the
+import's own connection, so they are part of its transaction; psycopg lets go of the interpreter while it waits
+for the server, and both run at once. The thread runs its jobs one after another, in the order they were given.
+Elsewhere (SQLite, in-process) each job runs at once, in the calling thread.
+
+A job receives a cursor of the import's connection. Leaving the ``with`` block waits for every job (even when
+the block raised: the connection must be idle before the transaction is rolled back) and raises the first
+job's error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from django.db import connection
+
+SWITCH_INTERVAL = 0.0002  # seconds
+
+
+class Background:
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._jobs: list[Future] = []
+        if connection.vendor == "postgresql":
+            connection.ensure_connection()
+            self._raw = connection.connection
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="register-import")
+
+    def __enter__(self) -> Background:
+        if self._pool is not None:
+            # The thread that waits for the server takes the interpreter back after each answer: by default it
+            # may wait 5 ms for this thread to let go of it, each time, and most of its time would go there.
+            self._interval = sys.getswitchinterval()
+            sys.setswitchinterval(SWITCH_INTERVAL)
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        try:
+            self.wait()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
+                sys.setswitchinterval(self._interval)
+
+    def run(self, job: Callable[..., Any], *args: Any) -> Future:
+        """Run job(cursor, *args) after the jobs given before it; its future holds what it returns."""
+        if self._pool is None:
+            future: Future = Future()
+            with connection.cursor() as cursor:
+                try:
+                    future.set_result(job(cursor, *args))
+                except BaseException as error:
+                    future.set_exception(error)
+                    raise
+            return future
+        future = self._pool.submit(self._job, job, args)
+        self._jobs.append(future)
+        return future
+
+    def _job(self, job: Callable[..., Any], args: tuple) -> Any:
+        with self._raw.cursor() as cursor:
+            return job(cursor, *args)
+
+    def wait(self) -> None:
+        """Wait until every job given so far has run; raise the first error among them."""
+        jobs, self._jobs = self._jobs, []
+        error = None
+        for future in jobs:
+            try:
+                future.result()
+            except BaseException as raised:  # every job is waited for, the first error is raised
+                error = error or raised
+        if error is not None:
+            raise error
