@@ -216,7 +216,7 @@ def _row_view(row: dict[str, Any]) -> dict[str, Any]:
         "name": row.get("name") or "—",
         "uscc": row.get("uscc", ""),
         "target": row.get("o"),
-        "target_name": row.get("on", ""),
+        "target_name": row.get("on", row.get("name", "")) if row.get("o") else "",
         "changes": [
             {"label": field_label(name), "old": _display(name, old), "new": _display(name, new)}
             for name, (old, new) in row.get("d", {}).items()

@@ -72,7 +72,8 @@ class _Row:
             entry["uscc"] = self.uscc
         if self.target:
             entry["o"] = self.target
-            entry["on"] = self.target_name
+            if self.target_name != self.name:  # the page shows the row's own name otherwise
+                entry["on"] = self.target_name
         if self.diff:
             entry["d"] = self.diff
         if self.reasons:

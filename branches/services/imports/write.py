@@ -9,7 +9,9 @@ statement per kind: what bulk_history_create would write, without building 50,00
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -80,6 +82,7 @@ class _Derived:
 # 2.2 s of index upkeep with the 256 kB pending list (the connection's setting, see settings.DATABASES), 0.8 s
 # with this one and a single merge at the end.
 PENDING_LIST_KB = 65536
+COPY_BATCH = 2000  # new organisations per COPY: the server inserts one batch while the next is derived
 SEARCH_INDEX = "organisation_search_grams"
 _DERIVED = ("name", "name_normalised", "search_text", "search_grams", "sort_key")
 _UPDATES_TABLE = "register_import_updates"
@@ -91,7 +94,7 @@ class _Copy:
     def __init__(self, plan: _Plan, *, by: User, now, stamp: dict, reason: str) -> None:
         self.plan, self.by, self.now, self.reason = plan, by, now, reason
         self.stamp_json = json.dumps(stamp)
-        self.sources_json: dict[tuple[str, ...], str] = {}
+        self.sources_json: dict[tuple[tuple[str, ...], bool], str] = {}
         self.quote = connection.ops.quote_name
         self.table = self.quote(Organisation._meta.db_table)
 
@@ -113,18 +116,22 @@ class _Copy:
             background.run(self._history, updated, "~")
         background.run(_merge_pending)
 
-    def _copy(self, cursor, table: str, columns: list[str], rows) -> None:
+    def _copy_statement(self, table: str, columns: list[str]) -> str:
         names = ", ".join(self.quote(column) for column in columns)
-        with cursor.copy(f"COPY {self.quote(table)} ({names}) FROM STDIN") as copy:
+        return f"COPY {self.quote(table)} ({names}) FROM STDIN"
+
+    def _copy(self, cursor, table: str, columns: list[str], rows) -> None:
+        with cursor.copy(self._copy_statement(table, columns)) as copy:
             for row in rows:
                 copy.write_row(row)
 
-    def _sources(self, names: tuple[str, ...]) -> str:
-        """value_sources of a row as JSON: every field it wrote, from this import (a few shapes repeat)."""
-        text = self.sources_json.get(names)
+    def _sources(self, names: tuple[str, ...], *, copy: bool = False) -> str:
+        """value_sources of a row as JSON (with copy, as a field of COPY text): every field it wrote, from this
+        import. A few shapes repeat: each is made once."""
+        text = self.sources_json.get((names, copy))
         if text is None:
             text = "{" + ", ".join(f"{json.dumps(name)}: {self.stamp_json}" for name in names) + "}"
-            self.sources_json[names] = text
+            text = self.sources_json[names, copy] = _copy_text(text) if copy else text
         return text
 
     def _ids(self, cursor) -> list[int]:
@@ -138,7 +145,8 @@ class _Copy:
         return [pk for (pk,) in cursor.fetchall()]
 
     def _create(self, background: Background, ids: list[int], links: list[tuple[int, int]]) -> list[int]:
-        """Derive the new organisations' rows, then COPY them (a background job); returns their ids."""
+        """Derive the new organisations' rows and hand them to the background in batches of COPY text: the
+        server inserts one batch while this thread derives the next. Returns their ids."""
         rows = self.plan.creates
         if not rows:
             return []
@@ -146,38 +154,43 @@ class _Copy:
         at = {field.attname: index for index, field in enumerate(fields)}
         template = [_copy_value(field, field.get_default()) for field in fields]
         template[at["created_at"]] = template[at["updated_at"]] = self.now
+        template = list(map(_copy_text, template))
         imported = [(name, at[Organisation._meta.get_field(name).attname]) for name in IMPORTED_FIELDS]
         derived = [(name, at[name]) for name in _DERIVED]
-        district_at, sources_at, id_at = at["district_id"], at["value_sources"], at["id"]
-
-        def values():
-            for pk, row in zip(ids, rows, strict=True):
-                data, value = row.values, template.copy()
-                value[id_at] = pk
-                names = []
-                for name, index in imported:
-                    if name in data:
-                        value[index] = data[name]
-                        names.append(name)
-                region = data["region"]
-                value[at["region_id"]] = region.pk
-                columns = _Derived(data["name"], [], region)
-                organisation_derive(
-                    columns, normalised=row.normalised
-                )  # regions carry their parents: no query
-                for name, index in derived:
-                    value[index] = getattr(columns, name)
-                value[district_at] = columns.district.pk
-                if row.categories:
-                    names.append("categories")
-                    links.extend((pk, category_id) for category_id in row.categories)
-                value[sources_at] = self._sources(tuple(names))
-                row.target = pk
-                yield value
-
-        background.run(
-            self._copy, Organisation._meta.db_table, [field.column for field in fields], list(values())
+        region_at, district_at, sources_at, id_at = (
+            at["region_id"],
+            at["district_id"],
+            at["value_sources"],
+            at["id"],
         )
+        statement = self._copy_statement(Organisation._meta.db_table, [field.column for field in fields])
+        lines: list[str] = []
+        for pk, row in zip(ids, rows, strict=True):
+            data, value = row.values, template.copy()
+            value[id_at] = str(pk)
+            names = []
+            for name, index in imported:
+                if name in data:
+                    names.append(name)
+                    if index != region_at:  # the region is written by its id below
+                        value[index] = _copy_text(data[name])
+            region = data["region"]
+            columns = _Derived(data["name"], [], region)
+            organisation_derive(columns, normalised=row.normalised)  # regions carry their parents: no query
+            for name, index in derived:
+                value[index] = _copy_text(getattr(columns, name))
+            value[region_at], value[district_at] = str(region.pk), str(columns.district.pk)
+            if row.categories:
+                names.append("categories")
+                links.extend((pk, category_id) for category_id in row.categories)
+            value[sources_at] = self._sources(tuple(names), copy=True)
+            row.target = pk
+            lines.append("\t".join(value))
+            if len(lines) == COPY_BATCH:
+                background.run(_copy_lines, statement, lines)
+                lines = []
+        if lines:
+            background.run(_copy_lines, statement, lines)
         return ids
 
     def _update(self, background: Background, links: list[tuple[int, int]]) -> list[int]:
@@ -269,6 +282,33 @@ class _Copy:
             "ON l.organisation_id = h.id ORDER BY h.history_id, l.category_id",
             [self.now, self.reason, history_type, self.by.pk, _array(ids)],
         )
+
+
+# COPY's text format: a field's backslash, tab, newline and carriage return are escaped; NULL is \N.
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+
+
+def _copy_text(value: Any) -> str:
+    """A value as a field of COPY's text format (the types an organisation's columns hold)."""
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, str):
+        if _COPY_SPECIAL.search(value):  # rare: four passes in C beat a translation table
+            return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.date):  # dates, and datetimes with their time zone
+        return value.isoformat()
+    raise TypeError(f"no COPY text for {type(value).__name__}")
+
+
+def _copy_lines(cursor, statement: str, lines: list[str]) -> None:
+    """COPY rows already in the text format, one per line (a background job)."""
+    with cursor.copy(statement) as copy:
+        copy.write("\n".join(lines) + "\n")
 
 
 def _array(ids: list[int]) -> str:
