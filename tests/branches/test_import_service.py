@@ -50,6 +50,15 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True, params=["one batch", "a batch a row"])
+def _batches(request, monkeypatch):
+    """Every test runs twice: with the file in one batch, and with each row a batch of its own (on PostgreSQL
+    written before the next row is read). The outcome must not depend on where batches end."""
+    if request.param == "a batch a row":
+        monkeypatch.setattr("branches.services.imports.classify.LOOKUP_BATCH", 1)
+        monkeypatch.setattr("branches.services.imports.write.LOOKUP_BATCH", 1)
+
+
 def csv(*lines: str, header: str = HEADER) -> bytes:
     return ("\n".join([header, *lines]) + "\n").encode()
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from operator import itemgetter
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 
@@ -15,7 +18,6 @@ from branches.registers import TEMPLATE_EXAMPLE_USCC, RegisterRow, RegisterTable
 from branches.services.imports.background import Background
 from branches.services.imports.lookups import (
     _VALUE_COLUMNS,
-    _in_chunks,
     _Ledger,
     _Places,
     _Record,
@@ -104,6 +106,56 @@ class _Plan:
             counts[COUNT_KEYS[row.status]] += 1
         counts["not_in_latest"] = len(self.absent)
         return counts
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    """Lists of `size` items in order (the last one shorter), taken from an iterator as they are needed."""
+    items = iter(items)
+    while batch := list(itertools.islice(items, size)):
+        yield batch
+
+
+class _Repeats:
+    """A later row naming the same organisation as an earlier one (same record, code, or name) repeats it."""
+
+    def __init__(self) -> None:
+        self.by_target: dict[int, int] = {}
+        self.by_uscc: dict[str, int] = {}
+        self.by_name: dict[str, list[tuple[int, str, Region | None]]] = {}
+
+    def mark(self, rows: list[_Row]) -> None:
+        """Mark the rows that repeat an earlier one (of this batch or of an earlier batch)."""
+        by_target, by_uscc, by_name = self.by_target, self.by_uscc, self.by_name
+        for row in rows:
+            if row.status not in (NEW, _MATCHED):
+                continue
+            uscc = row.values.get("uscc") or ""
+            first = None
+            if row.target and row.target in by_target:
+                first = by_target[row.target]
+            elif uscc and uscc in by_uscc:
+                first = by_uscc[uscc]
+            else:
+                for number, other, district in by_name.get(row.normalised, []):
+                    if (not other or not uscc or other == uscc) and district == row.district:
+                        first = number
+                        break
+            if first is not None:
+                row.status, row.reasons = REPEATED, [["repeated", {"row": first}]]
+                continue
+            if row.target:
+                by_target[row.target] = row.number
+            if uscc:
+                by_uscc[uscc] = row.number
+            by_name.setdefault(row.normalised, []).append((row.number, uscc, row.district))
+
+
+class _Writer(Protocol):
+    """What plan() hands each classified batch to (branches.services.imports.write._Copy)."""
+
+    def new_ids(self) -> str: ...
+
+    def write(self, creates: list[_Row], updates: list[tuple[_Row, list[str], list[str]]]) -> None: ...
 
 
 class _Classifier:
@@ -333,34 +385,63 @@ class _Classifier:
 
     # --- the whole file --------------------------------------------------------------------------------
 
-    def plan(self, table: RegisterTable) -> _Plan:
+    def plan(
+        self, table: RegisterTable, *, background: Background | None = None, writer: _Writer | None = None
+    ) -> _Plan:
+        """Classify every row of the table, a batch of rows at a time.
+
+        The database looks up the records that a batch names while the next batch is read. With a writer (an
+        import being applied on PostgreSQL), each batch's new and changed records are handed to it as soon as
+        the batch is classified, and the database writes them while the rows after them are read; writes and
+        lookups go through one background queue (the writer's), in the order they were given.
+        """
+        if background is None:
+            with Background() as own:
+                return self.plan(table, background=own, writer=writer)
         self.ledger = _Ledger(paths={pk: region.path or "" for pk, region in self.places.by_id.items()})
-        with Background() as background:
-            # The database looks up the records that each batch of rows names while the next batch is read.
-            presences = background.run(self._presence_rows)
-            rows: list[_Row] = []
-            usccs: list[str] = []
-            names: list[str] = []
-            for register_row in table.rows:
-                row = self.resolve(register_row)
-                rows.append(row)
-                if (
-                    row.uscc
-                ):  # an invalid row still names its record by its code (it is listed in the register)
-                    usccs.append(row.uscc)
-                if row.status != INVALID:
-                    names.append(row.normalised)
-                if len(rows) % LOOKUP_BATCH == 0:
-                    background.run(self.ledger.add, usccs, names)
-                    usccs, names = [], []
-            background.run(self.ledger.add, usccs, names)
-        self.ledger.follow_merges()
+        self._seen = _Repeats()
+        self._plan = plan = _Plan(
+            rows=[], creates=[], updates=[], present=set(), absent=[], absent_names=[], existing_presences={},
+            categories=self.category_names, target_categories={}, root_path=self.root_path,
+        )  # fmt: skip
+        presences = background.run(self._presence_rows)
+        looked_up: deque[tuple[list[_Row], Future]] = deque()
+        for batch in _batches(table.rows, LOOKUP_BATCH):
+            rows = [self.resolve(register_row) for register_row in batch]
+            plan.rows.extend(rows)
+            # An invalid row still names its record by its code (it is listed in the register).
+            usccs = [row.uscc for row in rows if row.uscc]
+            names = [row.normalised for row in rows if row.status != INVALID]
+            new_ids = writer.new_ids() if writer is not None else "{}"
+            looked_up.append((rows, background.run(self.ledger.fetch, usccs, names, new_ids)))
+            if len(looked_up) > 1:  # classify the batch before this one, whose records have been read by now
+                self._settle(*looked_up.popleft(), background=background, writer=writer)
+        while looked_up:
+            self._settle(*looked_up.popleft(), background=background, writer=writer)
+        present = {
+            row.target for row in plan.rows if row.status in (UPDATE, UNCHANGED, REPEATED) and row.target
+        }
+        plan.present = present | {row.seen_id for row in plan.rows if row.seen_id}
+        plan.existing_presences, plan.absent = self._presences(presences.result(), plan.present)
+        shown = [organisation_id for _id, organisation_id, _in_latest in plan.absent[:NOT_IN_LATEST_SHOWN]]
+        if shown:
+            background.wait()  # the writer's statements first: this thread's query would wait for them anyway
+            names = dict(Organisation.objects.filter(pk__in=shown).values_list("pk", "name"))
+            plan.absent_names = [[organisation_id, names[organisation_id]] for organisation_id in shown]
+        self.ledger = None  # tens of thousands of records, of no use once the rows are classified
+        return plan
+
+    def _settle(
+        self, rows: list[_Row], lookup: Future, *, background: Background, writer: _Writer | None
+    ) -> None:
+        """Decide what each row of a batch is, once its records are read; hand the batch to the writer."""
+        self.ledger.take(lookup.result())
+        if self.ledger.unknown_merge_targets():  # rare: records merged into records not read yet
+            background.run(self.ledger.follow_merges).result()
         for row in rows:
             self.match(row)
-        self._mark_repeats(rows)
-        targets, target_categories = self._load_targets(
-            {row.target for row in rows if row.status == _MATCHED}
-        )
+        self._seen.mark(rows)
+        plan, ledger = self._plan, self.ledger
         creates, updates = [], []
         for row in rows:
             if row.status == NEW:
@@ -368,71 +449,18 @@ class _Classifier:
                 if row.status == NEW:
                     creates.append(row)
             elif row.status == _MATCHED:
-                changed = self._diff(row, targets[row.target], target_categories.get(row.target, set()))
+                record = ledger.records[row.target]
+                changed = self._diff(row, ledger.current(row.target), record.categories)
                 if row.status == UPDATE:
-                    updates.append((row, changed))
-        present = {row.target for row in rows if row.status in (UPDATE, UNCHANGED, REPEATED) and row.target}
-        present |= {row.seen_id for row in rows if row.seen_id}
-        existing, absent = self._presences(presences.result(), present)
-        shown = [organisation_id for _id, organisation_id, _in_latest in absent[:NOT_IN_LATEST_SHOWN]]
-        names = dict(Organisation.objects.filter(pk__in=shown).values_list("pk", "name"))
-        absent_names = [[organisation_id, names[organisation_id]] for organisation_id in shown]
-        self.ledger = None  # tens of thousands of records, of no use once the rows are classified
+                    updates.append((row, changed, record.former_names))
+                    plan.target_categories[row.target] = set(record.categories)
+        plan.creates.extend(creates)
+        plan.updates.extend((row, changed) for row, changed, _former in updates)
+        if writer is not None:
+            writer.write(creates, updates)
         for row in rows:
-            if row.status not in (NEW, UPDATE):
-                row.values = {}  # only written rows need their values
-        return _Plan(
-            rows=rows,
-            creates=creates,
-            updates=updates,
-            present=present,
-            absent=absent,
-            absent_names=absent_names,
-            existing_presences=existing,
-            categories=self.category_names,
-            target_categories=target_categories,
-            root_path=self.root_path,
-        )
-
-    def _mark_repeats(self, rows: list[_Row]) -> None:
-        """A later row naming the same organisation as an earlier one (same record, code, or name) repeats it."""
-        by_target: dict[int, int] = {}
-        by_uscc: dict[str, int] = {}
-        by_name: dict[str, list[tuple[int, str, Region | None]]] = {}
-        for row in rows:
-            if row.status not in (NEW, _MATCHED):
-                continue
-            uscc = row.values.get("uscc") or ""
-            first = None
-            if row.target and row.target in by_target:
-                first = by_target[row.target]
-            elif uscc and uscc in by_uscc:
-                first = by_uscc[uscc]
-            else:
-                for number, other, district in by_name.get(row.normalised, []):
-                    if (not other or not uscc or other == uscc) and district == row.district:
-                        first = number
-                        break
-            if first is not None:
-                row.status, row.reasons = REPEATED, [["repeated", {"row": first}]]
-                continue
-            if row.target:
-                by_target[row.target] = row.number
-            if uscc:
-                by_uscc[uscc] = row.number
-            by_name.setdefault(row.normalised, []).append((row.number, uscc, row.district))
-
-    def _load_targets(self, ids: set[int]) -> tuple[dict[int, dict[str, Any]], dict[int, set[int]]]:
-        """The current values of the matched records, and their categories."""
-        categories: dict[int, set[int]] = {}
-        for organisation_id, category_id in _in_chunks(
-            Organisation.categories.through.objects.values_list("organisation_id", "category_id"),
-            "organisation_id",
-            ids,
-            key=itemgetter(0),
-        ):
-            categories.setdefault(organisation_id, set()).add(category_id)
-        return {pk: self.ledger.current(pk) for pk in ids}, categories
+            if writer is not None or row.status not in (NEW, UPDATE):
+                row.values = {}  # only rows still to be written need their values
 
     def _new(self, row: _Row) -> None:
         if "field" not in row.values:

@@ -29,7 +29,7 @@ from branches.services.imports.files import (
     _table_info,
     upload_limit_bytes,
 )
-from branches.services.imports.write import _write, _write_presences
+from branches.services.imports.write import _write, _write_presences, _writer
 from federation import access
 from federation.models import Region, User
 from federation.services import operation_label_register, operation_record
@@ -208,10 +208,9 @@ def register_import_apply(*, register_import: RegisterImport, by: User, request=
             table = _stored_table(register_import, stream=True)
             classifier = _Classifier(scope_root=_scope_root(register_import.uploaded_by), source_id=source.pk)
             try:
-                plan = classifier.plan(table)
+                return _apply(register_import, table, classifier, by=by, source=source, request=request)
             except RegisterError as error:  # the stored file's rows, read as they are classified
                 raise LedgerError(error.message) from error
-            return _apply(register_import, table, plan, classifier, by=by, source=source, request=request)
     except (IntegrityError, connection.Database.IntegrityError) as error:  # COPY raises the driver's own
         raise LedgerError(
             _(
@@ -231,23 +230,23 @@ def _status_refusal(register_import: RegisterImport) -> str:
 def _apply(
     register_import: RegisterImport,
     table: RegisterTable,
-    plan: _Plan,
     classifier: _Classifier,
     *,
     by: User,
     source: RegisterSource,
     request=None,
 ) -> dict[str, int]:
+    """Classify the rows and write them: on PostgreSQL batch by batch while the next rows are read."""
     with Background() as background:
-        _write(
-            plan,
-            background=background,
-            by=by,
-            source=source,
-            register_import=register_import,
-            regions=classifier.places.by_id,
-        )
-        # Made while the database writes what the background was given, and stored after it.
+        writer = _writer(background=background, by=by, source=source, register_import=register_import)
+        plan = classifier.plan(table, background=background, writer=writer)
+        if writer is not None:
+            writer.finish()
+        else:
+            _write(
+                plan, by=by, source=source, register_import=register_import, regions=classifier.places.by_id
+            )
+        # Made while the database writes the last batches, and stored after them.
         register_import.summary = _summary(plan, table)
         _save_summary(register_import, background)
     _write_presences(plan, source=source, register_import=register_import)
@@ -317,6 +316,5 @@ def register_import_run(
         _one_at_a_time()
         source = RegisterSource.objects.select_for_update().get(pk=_source(source_name).pk)
         classifier = _Classifier(scope_root=_scope_root(by), source_id=source.pk)
-        plan = classifier.plan(table)  # reads the rows: the import records how many there were
         with _new_import(by=by, data=data, file_name=file_name, source=source, table=table) as new:
-            return _apply(new, table, plan, classifier, by=by, source=source)
+            return _apply(new, table, classifier, by=by, source=source)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -206,6 +207,8 @@ class _Record:
     merged_into: int | None
     path: str
     values: tuple  # the imported fields' current values, in _VALUE_COLUMNS order
+    former_names: list[str]
+    categories: frozenset[int]
 
 
 # What a row is compared with; read with the maps, so that matched records need no second query.
@@ -219,8 +222,13 @@ _VALUE_COLUMNS = (
 
 class _Ledger:
     """The organisations a register can name: those with one of its codes or normalised names, and the records
-    they were merged into; with their state, place and imported values. A few queries, however large the
-    ledger (on PostgreSQL one per kind of key and batch of rows, the keys passed as one array)."""
+    they were merged into; with their state, place, imported values and categories, as they were before the
+    import wrote anything. A few queries, however large the ledger (on PostgreSQL one per kind of key and batch
+    of rows, the keys passed as one array).
+
+    A record is read once: read again after the import has written it, it keeps what it was before. The import
+    writes only records it has read (and new ones, which the lookups leave out), so every record stays as it was.
+    """
 
     def __init__(self, *, paths: dict[int, str]) -> None:
         self.records: dict[int, _Record] = {}
@@ -229,53 +237,79 @@ class _Ledger:
         self.inactive_by_name: dict[str, list[int]] = {}
         self.paths = paths  # region id → path: the regions are in memory already
 
-    def add(self, cursor, usccs: Iterable[str], names: Iterable[str]) -> None:
-        """Read the records with these codes or normalised names (a job of imports.background)."""
-        self._load(cursor, "uscc", sorted(set(usccs)))
-        self._load(cursor, "name_normalised", sorted(set(names)))
+    def fetch(self, cursor, usccs: Iterable[str], names: Iterable[str], new_ids: str = "{}") -> list[tuple]:
+        """The rows of the records with these codes or normalised names, leaving out new_ids (an array literal:
+        the records this import has added so far). A job of imports.background: it only fetches, the thread
+        that classifies takes the rows in (take()), so that the background goes on to its next statement."""
+        rows = self._rows(cursor, "uscc", sorted(set(usccs)), new_ids) if usccs else []
+        if names:
+            rows.extend(self._rows(cursor, "name_normalised", sorted(set(names)), new_ids))
+        return rows
 
-    def follow_merges(self) -> None:
-        """Read the records that the records read so far were merged into (once every add() has run)."""
-        merged = {r.merged_into for r in self.records.values() if r.merged_into} - set(self.records)
-        while merged:  # chains of merges: rarely more than one step
-            with connection.cursor() as cursor:
-                self._load(cursor, "id", sorted(merged))
-            merged = {r.merged_into for r in self.records.values() if r.merged_into} - set(self.records)
-
-    @staticmethod
-    def _rows(cursor, column: str, keys: list) -> Iterable[tuple]:
-        names = ("id", "archived_at", "merged_into_id", *_VALUE_COLUMNS)
-        if connection.vendor == "postgresql":
-            quote = connection.ops.quote_name
-            cursor.execute(
-                f"SELECT {', '.join(quote(Organisation._meta.get_field(n).column) for n in names)} "
-                f"FROM {quote(Organisation._meta.db_table)} WHERE {quote(column)} = ANY(%s)",
-                [keys],
-            )
-            return cursor.fetchall()
-        rows = Organisation.objects.values_list(*names).order_by()
-        return [
-            row
-            for start in range(0, len(keys), ID_CHUNK)
-            for row in rows.filter(**{f"{column}__in": keys[start : start + ID_CHUNK]})
-        ]
-
-    def _load(self, cursor, column: str, keys: list) -> None:
-        if not keys:
-            return
+    def take(self, rows: list[tuple]) -> None:
+        """Hold the records of fetched rows (a record already held keeps what it was when first read)."""
         name_at, uscc_at = _VALUE_COLUMNS.index("name"), _VALUE_COLUMNS.index("uscc")
         region_at = _VALUE_COLUMNS.index("region_id")
         records, paths = self.records, self.paths
-        for pk, archived_at, merged_into, *values in self._rows(cursor, column, keys):
+        for pk, archived_at, merged_into, former_names, *values, categories in rows:
             if pk in records:
                 continue
             normalised, name, uscc = values[0], values[name_at], values[uscc_at]
             path = paths.get(values[region_at], "")
-            records[pk] = _Record(pk, name, uscc, archived_at is not None, merged_into, path, tuple(values))
+            if isinstance(former_names, str):  # the app's connections hand JSON over as text
+                former_names = json.loads(former_names)
+            records[pk] = _Record(
+                pk, name, uscc, archived_at is not None, merged_into, path, tuple(values), former_names or [],
+                frozenset(categories),
+            )  # fmt: skip
             if uscc:
                 self.by_uscc[uscc] = pk
             names = self.inactive_by_name if archived_at is not None else self.active_by_name
             names.setdefault(normalised, []).append(pk)
+
+    def unknown_merge_targets(self) -> set[int]:
+        return {r.merged_into for r in self.records.values() if r.merged_into} - set(self.records)
+
+    def follow_merges(self, cursor) -> None:
+        """Read the records that the records read so far were merged into (a job of imports.background)."""
+        merged = self.unknown_merge_targets()
+        while merged:  # chains of merges: rarely more than one step
+            self._load(cursor, "id", sorted(merged))
+            merged = self.unknown_merge_targets()
+
+    @staticmethod
+    def _rows(cursor, column: str, keys: list, new_ids: str) -> list[tuple]:
+        names = ("id", "archived_at", "merged_into_id", "former_names", *_VALUE_COLUMNS)
+        if connection.vendor == "postgresql":
+            quote = connection.ops.quote_name
+            through = Organisation.categories.through._meta.db_table
+            cursor.execute(
+                f"SELECT {', '.join('o.' + quote(Organisation._meta.get_field(n).column) for n in names)}, "
+                f"ARRAY(SELECT l.category_id FROM {quote(through)} AS l WHERE l.organisation_id = o.id) "
+                f"FROM {quote(Organisation._meta.db_table)} AS o "
+                f"WHERE o.{quote(column)} = ANY(%s) AND NOT o.id = ANY(%s::bigint[])",
+                [keys, new_ids],
+            )
+            return cursor.fetchall()
+        query = Organisation.objects.values_list(*names).order_by()
+        rows = [
+            row
+            for start in range(0, len(keys), ID_CHUNK)
+            for row in query.filter(**{f"{column}__in": keys[start : start + ID_CHUNK]})
+        ]
+        categories: dict[int, list[int]] = {}
+        links = Organisation.categories.through.objects.values_list("organisation_id", "category_id")
+        ids = [row[0] for row in rows]
+        for start in range(0, len(ids), ID_CHUNK):
+            for organisation_id, category_id in links.filter(
+                organisation_id__in=ids[start : start + ID_CHUNK]
+            ):
+                categories.setdefault(organisation_id, []).append(category_id)
+        return [(*row, categories.get(row[0], [])) for row in rows]
+
+    def _load(self, cursor, column: str, keys: list) -> None:
+        if keys:
+            self.take(self._rows(cursor, column, keys, "{}"))
 
     def current(self, pk: int) -> dict[str, Any]:
         return dict(zip(_VALUE_COLUMNS, self.records[pk].values, strict=True))

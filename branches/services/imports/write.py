@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from concurrent.futures import Future
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from branches.models import Organisation, RegisterImport, RegisterPresence, RegisterSource
 from branches.services.imports.background import Background
-from branches.services.imports.classify import _Plan, _Row
+from branches.services.imports.classify import LOOKUP_BATCH, _Plan, _Row
 from branches.services.imports.lookups import ID_CHUNK, _in_chunks
 from branches.services.imports.texts import APPLIED_STATUSES, IMPORTED_FIELDS
 from branches.services.organisations import district_of, organisation_derive
@@ -31,34 +32,48 @@ from federation.models import Region, User
 BATCH = 1000  # rows per INSERT/UPDATE statement (Django lowers it further where SQLite needs)
 
 
+def _stamp(source: RegisterSource, register_import: RegisterImport, now) -> tuple[dict, str]:
+    """(what value_sources records for each field the import sets, the history's change reason)."""
+    stamp = {"source": source.name, "import": register_import.pk, "at": now.isoformat()}
+    reason = _("Register import #%(id)s: %(source)s") % {"id": register_import.pk, "source": source.name}
+    return stamp, reason
+
+
+def _writer(
+    *, background: Background, by: User, source: RegisterSource, register_import: RegisterImport
+) -> _Copy | None:
+    """The writer that classification hands each batch to, on PostgreSQL (elsewhere None: _write writes)."""
+    if connection.vendor != "postgresql":
+        return None
+    now = timezone.now()
+    stamp, reason = _stamp(source, register_import, now)
+    return _Copy(background=background, by=by, now=now, stamp=stamp, reason=reason)
+
+
 def _write(
     plan: _Plan,
     *,
-    background: Background,
     by: User,
     source: RegisterSource,
     register_import: RegisterImport,
     regions: dict[int, Region],
 ) -> None:
-    """Write the plan: new records, updates, categories, history rows, presences. The caller holds the transaction."""
+    """Write the plan with Django's bulk operations (SQLite): new records, updates, categories, history rows.
+    The caller holds the transaction. On PostgreSQL the writer has written each batch as it was classified."""
     now = timezone.now()
-    stamp = {"source": source.name, "import": register_import.pk, "at": now.isoformat()}
-    reason = _("Register import #%(id)s: %(source)s") % {"id": register_import.pk, "source": source.name}
-    if connection.vendor == "postgresql":
-        _Copy(plan, by=by, now=now, stamp=stamp, reason=reason).write(background)
-    else:
-        history = {
-            "default_user": by,
-            "default_change_reason": reason,
-            "default_date": now,
-            "batch_size": BATCH,
-        }
-        categories: dict[int, set[int]] = {}  # organisation → its categories after the import
-        records = [
-            *_create(plan, stamp=stamp, history=history, categories=categories),
-            *_update(plan, stamp=stamp, history=history, categories=categories, regions=regions),
-        ]
-        _write_category_history(records, categories)
+    stamp, reason = _stamp(source, register_import, now)
+    history = {
+        "default_user": by,
+        "default_change_reason": reason,
+        "default_date": now,
+        "batch_size": BATCH,
+    }
+    categories: dict[int, set[int]] = {}  # organisation → its categories after the import
+    records = [
+        *_create(plan, stamp=stamp, history=history, categories=categories),
+        *_update(plan, stamp=stamp, history=history, categories=categories, regions=regions),
+    ]
+    _write_category_history(records, categories)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -82,39 +97,65 @@ class _Derived:
 # 2.2 s of index upkeep with the 256 kB pending list (the connection's setting, see settings.DATABASES), 0.8 s
 # with this one and a single merge at the end.
 PENDING_LIST_KB = 65536
-COPY_BATCH = 2000  # new organisations per COPY: the server inserts one batch while the next is derived
 SEARCH_INDEX = "organisation_search_grams"
 _DERIVED = ("name", "name_normalised", "search_text", "search_grams", "sort_key")
 _UPDATES_TABLE = "register_import_updates"
 
 
 class _Copy:
-    """The plan written on PostgreSQL (see the module's docstring)."""
+    """The import written on PostgreSQL, batch after batch as classification hands them over (see the module's
+    docstring). Every statement is a job of the background thread: this thread derives the next rows meanwhile."""
 
-    def __init__(self, plan: _Plan, *, by: User, now, stamp: dict, reason: str) -> None:
-        self.plan, self.by, self.now, self.reason = plan, by, now, reason
+    def __init__(self, *, background: Background, by: User, now, stamp: dict, reason: str) -> None:
+        self.background, self.by, self.now, self.reason = background, by, now, reason
         self.stamp_json = json.dumps(stamp)
         self.sources_json: dict[tuple[tuple[str, ...], bool], str] = {}
         self.quote = connection.ops.quote_name
         self.table = self.quote(Organisation._meta.db_table)
+        self.created: list[int] = []  # the new records' ids, batch after batch
+        self._free: list[int] = []  # ids taken from the sequence and not used yet
+        self._reserved: Future | None = None  # more of them, being taken
+        self._batches = 0
+        # New index entries wait in the search index's pending list, merged once at the end (see finish()).
+        background.run(lambda cursor: cursor.execute(f"SET LOCAL gin_pending_list_limit = {PENDING_LIST_KB}"))
 
-    def write(self, background: Background) -> None:
-        """Hand the statements to the background thread as soon as their rows are ready: the server updates the
-        matched records while this thread derives the new ones, and copies history while the caller goes on."""
+    def new_ids(self) -> str:
+        """The ids of the records added so far, as an array literal (lookups leave them out)."""
+        return _array(self.created)
+
+    def write(self, creates: list[_Row], updates: list[tuple[_Row, list[str], list[str]]]) -> None:
+        """Queue the writing of one classified batch: updates, new records, their categories and history."""
+        background = self.background
         links: list[tuple[int, int]] = []
-        with connection.cursor() as cursor:
-            # New index entries wait in the search index's pending list, merged once at the end (see _merge).
-            cursor.execute(f"SET LOCAL gin_pending_list_limit = {PENDING_LIST_KB}")
-            ids = self._ids(cursor)
-        updated = self._update(background, links)
-        created = self._create(background, ids, links)
+        self._batches += 1
+        updated = self._update(updates, links)
+        created = self._create(creates, self._ids(len(creates)), links)
+        self.created.extend(created)
         if links:
             through = Organisation.categories.through._meta.db_table
             background.run(self._copy, through, ["organisation_id", "category_id"], links)
         if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-            background.run(self._history, created, "+")
-            background.run(self._history, updated, "~")
-        background.run(_merge_pending)
+            for ids, history_type in ((created, "+"), (updated, "~")):
+                if ids:
+                    background.run(self._history, ids, history_type)
+
+    def finish(self) -> None:
+        """Queue what follows the last batch: the search index's pending list merged into the index."""
+        if self.created or self._batches:
+            self.background.run(_merge_pending)
+
+    def _ids(self, count: int) -> list[int]:
+        """Ids for `count` new records. A file of several batches keeps a batch's worth taken in advance, so
+        that this thread need not wait for the queue (the ids it does not use are left as a gap)."""
+        if len(self._free) < count and self._reserved is not None:
+            self._free.extend(self._reserved.result())
+            self._reserved = None
+        if len(self._free) < count:
+            self._free.extend(self.background.run(_take_ids, count - len(self._free)).result())
+        ids, self._free = self._free[:count], self._free[count:]
+        if self._batches > 1 and self._reserved is None and len(self._free) < LOOKUP_BATCH:
+            self._reserved = self.background.run(_take_ids, LOOKUP_BATCH)
+        return ids
 
     def _copy_statement(self, table: str, columns: list[str]) -> str:
         names = ", ".join(self.quote(column) for column in columns)
@@ -134,20 +175,9 @@ class _Copy:
             text = self.sources_json[names, copy] = _copy_text(text) if copy else text
         return text
 
-    def _ids(self, cursor) -> list[int]:
-        """Ids for the new organisations, taken from their sequence."""
-        if not self.plan.creates:
-            return []
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [Organisation._meta.db_table, len(self.plan.creates)],
-        )
-        return [pk for (pk,) in cursor.fetchall()]
-
-    def _create(self, background: Background, ids: list[int], links: list[tuple[int, int]]) -> list[int]:
-        """Derive the new organisations' rows and hand them to the background in batches of COPY text: the
-        server inserts one batch while this thread derives the next. Returns their ids."""
-        rows = self.plan.creates
+    def _create(self, rows: list[_Row], ids: list[int], links: list[tuple[int, int]]) -> list[int]:
+        """Derive the new organisations' rows and hand them to the background as COPY text; returns their ids."""
+        background = self.background
         if not rows:
             return []
         fields = Organisation._meta.concrete_fields
@@ -186,30 +216,21 @@ class _Copy:
             value[sources_at] = self._sources(tuple(names), copy=True)
             row.target = pk
             lines.append("\t".join(value))
-            if len(lines) == COPY_BATCH:
-                background.run(_copy_lines, statement, lines)
-                lines = []
-        if lines:
-            background.run(_copy_lines, statement, lines)
+        background.run(_copy_lines, statement, lines)
         return ids
 
-    def _update(self, background: Background, links: list[tuple[int, int]]) -> list[int]:
+    def _update(
+        self, updates: list[tuple[_Row, list[str], list[str]]], links: list[tuple[int, int]]
+    ) -> list[int]:
         """Write the changed fields of the matched organisations: COPY them into a scratch table, one UPDATE.
 
         A row sets only what it changes (NULL keeps the value: a register never sets a field to NULL); its
         value_sources gain this import's stamp for those fields.
         """
-        updates = self.plan.updates
         if not updates:
             return []
-        renamed = {row.target for row, changed in updates if "name" in changed}
-        former_names = dict(
-            _in_chunks(
-                Organisation.objects.values_list("pk", "former_names"), "pk", renamed, key=itemgetter(0)
-            )
-        )
         columns: dict[str, None] = {}
-        for _row, changed in updates:
+        for _row, changed, _former_names in updates:
             for name in changed:
                 if name == "name":
                     columns.update(dict.fromkeys(("name", "former_names", *_DERIVED[1:])))
@@ -222,12 +243,12 @@ class _Copy:
         empty = [None] * (len(columns) + 2)
 
         def values():
-            for row, changed in updates:
+            for row, changed, former_names in updates:
                 value = empty.copy()
                 value[0] = row.target
                 for name in changed:
                     if name == "name":
-                        _rename(row, former_names[row.target], value, at)
+                        _rename(row, former_names, value, at)
                     elif name == "region":
                         region = row.values["region"]
                         value[at["region_id"]], value[at["district_id"]] = region.pk, district_of(region).pk
@@ -249,18 +270,19 @@ class _Copy:
             "value_sources = t.value_sources || u.sources, updated_at = %s "
             f"FROM {_UPDATES_TABLE} AS u WHERE t.id = u.id"
         )
-        rows = list(values())
+        lines = ["\t".join(map(_copy_text, value)) for value in values()]
+        copy = self._copy_statement(_UPDATES_TABLE, ["id", *columns, "sources"])
 
         def job(cursor) -> None:
             cursor.execute(scratch)
-            self._copy(cursor, _UPDATES_TABLE, ["id", *columns, "sources"], rows)
+            _copy_lines(cursor, copy, lines)
             # Without statistics the planner guesses the scratch table's size and hashes the whole ledger instead.
             cursor.execute(f"ANALYZE {_UPDATES_TABLE}")
             cursor.execute(update, [self.now])
             cursor.execute(f"DROP TABLE {_UPDATES_TABLE}")
 
-        background.run(job)
-        return [row.target for row, _changed in updates]
+        self.background.run(job)
+        return [row.target for row, _changed, _former_names in updates]
 
     def _history(self, cursor, ids: list[int], history_type: str) -> None:
         """The historical records of the written organisations, copied from their rows as they are now, and the
@@ -303,6 +325,15 @@ def _copy_text(value: Any) -> str:
     if isinstance(value, dt.date):  # dates, and datetimes with their time zone
         return value.isoformat()
     raise TypeError(f"no COPY text for {type(value).__name__}")
+
+
+def _take_ids(cursor, count: int) -> list[int]:
+    """`count` ids from the organisations' sequence (a background job)."""
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        [Organisation._meta.db_table, count],
+    )
+    return [pk for (pk,) in cursor.fetchall()]
 
 
 def _copy_lines(cursor, statement: str, lines: list[str]) -> None:
