@@ -61,7 +61,11 @@ class Background:
                     raise
             return future
         future = self._pool.submit(self._job, job, args)
-        self._jobs.append(future)
+        # Jobs that ran well are let go of: their results (thousands of rows) belong to whoever asked for them.
+        self._jobs = [
+            *(pending for pending in self._jobs if not pending.done() or pending.exception()),
+            future,
+        ]
         return future
 
     def _job(self, job: Callable[..., Any], args: tuple) -> Any:

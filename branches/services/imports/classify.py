@@ -404,7 +404,7 @@ class _Classifier:
             rows=[], creates=[], updates=[], present=set(), absent=[], absent_names=[], existing_presences={},
             categories=self.category_names, target_categories={}, root_path=self.root_path,
         )  # fmt: skip
-        presences = background.run(self._presence_rows)
+        presences = background.run(self._presence_rows, self._presences_query())
         looked_up: deque[tuple[list[_Row], Future]] = deque()
         for batch in _batches(table.rows, LOOKUP_BATCH):
             rows = [self.resolve(register_row) for register_row in batch]
@@ -508,18 +508,25 @@ class _Classifier:
         row.status = UPDATE if changed else UNCHANGED
         return changed
 
-    def _presence_rows(self, cursor) -> list[tuple[int, int, bool, int | None]]:
-        """This register's presences in the area (id, organisation, in latest, last import): a background job."""
+    def _presences_query(self) -> tuple[str, tuple] | None:
+        """The query of this register's presences in the area (id, organisation, in latest, last import),
+        made here: a background job only runs it (Django's connection belongs to this thread)."""
         if self.source_id is None:
-            return []
+            return None
         presences = RegisterPresence.objects.filter(source_id=self.source_id)
         if self.root_path:
             presences = presences.filter(organisation__region__path__startswith=self.root_path)
         query = presences.values_list("id", "organisation_id", "in_latest", "last_import_id").order_by(
             "organisation_id"
         )
-        sql, params = query.query.sql_with_params()
-        cursor.execute(sql, params)
+        return query.query.sql_with_params()
+
+    @staticmethod
+    def _presence_rows(cursor, query: tuple[str, tuple] | None) -> list[tuple[int, int, bool, int | None]]:
+        """A background job: the presences' rows."""
+        if query is None:
+            return []
+        cursor.execute(*query)
         return cursor.fetchall()
 
     @staticmethod

@@ -220,6 +220,9 @@ _VALUE_COLUMNS = (
 )
 
 
+_RECORD_COLUMNS = ("id", "archived_at", "merged_into_id", "former_names", *_VALUE_COLUMNS)
+
+
 class _Ledger:
     """The organisations a register can name: those with one of its codes or normalised names, and the records
     they were merged into; with their state, place, imported values and categories, as they were before the
@@ -236,6 +239,15 @@ class _Ledger:
         self.active_by_name: dict[str, list[int]] = {}
         self.inactive_by_name: dict[str, list[int]] = {}
         self.paths = paths  # region id → path: the regions are in memory already
+        self.select: str | None = None  # PostgreSQL: the lookups' SELECT, made here (jobs run it elsewhere)
+        if connection.vendor == "postgresql":
+            self.quote = quote = connection.ops.quote_name
+            through = Organisation.categories.through._meta.db_table
+            self.select = (
+                f"SELECT {', '.join('o.' + quote(Organisation._meta.get_field(n).column) for n in _RECORD_COLUMNS)}, "
+                f"ARRAY(SELECT l.category_id FROM {quote(through)} AS l WHERE l.organisation_id = o.id) "
+                f"FROM {quote(Organisation._meta.db_table)} AS o"
+            )
 
     def fetch(self, cursor, usccs: Iterable[str], names: Iterable[str], new_ids: str = "{}") -> list[tuple]:
         """The rows of the records with these codes or normalised names, leaving out new_ids (an array literal:
@@ -277,17 +289,11 @@ class _Ledger:
             self._load(cursor, "id", sorted(merged))
             merged = self.unknown_merge_targets()
 
-    @staticmethod
-    def _rows(cursor, column: str, keys: list, new_ids: str) -> list[tuple]:
-        names = ("id", "archived_at", "merged_into_id", "former_names", *_VALUE_COLUMNS)
-        if connection.vendor == "postgresql":
-            quote = connection.ops.quote_name
-            through = Organisation.categories.through._meta.db_table
+    def _rows(self, cursor, column: str, keys: list, new_ids: str) -> list[tuple]:
+        names = _RECORD_COLUMNS
+        if self.select is not None:
             cursor.execute(
-                f"SELECT {', '.join('o.' + quote(Organisation._meta.get_field(n).column) for n in names)}, "
-                f"ARRAY(SELECT l.category_id FROM {quote(through)} AS l WHERE l.organisation_id = o.id) "
-                f"FROM {quote(Organisation._meta.db_table)} AS o "
-                f"WHERE o.{quote(column)} = ANY(%s) AND NOT o.id = ANY(%s::bigint[])",
+                f"{self.select} WHERE o.{self.quote(column)} = ANY(%s) AND NOT o.id = ANY(%s::bigint[])",
                 [keys, new_ids],
             )
             return cursor.fetchall()

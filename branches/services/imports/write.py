@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections import deque
 from concurrent.futures import Future
 from operator import attrgetter, itemgetter
 from typing import Any
@@ -97,6 +98,8 @@ class _Derived:
 # 2.2 s of index upkeep with the 256 kB pending list (the connection's setting, see settings.DATABASES), 0.8 s
 # with this one and a single merge at the end.
 PENDING_LIST_KB = 65536
+COPY_CHUNK = 1000  # new organisations per COPY
+COPIES_QUEUED = 3  # COPYs of new organisations that may wait in the queue
 SEARCH_INDEX = "organisation_search_grams"
 _DERIVED = ("name", "name_normalised", "search_text", "search_grams", "sort_key")
 _UPDATES_TABLE = "register_import_updates"
@@ -108,7 +111,7 @@ class _Copy:
 
     def __init__(self, *, background: Background, by: User, now, stamp: dict, reason: str) -> None:
         self.background, self.by, self.now, self.reason = background, by, now, reason
-        self.stamp_json = json.dumps(stamp)
+        self.stamp_json = json.dumps(stamp, ensure_ascii=False)
         self.sources_json: dict[tuple[tuple[str, ...], bool], str] = {}
         self.quote = connection.ops.quote_name
         self.table = self.quote(Organisation._meta.db_table)
@@ -116,6 +119,7 @@ class _Copy:
         self._free: list[int] = []  # ids taken from the sequence and not used yet
         self._reserved: Future | None = None  # more of them, being taken
         self._batches = 0
+        self._copies: deque[Future] = deque()  # COPYs of new records queued and maybe not run yet
         # New index entries wait in the search index's pending list, merged once at the end (see finish()).
         background.run(lambda cursor: cursor.execute(f"SET LOCAL gin_pending_list_limit = {PENDING_LIST_KB}"))
 
@@ -177,7 +181,6 @@ class _Copy:
 
     def _create(self, rows: list[_Row], ids: list[int], links: list[tuple[int, int]]) -> list[int]:
         """Derive the new organisations' rows and hand them to the background as COPY text; returns their ids."""
-        background = self.background
         if not rows:
             return []
         fields = Organisation._meta.concrete_fields
@@ -216,8 +219,20 @@ class _Copy:
             value[sources_at] = self._sources(tuple(names), copy=True)
             row.target = pk
             lines.append("\t".join(value))
-        background.run(_copy_lines, statement, lines)
+            if len(lines) == COPY_CHUNK:
+                self._queue_copy(statement, lines)
+                lines = []
+        if lines:
+            self._queue_copy(statement, lines)
         return ids
+
+    def _queue_copy(self, statement: str, lines: list[str]) -> None:
+        """Queue a COPY of text lines, held as bytes until it runs. While the server is behind, this thread
+        waits for the oldest COPY queued: at most a few chunks of rows wait in memory."""
+        while len(self._copies) >= COPIES_QUEUED:
+            self._copies.popleft().result()
+        payload = ("\n".join(lines) + "\n").encode()
+        self._copies.append(self.background.run(_copy_bytes, statement, payload))
 
     def _update(
         self, updates: list[tuple[_Row, list[str], list[str]]], links: list[tuple[int, int]]
@@ -338,8 +353,13 @@ def _take_ids(cursor, count: int) -> list[int]:
 
 def _copy_lines(cursor, statement: str, lines: list[str]) -> None:
     """COPY rows already in the text format, one per line (a background job)."""
+    _copy_bytes(cursor, statement, ("\n".join(lines) + "\n").encode())
+
+
+def _copy_bytes(cursor, statement: str, payload: bytes) -> None:
+    """COPY rows already in the text format, encoded (a background job)."""
     with cursor.copy(statement) as copy:
-        copy.write("\n".join(lines) + "\n")
+        copy.write(payload)
 
 
 def _array(ids: list[int]) -> str:
