@@ -12,14 +12,16 @@ has it and the codes do not conflict. A row that finds a merged record updates t
 a row that finds an archived record is a possible duplicate (staff restore the record first: an import never
 brings an archived organisation back on its own).
 
-Apply is built for tens of thousands of rows: the file is read as it is classified (one row of it in memory at a
-time); only the records whose codes or normalised names the file holds are read from the ledger; on PostgreSQL
-writes go through COPY and set-based statements, the history rows copied from the written rows by the database
-(elsewhere through bulk operations); no query runs per row.
+Apply is built for tens of thousands of rows: the file is read as it is classified, a batch of rows at a time;
+only the records whose codes or normalised names a batch holds are read from the ledger, while the next batch is
+read; on PostgreSQL each batch is written (COPY and set-based statements, the history rows copied from the written
+rows by the database) on the import's own connection by a second thread while the rows after it are read, all in
+the one transaction (see ``background``). No query runs per row.
 
 The modules: ``texts`` (statuses, reasons and their messages), ``lookups`` (the spellings of fields, unit types
-and places; the records a file names), ``classify`` (what each row is), ``write`` (the atomic apply), ``files`` (the
-stored file), ``flow`` (the services, step by step), ``report`` (the error report XLSX).
+and places; the records a file names), ``classify`` (what each row is), ``write`` (the atomic apply),
+``background`` (the database's work while Python works), ``files`` (the stored file), ``flow`` (the services,
+step by step), ``report`` (the error report XLSX).
 """
 
 from branches.services.imports.files import register_import_table, upload_limit_bytes

@@ -1,10 +1,13 @@
 """Writing a classified register in the caller's transaction: new records, updates, categories, history rows,
 presences.
 
-On PostgreSQL new records and links go in through COPY, updates through one UPDATE from a COPYed scratch table,
-and the history rows (the records' and their categories') are copied from the written rows by the database in one
-statement per kind: what bulk_history_create would write, without building 50,000 model instances. Elsewhere
-(SQLite) Django's bulk operations do the same.
+On PostgreSQL the writer (_Copy) takes the rows batch by batch as classification settles them, and queues their
+statements on the import's connection (imports.background), so that the server writes one batch while the next
+is read: new records go in through COPY (their text made here), updates through one UPDATE per batch from a
+COPYed scratch table, and the history rows (the records' and their categories') are copied from the written
+rows by the database, one statement per batch and kind: what bulk_history_create would write, without building
+50,000 model instances. Elsewhere (SQLite) _write does the same with Django's bulk operations, once every row is
+classified.
 """
 
 from __future__ import annotations
