@@ -4,10 +4,12 @@ the import, never against what the import's earlier batches have just written.""
 from __future__ import annotations
 
 import pytest
+from django.db import DataError, connection
 
-from branches.models import Organisation
+from branches.models import Organisation, RegisterImport, RegisterPresence
 from branches.services.imports import register_import_apply, register_import_run, register_import_upload
 from tests.branches.factories import OrganisationFactory
+from tests.conftest import need
 
 HEADER = "单位名称,统一社会信用代码,所属区,街道,类别,单位类型,职工总数,女职工数"
 CODE_HBW = "91150302MA0000001H"
@@ -72,3 +74,29 @@ def test_the_outcome_does_not_depend_on_the_batches(city_officer, monkeypatch):
         Organisation.objects.filter(name_normalised="乌海市全新科技有限公司").values_list("pk", flat=True)
     )
     assert {o for _n, s, o in applied if s == "new"} == created
+
+
+def test_a_batch_that_fails_in_the_database_leaves_nothing_written(city_officer, batch_of_one, monkeypatch):
+    need(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    OrganisationFactory(name="乌海市老名字协会", uscc=CODE_HBW, employees=10, women=5)
+    preview = register_import_upload(
+        by=city_officer, data=ROWS, file_name="register.csv", source_name="测试名录"
+    )
+    history = Organisation.history.count()
+    copies = []
+
+    def failing(cursor, statement, payload):
+        copies.append(statement)
+        cursor.execute("SELECT 1 / 0")  # the server refuses the statement, as a full disk would
+
+    monkeypatch.setattr("branches.services.imports.write._copy_bytes", failing)
+    with pytest.raises(DataError):
+        register_import_apply(register_import=preview, by=city_officer)
+
+    assert copies  # the new records' batch was reached, after the update of the batch before it
+    assert Organisation.objects.count() == 1
+    assert Organisation.objects.get().name == "乌海市老名字协会"
+    assert Organisation.history.count() == history
+    assert not RegisterPresence.objects.exists()
+    preview.refresh_from_db()
+    assert preview.status == RegisterImport.Status.PREVIEWED

@@ -30,6 +30,8 @@ class Background:
         if connection.vendor == "postgresql":
             connection.ensure_connection()
             self._raw = connection.connection
+            # The driver's errors raised as Django's (IntegrityError, DataError …), as the app's queries raise them.
+            self._errors = connection.wrap_database_errors
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="register-import")
 
     def __enter__(self) -> Background:
@@ -69,7 +71,7 @@ class Background:
         return future
 
     def _job(self, job: Callable[..., Any], args: tuple) -> Any:
-        with self._raw.cursor() as cursor:
+        with self._errors, self._raw.cursor() as cursor:
             return job(cursor, *args)
 
     def wait(self) -> None:
