@@ -352,6 +352,7 @@ def test_a_row_of_a_merged_record_updates_the_record_it_was_merged_into(city_off
 
     row = register_import.summary["rows"][0]
     assert row["s"] == "update" and row["o"] == kept.pk
+    assert row["on"] == "乌海市甲协会"  # the record's own name, where it differs from the row's
     register_import_apply(register_import=register_import, by=city_officer)
     kept.refresh_from_db()
     assert (kept.employees, kept.women) == (30, 20)
@@ -364,6 +365,7 @@ def test_a_row_of_an_archived_record_is_a_possible_duplicate_and_does_not_revive
     register_import = upload(city_officer, csv(f"乌海市甲协会,{CODE_HBW},海勃湾区,,,社会团体,30,20"))
     row = register_import.summary["rows"][0]
     assert row["s"] == "duplicate" and row["o"] == archived.pk
+    assert "on" not in row  # the same name: the page shows the row's
     register_import_apply(register_import=register_import, by=city_officer)
     archived.refresh_from_db()
     assert archived.archived_at is not None and archived.employees == 120
