@@ -253,9 +253,17 @@ class _Ledger:
         """The rows of the records with these codes or normalised names, leaving out new_ids (an array literal:
         the records this import has added so far). A job of imports.background: it only fetches, the thread
         that classifies takes the rows in (take()), so that the background goes on to its next statement."""
-        rows = self._rows(cursor, "uscc", sorted(set(usccs)), new_ids) if usccs else []
+        usccs, names = sorted(set(usccs)), sorted(set(names))
+        if self.select is not None:  # one query: a record with both its code and its name comes once
+            cursor.execute(
+                f"{self.select} WHERE (o.uscc = ANY(%s) OR o.name_normalised = ANY(%s)) "
+                "AND NOT o.id = ANY(%s::bigint[])",
+                [usccs, names, new_ids],
+            )
+            return cursor.fetchall()
+        rows = self._rows(cursor, "uscc", usccs, new_ids) if usccs else []
         if names:
-            rows.extend(self._rows(cursor, "name_normalised", sorted(set(names)), new_ids))
+            rows.extend(self._rows(cursor, "name_normalised", names, new_ids))
         return rows
 
     def take(self, rows: list[tuple]) -> None:
