@@ -100,3 +100,20 @@ def test_a_batch_that_fails_in_the_database_leaves_nothing_written(city_officer,
     assert not RegisterPresence.objects.exists()
     preview.refresh_from_db()
     assert preview.status == RegisterImport.Status.PREVIEWED
+
+
+def test_a_register_that_adds_nothing_takes_no_ids(city_officer, batch_of_one):
+    first = OrganisationFactory(name="乌海市甲协会", uscc=CODE_HBW, employees=10, women=5)
+    second = OrganisationFactory(name="乌海市乙协会", employees=10, women=5)
+    counts = register_import_run(
+        by=city_officer,
+        data=register(
+            "乌海市甲协会,,海勃湾区,,新社会组织,社会团体,30,20",
+            "乌海市乙协会,,海勃湾区,,新社会组织,社会团体,31,20",
+        ),
+        file_name="register.csv",
+        source_name="测试名录",
+        dry_run=False,
+    )
+    assert (counts["updated"], counts["new"]) == (2, 0)
+    assert OrganisationFactory().pk == max(first.pk, second.pk) + 1

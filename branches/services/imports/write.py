@@ -152,15 +152,18 @@ class _Copy:
             self.background.run(_merge_pending)
 
     def _ids(self, count: int) -> list[int]:
-        """Ids for `count` new records. A file of several batches keeps a batch's worth taken in advance, so
-        that this thread need not wait for the queue (the ids it does not use are left as a gap)."""
+        """Ids for `count` new records. From the file's second batch on, a batch that adds records also takes
+        the next batch's worth in advance, so that this thread need not wait for the queue; ids left unused are
+        a gap in the sequence. A file that adds nothing takes none."""
+        if not count:
+            return []
         if len(self._free) < count and self._reserved is not None:
             self._free.extend(self._reserved.result())
             self._reserved = None
         if len(self._free) < count:
             self._free.extend(self.background.run(_take_ids, count - len(self._free)).result())
         ids, self._free = self._free[:count], self._free[count:]
-        if self._batches > 1 and self._reserved is None and len(self._free) < LOOKUP_BATCH:
+        if count and self._batches > 1 and self._reserved is None and len(self._free) < LOOKUP_BATCH:
             self._reserved = self.background.run(_take_ids, LOOKUP_BATCH)
         return ids
 
