@@ -578,7 +578,6 @@ def import_workbook(rows: int, *, generated: int, seed: int = SEED) -> bytes:
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     worksheet = workbook.add_worksheet("两新组织台账")
     worksheet.write_row(0, 0, IMPORT_HEADERS)
-    sheet = _Rows(worksheet)
     generated_ids = list(
         Organisation.objects.filter(notes=MARKER, name__startswith=NAME_PREFIX)
         .exclude(uscc="")
@@ -610,24 +609,13 @@ def import_workbook(rows: int, *, generated: int, seed: int = SEED) -> bytes:
                       round(employees * rng.uniform(*kind.women_share)), "", "",
                       rng.choice(["是", "否", "已建", "未建"]), rng.choice(["是", "否", ""]),
                       "、".join(category_names.get(code, code) for code in kind.categories)]  # fmt: skip
-        sheet.append(values)
+        for column, value in enumerate(values):  # empty texts stay empty cells
+            if isinstance(value, str) and value:
+                worksheet.write_string(number + 1, column, value)
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                worksheet.write_number(number + 1, column, value)
     workbook.close()
     return buffer.getvalue()
-
-
-class _Rows:
-    """Appends rows to an XlsxWriter worksheet below its header; empty texts are left as empty cells."""
-
-    def __init__(self, worksheet) -> None:
-        self.worksheet, self.row = worksheet, 1
-
-    def append(self, values: list) -> None:
-        for column, value in enumerate(values):
-            if isinstance(value, str) and value:
-                self.worksheet.write_string(self.row, column, value)
-            elif isinstance(value, int | float) and not isinstance(value, bool):
-                self.worksheet.write_number(self.row, column, value)
-        self.row += 1
 
 
 class PeakMemory:

@@ -86,14 +86,15 @@ class _Filter(dict):
 _FILTER = _Filter()
 
 
+@functools.cache
 def _needs_filter() -> re.Pattern[str]:
     """Whether a text holds a character that _FILTER drops or changes: a search finds none in most names, and
-    costs a fraction of the translation. Characters outside the BMP are sent through the translation too."""
+    costs a fraction of the translation. Characters outside the BMP are sent through the translation too.
+    Made on first use (a pass over the BMP), not when the module is imported."""
     changed = "".join(ch for ch in map(chr, range(0x10000)) if ord(ch) in _BRACKETS or not _keep(ch))
     return re.compile(f"[{re.escape(changed)}\U00010000-\U0010ffff]")
 
 
-_NEEDS_FILTER = _needs_filter()
 _ASCII_UPPER = re.compile("[A-Z]")
 
 
@@ -101,7 +102,7 @@ def _normalise_pass(name: str) -> str:
     """Apply every normalisation step once (see :func:`name_normalise`); a step that has nothing to change in
     the text is skipped after a quick check."""
     text = unicodedata.normalize("NFKC", name)
-    if _NEEDS_FILTER.search(text):
+    if _needs_filter().search(text):
         text = text.translate(_FILTER)
         # Removing characters can leave combining marks next to a new base character: recompose.
         text = unicodedata.normalize("NFKC", text)
@@ -301,13 +302,14 @@ def search_text(name: str, former_names: Iterable[str] = (), *, first: tuple[str
     ``first``: the name's normalised form and initials, when the caller has them already.
     """
     parts: list[str] = []
-    for each in (name, *former_names):
+    for position, each in enumerate((name, *former_names)):
         if not each or not each.strip():
             continue
-        if first is not None and each is name:
-            part = f"{first[0]} {first[1]}"
+        if position == 0 and first is not None:
+            normalised, initials = first
         else:
-            part = f"{name_normalise(each)} {pinyin_initials(each)}"
+            normalised, initials = name_normalise(each), pinyin_initials(each)
+        part = f"{normalised} {initials}"
         if part not in parts:
             parts.append(part)
     return "|".join(parts)

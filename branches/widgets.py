@@ -25,9 +25,8 @@ class _Picker:
 
     def optgroups(self, name, value, attrs=None):
         """Only the chosen records become options (one query), never the whole queryset."""
-        chosen = [
-            pk for pk in map(pk_param, map(str, value)) if pk is not None
-        ]  # anything else matches nothing
+        # Only whole numbers that fit a key are ids: anything else matches nothing.
+        chosen = [pk for pk in map(pk_param, map(str, value)) if pk is not None]
         if not chosen or not hasattr(self.choices, "queryset"):
             return []
         field = self.choices.field

@@ -38,9 +38,8 @@ def _chosen(value) -> set[str]:
 def _choices(field: forms.Field):
     """A model choice field's options in one plain query (its own iterator opens a server-side cursor on
     PostgreSQL: three more round trips per field)."""
-    if not isinstance(field, forms.ModelChoiceField) or hasattr(
-        field, "_choices"
-    ):  # plain, or set by the form
+    set_by_form = hasattr(field, "_choices")  # choices a form gave a model choice field itself
+    if not isinstance(field, forms.ModelChoiceField) or set_by_form:
         return field.choices
     empty = [("", field.empty_label)] if field.empty_label is not None else []
     return [*empty, *((record.pk, field.label_from_instance(record)) for record in field.queryset)]

@@ -13,30 +13,14 @@ job's error.
 
 from __future__ import annotations
 
-import gc
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
 
 SWITCH_INTERVAL = 0.0002  # seconds
-
-
-@contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """Classifying a register makes hundreds of thousands of objects that hold no reference cycles: the cycle
-    collector's passes over them (and over everything else the process holds) would cost about a tenth of the
-    import. Off for the block, as it was afterwards; what the block leaves is freed by reference counting."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class Background:
@@ -69,14 +53,10 @@ class Background:
 
     def run(self, job: Callable[..., Any], *args: Any) -> Future:
         """Run job(cursor, *args) after the jobs given before it; its future holds what it returns."""
-        if self._pool is None:
+        if self._pool is None:  # at once; an error is raised here
             future: Future = Future()
             with connection.cursor() as cursor:
-                try:
-                    future.set_result(job(cursor, *args))
-                except BaseException as error:
-                    future.set_exception(error)
-                    raise
+                future.set_result(job(cursor, *args))
             return future
         future = self._pool.submit(self._job, job, args)
         # Jobs that ran well are let go of: their results (thousands of rows) belong to whoever asked for them.

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from branches.errors import LedgerError
 from branches.models import RegisterImport, RegisterSource
 from branches.registers import FIELD_ALIASES, RegisterError, RegisterTable
-from branches.services.imports.background import Background, no_cycle_collection
+from branches.services.imports.background import Background
 from branches.services.imports.classify import _Classifier, _Plan
 from branches.services.imports.files import (
     _read,
@@ -92,8 +92,7 @@ def _preview(register_import: RegisterImport, table: RegisterTable) -> RegisterI
     classifier = _Classifier(
         scope_root=_scope_root(register_import.uploaded_by), source_id=register_import.source_id
     )
-    with no_cycle_collection():
-        plan = classifier.plan(table)
+    plan = classifier.plan(table)
     register_import.summary = _summary(plan, table, same_file=_same_file(register_import))
     register_import.status = RegisterImport.Status.PREVIEWED
     register_import.save(update_fields=["summary", "status"])
@@ -238,7 +237,7 @@ def _apply(
     request=None,
 ) -> dict[str, int]:
     """Classify the rows and write them: on PostgreSQL batch by batch while the next rows are read."""
-    with no_cycle_collection(), Background() as background:
+    with Background() as background:
         writer = _writer(background=background, by=by, source=source, register_import=register_import)
         plan = classifier.plan(table, background=background, writer=writer)
         if writer is not None:
@@ -312,8 +311,7 @@ def register_import_run(
     if dry_run:
         source = RegisterSource.objects.filter(name=" ".join(source_name.split())).first()
         classifier = _Classifier(scope_root=_scope_root(by), source_id=source.pk if source else None)
-        with no_cycle_collection():
-            return classifier.plan(table).counts()
+        return classifier.plan(table).counts()
     with transaction.atomic():
         _one_at_a_time()
         source = RegisterSource.objects.select_for_update().get(pk=_source(source_name).pk)

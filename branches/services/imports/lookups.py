@@ -226,8 +226,8 @@ _RECORD_COLUMNS = ("id", "archived_at", "merged_into_id", "former_names", *_VALU
 class _Ledger:
     """The organisations a register can name: those with one of its codes or normalised names, and the records
     they were merged into; with their state, place, imported values and categories, as they were before the
-    import wrote anything. A few queries, however large the ledger (on PostgreSQL one per kind of key and batch
-    of rows, the keys passed as one array).
+    import wrote anything. A few queries, however large the ledger (on PostgreSQL one per batch of rows, the keys
+    passed as arrays).
 
     A record is read once: read again after the import has written it, it keeps what it was before. The import
     writes only records it has read (and new ones, which the lookups leave out), so every record stays as it was.
@@ -261,10 +261,8 @@ class _Ledger:
                 [usccs, names, new_ids],
             )
             return cursor.fetchall()
-        rows = self._rows(cursor, "uscc", usccs, new_ids) if usccs else []
-        if names:
-            rows.extend(self._rows(cursor, "name_normalised", names, new_ids))
-        return rows
+        # Elsewhere (SQLite) nothing is written before every row is classified: nothing to leave out.
+        return [*self._rows(cursor, "uscc", usccs), *self._rows(cursor, "name_normalised", names)]
 
     def take(self, rows: list[tuple]) -> None:
         """Hold the records of fetched rows (a record already held keeps what it was when first read)."""
@@ -297,15 +295,13 @@ class _Ledger:
             self._load(cursor, "id", sorted(merged))
             merged = self.unknown_merge_targets()
 
-    def _rows(self, cursor, column: str, keys: list, new_ids: str) -> list[tuple]:
-        names = _RECORD_COLUMNS
+    def _rows(self, cursor, column: str, keys: list) -> list[tuple]:
+        if not keys:
+            return []
         if self.select is not None:
-            cursor.execute(
-                f"{self.select} WHERE o.{self.quote(column)} = ANY(%s) AND NOT o.id = ANY(%s::bigint[])",
-                [keys, new_ids],
-            )
+            cursor.execute(f"{self.select} WHERE o.{self.quote(column)} = ANY(%s)", [keys])
             return cursor.fetchall()
-        query = Organisation.objects.values_list(*names).order_by()
+        query = Organisation.objects.values_list(*_RECORD_COLUMNS).order_by()
         rows = [
             row
             for start in range(0, len(keys), ID_CHUNK)
@@ -322,8 +318,7 @@ class _Ledger:
         return [(*row, categories.get(row[0], [])) for row in rows]
 
     def _load(self, cursor, column: str, keys: list) -> None:
-        if keys:
-            self.take(self._rows(cursor, column, keys, "{}"))
+        self.take(self._rows(cursor, column, keys))
 
     def current(self, pk: int) -> dict[str, Any]:
         return dict(zip(_VALUE_COLUMNS, self.records[pk].values, strict=True))

@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import re
 from collections import deque
+from collections.abc import Iterable
 from concurrent.futures import Future
 from operator import attrgetter, itemgetter
 from typing import Any
@@ -140,7 +141,8 @@ class _Copy:
         self.created.extend(created)
         if links:
             through = Organisation.categories.through._meta.db_table
-            background.run(self._copy, through, ["organisation_id", "category_id"], links)
+            statement = self._copy_statement(through, ["organisation_id", "category_id"])
+            background.run(_copy_bytes, statement, _copy_payload(f"{a}\t{b}" for a, b in links))
         if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
             for ids, history_type in ((created, "+"), (updated, "~")):
                 if ids:
@@ -148,7 +150,7 @@ class _Copy:
 
     def finish(self) -> None:
         """Queue what follows the last batch: the search index's pending list merged into the index."""
-        if self.created or self._batches:
+        if self._batches:
             self.background.run(_merge_pending)
 
     def _ids(self, count: int) -> list[int]:
@@ -170,11 +172,6 @@ class _Copy:
     def _copy_statement(self, table: str, columns: list[str]) -> str:
         names = ", ".join(self.quote(column) for column in columns)
         return f"COPY {self.quote(table)} ({names}) FROM STDIN"
-
-    def _copy(self, cursor, table: str, columns: list[str], rows) -> None:
-        with cursor.copy(self._copy_statement(table, columns)) as copy:
-            for row in rows:
-                copy.write_row(row)
 
     def _sources(self, names: tuple[str, ...], *, copy: bool = False) -> str:
         """value_sources of a row as JSON (with copy, as a field of COPY text): every field it wrote, from this
@@ -237,8 +234,7 @@ class _Copy:
         waits for the oldest COPY queued: at most a few chunks of rows wait in memory."""
         while len(self._copies) >= COPIES_QUEUED:
             self._copies.popleft().result()
-        payload = ("\n".join(lines) + "\n").encode()
-        self._copies.append(self.background.run(_copy_bytes, statement, payload))
+        self._copies.append(self.background.run(_copy_bytes, statement, _copy_payload(lines)))
 
     def _update(
         self, updates: list[tuple[_Row, list[str], list[str]]], links: list[tuple[int, int]]
@@ -291,12 +287,12 @@ class _Copy:
             "value_sources = t.value_sources || u.sources, updated_at = %s "
             f"FROM {_UPDATES_TABLE} AS u WHERE t.id = u.id"
         )
-        lines = ["\t".join(map(_copy_text, value)) for value in values()]
+        payload = _copy_payload("\t".join(map(_copy_text, value)) for value in values())
         copy = self._copy_statement(_UPDATES_TABLE, ["id", *columns, "sources"])
 
         def job(cursor) -> None:
             cursor.execute(scratch)
-            _copy_lines(cursor, copy, lines)
+            _copy_bytes(cursor, copy, payload)
             # Without statistics the planner guesses the scratch table's size and hashes the whole ledger instead.
             cursor.execute(f"ANALYZE {_UPDATES_TABLE}")
             cursor.execute(update, [self.now])
@@ -357,13 +353,13 @@ def _take_ids(cursor, count: int) -> list[int]:
     return [pk for (pk,) in cursor.fetchall()]
 
 
-def _copy_lines(cursor, statement: str, lines: list[str]) -> None:
-    """COPY rows already in the text format, one per line (a background job)."""
-    _copy_bytes(cursor, statement, ("\n".join(lines) + "\n").encode())
+def _copy_payload(lines: Iterable[str]) -> bytes:
+    """Rows in COPY's text format, one line each, as the bytes to send."""
+    return "".join(f"{line}\n" for line in lines).encode()
 
 
 def _copy_bytes(cursor, statement: str, payload: bytes) -> None:
-    """COPY rows already in the text format, encoded (a background job)."""
+    """COPY rows already in the text format (_copy_payload): a background job, or on a cursor of this thread."""
     with cursor.copy(statement) as copy:
         copy.write(payload)
 
@@ -561,13 +557,14 @@ def _write_presences(plan: _Plan, *, source: RegisterSource, register_import: Re
     listed = {row.target for row in plan.rows if row.status in APPLIED_STATUSES and row.target} | plan.present
     new = sorted(listed - set(plan.existing_presences))
     if connection.vendor == "postgresql":
+        columns = ["organisation_id", "source_id", "first_import_id", "last_import_id", "in_latest"]
+        rest = f"\t{source.pk}\t{register_import.pk}\t{register_import.pk}\tt"
         with connection.cursor() as cursor:
-            columns = ["organisation_id", "source_id", "first_import_id", "last_import_id", "in_latest"]
-            with cursor.cursor.copy(
-                f"COPY {RegisterPresence._meta.db_table} ({', '.join(columns)}) FROM STDIN"
-            ) as copy:
-                for organisation_id in new:
-                    copy.write_row((organisation_id, source.pk, register_import.pk, register_import.pk, True))
+            _copy_bytes(
+                cursor.cursor,
+                f"COPY {RegisterPresence._meta.db_table} ({', '.join(columns)}) FROM STDIN",
+                _copy_payload(f"{organisation_id}{rest}" for organisation_id in new),
+            )
     else:
         RegisterPresence.objects.bulk_create(
             [
