@@ -494,28 +494,11 @@ class _RowCleaner:
             value, wrong = clean(text)
             values[key] = value
             if wrong:
-                message = (
-                    _("%(header)s is not a number: '%(value)s'")
-                    if key in COUNT_FIELDS
-                    else _("%(header)s is not a yes/no value: '%(value)s'")
-                )
-                problems.append(_lazy_interpolate(message, {"header": header, "value": text}))
+                problems.append(_lazy_interpolate(_CELL_MESSAGES[wrong], {"header": header, "value": text}))
         header_of = self.header_of
         if "name" in header_of and not values.get("name"):
             problems.append(_lazy_interpolate(_("%(header)s is empty."), {"header": header_of["name"]}))
-        employees, women = values.get("employees"), values.get("women")
-        if employees is not None and women is not None and women > employees:
-            problems.append(
-                _lazy_interpolate(
-                    _("%(women)s (%(women_count)s) is greater than %(employees)s (%(employee_count)s)."),
-                    {
-                        "women": header_of["women"],
-                        "women_count": women,
-                        "employees": header_of["employees"],
-                        "employee_count": employees,
-                    },
-                )
-            )
+        # Whether the counts agree with each other (and with the ledger's record) is the import's question.
         return RegisterRow(number=number, values=values, problems=problems, raw=raw)
 
 
@@ -552,21 +535,33 @@ def _table_rows(
         raise RegisterError("no_rows")
 
 
-@functools.lru_cache(maxsize=4096)
-def _count_cell(text: str) -> tuple[int | None, bool]:
-    """(count, whether the text is not one); a column holds few distinct texts, each parsed once."""
-    try:
-        return parse_count(text), False
-    except ValueError:
-        return None, True
+# What is wrong with a cell (the second item a cleaner returns) → the warning; the row keeps, the value is left empty.
+_CELL_MESSAGES = {
+    "number": _("%(header)s is not a number (“%(value)s”) and was left empty."),
+    "negative": _("%(header)s is negative (%(value)s) and was left empty."),
+    "yes_no": _("%(header)s is not a yes/no value (“%(value)s”) and was left empty."),
+    "date": _("%(header)s is not a date (“%(value)s”) and was left empty."),
+}
+_NEGATIVE = re.compile(r"-\s*\d+(?:\.0*)?\s*[人名个位]?")
 
 
 @functools.lru_cache(maxsize=4096)
-def _yes_no_cell(text: str) -> tuple[bool | None, bool]:
+def _count_cell(text: str) -> tuple[int | None, str]:
+    """(count, what is wrong with the text or ""); a column holds few distinct texts, each parsed once."""
     try:
-        return parse_yes_no(text), False
+        return parse_count(text), ""
     except ValueError:
-        return None, True
+        return None, "negative" if _NEGATIVE.fullmatch(
+            unicodedata.normalize("NFKC", text).strip()
+        ) else "number"
+
+
+@functools.lru_cache(maxsize=4096)
+def _yes_no_cell(text: str) -> tuple[bool | None, str]:
+    try:
+        return parse_yes_no(text), ""
+    except ValueError:
+        return None, "yes_no"
 
 
 @functools.lru_cache(maxsize=4096)

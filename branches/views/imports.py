@@ -157,7 +157,7 @@ def import_errors(request, pk):
         kind="export",
         what=_("Rows not imported from %(file)s") % {"file": register_import.file_name},
         obj=register_import,
-        row_count=_not_applied(register_import),
+        row_count=_not_applied(register_import) + (register_import.summary or {}).get("applied_warnings", 0),
         request=request,
     )
     response = HttpResponse(content, content_type=XLSX)
@@ -258,6 +258,8 @@ def _detail_context(request, register_import: RegisterImport, mapping_form=None)
         "Status": RegisterImport.Status,
         "counts": {key: counts.get(key, 0) for key in (*COUNT_KEYS.values(), "not_in_latest")},
         "not_applied": _not_applied(register_import),
+        "counts_warned": summary.get("applied_warnings", 0),
+        "to_check": _not_applied(register_import) + summary.get("applied_warnings", 0),
         "table": table,
         "recognised": [(header, field_label(key)) for header, key in table.get("mapping", {}).items() if key],
         "tabs": [tab for tab in tabs if tab["count"] or tab["key"] in ("", shown)],

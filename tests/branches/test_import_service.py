@@ -481,17 +481,38 @@ def test_counts_and_mobiles_are_checked(city_officer):
         ),
     )
     rows = rows_by_name(register_import)
-    assert rows["甲"]["s"] == "invalid"
+    assert rows["甲"]["s"] == "new"  # kept, without the doubtful count
+    assert texts(rows["甲"]["w"]) == [
+        "The number of women (20) is greater than the employees or members (10): "
+        "the number of women was left empty."
+    ]
     assert rows["乙"]["s"] == "new" and "12345" in texts(rows["乙"]["w"])[0]
     register_import_apply(register_import=register_import, by=city_officer)
+    jia = Organisation.objects.get(name="甲")
+    assert (jia.employees, jia.women) == (10, None)
     assert Organisation.objects.get(name="乙").contact_mobile == ""
     assert Organisation.objects.get(name="丙").contact_mobile == "13947300000"
 
 
 def test_counts_are_checked_against_the_record_too(city_officer):
     OrganisationFactory(name="甲协会", employees=10, women=5)
-    row = upload(city_officer, csv("甲协会,,海勃湾区,,,社会团体,,12")).summary["rows"][0]
-    assert row["s"] == "invalid" and "12" in texts(row["r"])[0]
+    register_import = upload(city_officer, csv("甲协会,,海勃湾区,,,民营企业,,12,王"))
+    row = register_import.summary["rows"][0]
+    assert row["s"] == "update" and row["d"] == {"contact_name": ["", "王"]}
+    assert texts(row["w"]) == [
+        "The number of women (12) is greater than the record's employees or members (10): "
+        "the record's number of women was kept."
+    ]
+    register_import_apply(register_import=register_import, by=city_officer)
+    record = Organisation.objects.get(name="甲协会")
+    assert (record.employees, record.women, record.contact_name) == (10, 5, "王")
+
+
+def test_fewer_employees_than_the_record_has_women_keeps_the_records_count(city_officer):
+    OrganisationFactory(name="甲协会", employees=10, women=5)
+    row = upload(city_officer, csv("甲协会,,海勃湾区,,,民营企业,3,")).summary["rows"][0]
+    assert row["s"] == "unchanged"
+    assert "(3)" in texts(row["w"])[0] and "(5)" in texts(row["w"])[0]
 
 
 def test_unknown_categories_are_a_warning_and_the_others_are_applied(city_officer):
@@ -623,10 +644,11 @@ def test_the_error_report_holds_the_original_columns_of_the_rows_not_imported(ci
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[0] == [*HEADER.split(","), "Row", "Status", "Reason"]
+    # The rows not imported, then those imported with a value left empty.
     assert [row[0] for row in values[1:]] == ["乌海市甲协会", "乙"]
     assert values[1][1] == CODE_OTHER and values[1][9] == "13947300000"
     assert values[1][-2] == "Possible duplicate" and CODE_HBW in values[1][-1]
-    assert values[2][-3:-1] == [3, "Invalid"]
+    assert values[2][-3:-1] == [3, "New"] and "(9)" in values[2][-1]
 
 
 def test_a_name_in_another_district_is_a_possible_duplicate(city_officer):

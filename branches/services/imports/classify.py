@@ -207,8 +207,7 @@ class _Classifier:
             normalised=name_normalise(name),
             uscc=uscc_normalise(values.get("uscc") or ""),
         )
-        employees, women = values.get("employees"), values.get("women")
-        if not name or (employees is not None and women is not None and women > employees):
+        if not name:  # without a name a row names no organisation: the one thing that refuses it outright
             # The reader's own messages say precisely which column is wrong.
             result.reasons = [_text_entry(problem) for problem in row.problems] or [["name_missing", {}]]
             result.status = INVALID
@@ -242,6 +241,12 @@ class _Classifier:
                     result.warnings.append(["count_implausible", {"field": key, "value": values[key]}])
                 else:
                     data[key] = values[key]
+        if data.get("women", -1) > data.get("employees", MAX_COUNT + 1):
+            # The row is kept: the women's count is the doubtful one (it is the smaller column of a register).
+            women = data.pop("women")
+            result.warnings.append(
+                ["women_above_employees", {"women": women, "employees": data["employees"]}]
+            )
         for key in ("party_org", "trade_union"):
             if values.get(key) is not None:
                 data[key] = values[key]
@@ -338,6 +343,13 @@ class _Classifier:
 
     def match(self, row: _Row) -> None:
         ledger = self.ledger
+        accepted = row.reasons == [["uscc_invalid", {"uscc": row.uscc}]] and row.uscc in ledger.by_uscc
+        if row.status == INVALID and accepted:
+            # The ledger holds this failing code: someone accepted it with a recorded reason (the form asks for
+            # one), so the row is that organisation's like any other.
+            row.status, row.reasons = "", []
+            row.values["uscc"] = row.uscc
+            row.warnings.append(["uscc_accepted", {"uscc": row.uscc}])
         if row.status == INVALID:
             if row.uscc in ledger.by_uscc:  # listed in the register although not importable
                 record = ledger.final(ledger.by_uscc[row.uscc])
@@ -516,9 +528,14 @@ class _Classifier:
         employees = data.get("employees", current["employees"])
         women = data.get("women", current["women"])
         if employees is not None and women is not None and women > employees:
-            row.status, row.diff = INVALID, {}
-            row.reasons = [["women_above_employees", {"women": women, "employees": employees}]]
-            return []
+            # Against the record's other count: the row's own count is left out, the rest of the row applies.
+            name = "women" if "women" in data else "employees"
+            data.pop(name)
+            row.diff.pop(name, None)
+            if name in changed:
+                changed.remove(name)
+            code = "women_above_record" if name == "women" else "employees_below_record"
+            row.warnings.append([code, {"women": women, "employees": employees}])
         added = [pk for pk in row.categories if pk not in categories]
         if added:
             before = sorted(self.category_names[pk] for pk in categories)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from branches.errors import LedgerError
 from branches.models import RegisterImport, RegisterSource
 from branches.registers import FIELD_ALIASES, RegisterError, RegisterTable
+from branches.services.follow import organisations_moved
 from branches.services.imports.background import Background
 from branches.services.imports.classify import _Classifier, _Plan
 from branches.services.imports.files import (
@@ -29,6 +30,7 @@ from branches.services.imports.files import (
     _table_info,
     upload_limit_bytes,
 )
+from branches.services.imports.texts import APPLIED_STATUSES
 from branches.services.imports.write import _write, _write_presences, _writer
 from federation import access
 from federation.models import Region, User
@@ -53,6 +55,8 @@ def _summary(plan: _Plan, table: RegisterTable, *, same_file: RegisterImport | N
         "table": _table_info(table),
         "counts": counts,
         "warnings": sum(1 for row in plan.rows if row.warnings),
+        # Rows written with a value left out: the error report lists them after the rows not written.
+        "applied_warnings": sum(1 for row in plan.rows if row.warnings and row.status in APPLIED_STATUSES),
         "rows": [row.compact() for row in plan.rows],
         "not_in_latest": plan.absent_names,
     }
@@ -250,6 +254,13 @@ def _apply(
         register_import.summary = _summary(plan, table)
         _save_summary(register_import, background)
     _write_presences(plan, source=source, register_import=register_import)
+    # Records the register places elsewhere take along what keeps a copy of their place (on PostgreSQL too,
+    # where the writer has moved them with COPY and UPDATE: this runs once every batch is written).
+    organisations_moved(
+        ids=[row.target for row, changed in plan.updates if "region" in changed],
+        by=by,
+        reason=_("Register import #%(id)s: %(source)s") % {"id": register_import.pk, "source": source.name},
+    )
     counts = plan.counts()
     register_import.status = RegisterImport.Status.APPLIED
     register_import.applied_at = timezone.now()

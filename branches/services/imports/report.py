@@ -1,4 +1,5 @@
-"""The error report: the rows that were not (or will not be) applied, as an XLSX file."""
+"""The error report: the rows that were not (or will not be) applied, and those applied with a warning (a value
+left out), as an XLSX file."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from branches.services.imports.texts import APPLIED_STATUSES, STATUS_LABELS, rea
 
 
 def register_import_errors_xlsx(*, register_import: RegisterImport) -> bytes:
-    """The rows that were not (or will not be) applied: their original columns, the status and the reason."""
+    """The rows that were not (or will not be) applied, then those applied with a value left out: their original
+    columns, the status and the reasons and warnings."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     summary = register_import.summary or {}
-    rows = [row for row in summary.get("rows", []) if row["s"] not in APPLIED_STATUSES]
+    every = summary.get("rows", [])
+    rows = [row for row in every if row["s"] not in APPLIED_STATUSES]
+    rows += [row for row in every if row["s"] in APPLIED_STATUSES and row.get("w")]
     raw: dict[int, dict[str, str]] = {}
     info = summary.get("table") or {}
     headers: list[str] = list(info.get("headers", []))
@@ -32,7 +36,7 @@ def register_import_errors_xlsx(*, register_import: RegisterImport) -> bytes:
     except LedgerError:
         pass  # the file was discarded: the report keeps what the preview knew
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Rows not imported")[:31])
+    sheet = workbook.create_sheet(_("Rows to check")[:31])
     bold = Font(bold=True)
     heading = [*headers, _("Row"), _("Status"), _("Reason")]
     sheet.append([_header_cell(sheet, text, bold) for text in heading])

@@ -80,9 +80,6 @@ REASONS: dict[str, Any] = {
         "The field could not be worked out: fill in 新经济组织, 新社会组织 or 新就业群体, or a known unit type."
     ),
     "record_outside_area": gettext_lazy("The credit code belongs to an organisation outside your area."),
-    "women_above_employees": gettext_lazy(
-        "With this row the record would have more women (%(women)s) than employees or members (%(employees)s)."
-    ),
     "duplicate_code": gettext_lazy(
         "Same name as %(name)s in the ledger, but that record's credit code is %(uscc)s."
     ),
@@ -98,6 +95,21 @@ REASONS: dict[str, Any] = {
     "name_missing": gettext_lazy("The unit name is empty."),
     "name_too_long": gettext_lazy("The unit name is longer than %(max)s characters."),
     # warnings: the row is imported without the value
+    "women_above_employees": gettext_lazy(
+        "The number of women (%(women)s) is greater than the employees or members (%(employees)s): "
+        "the number of women was left empty."
+    ),
+    "women_above_record": gettext_lazy(
+        "The number of women (%(women)s) is greater than the record's employees or members (%(employees)s): "
+        "the record's number of women was kept."
+    ),
+    "employees_below_record": gettext_lazy(
+        "The employees or members (%(employees)s) are fewer than the record's women (%(women)s): "
+        "the record's number of employees was kept."
+    ),
+    "uscc_accepted": gettext_lazy(
+        "The credit code %(uscc)s fails the check, but the ledger holds it already, accepted with a reason."
+    ),
     "mobile_invalid": gettext_lazy("The mobile number was left out: %(message)s"),
     "categories_unknown": gettext_lazy("Categories not in the ledger's list, left out: %(names)s."),
     "unit_type_unknown": gettext_lazy("The unit type “%(text)s” is not known and was left out."),

@@ -1,0 +1,144 @@
+"""A register is imported as a careful clerk would: a doubtful secondary value is left empty with a warning and
+the row is kept; only a row that names no organisation (no name, a failing code nobody accepted) is refused."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from branches.models import Organisation
+from branches.services.imports import (
+    reason_text,
+    register_import_apply,
+    register_import_errors_xlsx,
+    register_import_upload,
+)
+from tests.branches.factories import OrganisationFactory
+
+HEADER = "单位名称,统一社会信用代码,所属区,单位类型,从业人员数,女性人数,联系人,联系电话"
+FAILING_CODE = "51150302MJ7667704A"  # fails the check digit
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True, params=["one batch", "a batch a row"])
+def _batches(request, monkeypatch):
+    if request.param == "a batch a row":
+        monkeypatch.setattr("branches.services.imports.classify.LOOKUP_BATCH", 1)
+        monkeypatch.setattr("branches.services.imports.write.LOOKUP_BATCH", 1)
+
+
+def upload(user, *lines: str, header: str = HEADER):
+    data = ("\n".join([header, *lines]) + "\n").encode()
+    return register_import_upload(by=user, data=data, file_name="register.csv", source_name="测试名录")
+
+
+def rows_by_name(register_import) -> dict[str, dict]:
+    return {row["name"]: row for row in register_import.summary["rows"]}
+
+
+def texts(entries, language: str = "zh-hans") -> list[str]:
+    with translation.override(language):
+        return [reason_text(entry) for entry in entries]
+
+
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def test_more_women_than_employees_keeps_the_outlet_without_the_womens_count(city_officer):
+    register_import = upload(city_officer, "乌海市甲快递网点,,海勃湾区,快递物流,11,14,王,13947300000")
+    row = register_import.summary["rows"][0]
+
+    assert row["s"] == "new"
+    assert texts(row["w"]) == ["女性人数（14）大于职工（会员）人数（11），女性人数已留空。"]
+    register_import_apply(register_import=register_import, by=city_officer)
+    outlet = Organisation.objects.get(name="乌海市甲快递网点")
+    assert (outlet.employees, outlet.women, outlet.contact_mobile) == (11, None, "13947300000")
+
+
+def test_eight_of_sixty_outlets_with_doubtful_counts_all_reach_the_ledger(city_officer):
+    lines = [
+        f"乌海市快递网点{number},,海勃湾区,快递物流,{10 if number % 8 else 5},{6 if number % 8 else 9}"
+        for number in range(1, 61)
+    ]
+    register_import = upload(city_officer, *lines)
+
+    assert register_import.summary["counts"]["new"] == 60
+    assert register_import.summary["applied_warnings"] == 7  # every eighth: 9 women among 5
+    counts = register_import_apply(register_import=register_import, by=city_officer)
+    assert counts["new"] == 60 and Organisation.objects.count() == 60
+    assert Organisation.objects.filter(women__isnull=True).count() == 7
+
+
+@pytest.mark.parametrize(
+    ("cells", "warning"),
+    [
+        ("-3,1", "“从业人员数”是负数（-3），已留空。"),
+        ("约50,1", "“从业人员数”不是数字（“约50”），已留空。"),
+        ("10,1,王,12345", "联系电话"),
+    ],
+)
+def test_a_doubtful_value_is_left_empty_with_a_warning_in_the_users_language(city_officer, cells, warning):
+    row = upload(city_officer, f"乙协会,,海勃湾区,社会团体,{cells}").summary["rows"][0]
+
+    assert row["s"] == "new"
+    (text,) = texts(row["w"])
+    assert warning in text or warning == "联系电话" and "12345" in text
+    assert not LATIN_WORD.search(text.replace("12345", "")), text  # no English inside the Chinese
+
+
+def test_the_warnings_read_in_english_for_an_english_reader(city_officer):
+    row = upload(city_officer, "丙协会,,海勃湾区,社会团体,-3,1").summary["rows"][0]
+    assert texts(row["w"], "en") == ["从业人员数 is negative (-3) and was left empty."]
+
+
+def test_a_row_without_a_name_is_still_refused(city_officer):
+    row = upload(city_officer, ",,海勃湾区,社会团体,10,1").summary["rows"][0]
+    assert row["s"] == "invalid"
+    assert texts(row["r"]) == ["“单位名称”为空。"]
+
+
+def test_a_failing_credit_code_is_refused_unless_the_ledger_accepted_it_with_a_reason(city_officer):
+    register_import = upload(city_officer, f"丁协会,{FAILING_CODE},海勃湾区,社会团体,30,10")
+    row = register_import.summary["rows"][0]
+    assert row["s"] == "invalid"
+
+    accepted = OrganisationFactory(name="丁协会", uscc=FAILING_CODE, uscc_override="登记证书上即为此代码")
+    register_import = upload(city_officer, f"丁协会,{FAILING_CODE},海勃湾区,社会团体,30,10")
+    row = register_import.summary["rows"][0]
+    assert row["s"] == "update" and row["o"] == accepted.pk
+    assert FAILING_CODE in texts(row["w"])[0]
+    register_import_apply(register_import=register_import, by=city_officer)
+    accepted.refresh_from_db()
+    assert (accepted.employees, accepted.women, accepted.uscc) == (30, 10, FAILING_CODE)
+
+
+def test_the_error_report_lists_rows_kept_with_a_value_left_empty(city_officer):
+    register_import = upload(
+        city_officer, "戊协会,,海勃湾区,社会团体,11,14", "己协会,,海勃湾区,社会团体,11,4"
+    )
+    register_import_apply(register_import=register_import, by=city_officer)
+    register_import.refresh_from_db()
+    with translation.override("zh-hans"):
+        content = register_import_errors_xlsx(register_import=register_import)
+
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert [row[0] for row in values[1:]] == ["戊协会"]
+    assert values[1][-2] == "新增" and "女性人数（14）" in values[1][-1]
+
+
+def test_the_result_page_shows_the_warning_and_offers_the_report(client, city_officer):
+    register_import = upload(city_officer, "庚协会,,海勃湾区,社会团体,11,14")
+    client.force_login(city_officer)
+    page = client.get(reverse("branches:import_detail", args=[register_import.pk]))
+    assert "女性人数（14）大于职工（会员）人数（11）" in page.text
+    assert "需核对的行" in page.text
