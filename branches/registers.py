@@ -30,8 +30,9 @@ from federation.uploads import ArchiveError, zip_chunks, zip_open
 
 # --------------------------------------------------------------------------------------------
 # Data: canonical ledger columns and the header texts that departments use for them.
-# Matching is exact after normalize_header() (whitespace, full-width forms, '*', colons and
-# bracketed units removed), so add new spellings here rather than loosening the matching.
+# Matching is exact after normalize_header() (full-width forms made half-width, traditional characters made
+# simplified, whitespace, '*', colons and bracketed units removed), so add new spellings here rather than
+# loosening the matching.
 # The first alias of each key is the standard header used by the import template.
 # --------------------------------------------------------------------------------------------
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -236,9 +237,24 @@ class _Options:
 # --------------------------------------------------------------------------------------------
 # Small public helpers
 # --------------------------------------------------------------------------------------------
+@functools.cache
+def _t2s():
+    """The traditional → simplified converter (the one name matching uses), made on first use."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@functools.lru_cache(maxsize=4096)
+def simplified(text: str) -> str:
+    """The text in simplified characters (單位名稱 → 单位名称); a register repeats few distinct texts."""
+    return _t2s().convert(text) if text and not text.isascii() else text
+
+
 def normalize_header(text: str) -> str:
-    """Return the comparable form of a header: half-width, no whitespace, '*', colons or (units)."""
-    text = unicodedata.normalize("NFKC", str(text))
+    """Return the comparable form of a header: half-width, simplified characters, no whitespace, '*', colons
+    or (units)."""
+    text = simplified(unicodedata.normalize("NFKC", str(text)))
     text = _BRACKETED.sub("", text)
     text = text.translate(_HEADER_PUNCTUATION)
     return "".join(text.split())

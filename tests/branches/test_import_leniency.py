@@ -142,3 +142,40 @@ def test_the_result_page_shows_the_warning_and_offers_the_report(client, city_of
     page = client.get(reverse("branches:import_detail", args=[register_import.pk]))
     assert "女性人数（14）大于职工（会员）人数（11）" in page.text
     assert "需核对的行" in page.text
+
+
+# --- headers and values written in traditional characters or full-width forms -------------------------------
+
+
+def test_a_register_written_in_traditional_characters_imports(city_officer):
+    header = "單位名稱,統一社會信用代碼,所屬區,街道,單位類型,從業人員數,女性人數,聯繫電話"
+    register_import = upload(
+        city_officer,
+        "烏海市愛心協會,,海勃灣區,新華街道,社會團體,20,12,13947300000",
+        "烏海市順達快遞網點,,烏達區,,快遞物流,8,3,",
+        header=header,
+    )
+
+    assert register_import.summary["table"]["mapping"] == {
+        "單位名稱": "name", "統一社會信用代碼": "uscc", "所屬區": "district", "街道": "street",
+        "單位類型": "unit_type", "從業人員數": "employees", "女性人數": "women", "聯繫電話": "contact_mobile",
+    }  # fmt: skip
+    assert register_import.summary["counts"]["new"] == 2
+    register_import_apply(register_import=register_import, by=city_officer)
+    love = Organisation.objects.get(name="烏海市愛心協會")
+    assert (love.region.name, love.unit_type, love.field, love.women) == (
+        "新华街道",
+        "association",
+        "social",
+        12,
+    )
+    assert Organisation.objects.get(name="烏海市順達快遞網點").district.name == "乌达区"
+
+
+def test_full_width_headers_are_recognised(city_officer):
+    header = "单位名称（全称）,所属区　,单位类型＊,从业人员数（人）"
+    register_import = upload(city_officer, "辛协会,海勃湾区,社会团体,１２", header=header)
+    assert register_import.summary["table"]["mapping"] == {
+        "单位名称（全称）": "name", "所属区": "district", "单位类型＊": "unit_type", "从业人员数（人）": "employees",
+    }  # fmt: skip
+    assert register_import.summary["counts"]["new"] == 1

@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from branches.models import Field, Organisation, UnitType
+from branches.registers import simplified
 from branches.services.imports.texts import IMPORTED_FIELDS
 from federation.models import Region
 
@@ -23,8 +24,8 @@ ID_CHUNK = 5000  # ids per IN (...) list
 
 
 def _key(text: Any) -> str:
-    """Comparable form of a cell: half-width, without any whitespace."""
-    return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
+    """Comparable form of a cell: half-width, simplified characters, without any whitespace."""
+    return "".join(simplified(unicodedata.normalize("NFKC", str(text or ""))).split())
 
 
 FIELD_TEXTS: dict[str, str] = {
