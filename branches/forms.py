@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django import forms
 from django.utils import timezone
@@ -20,6 +21,7 @@ from branches.models import (
     Stage,
     UnitType,
 )
+from branches.names import name_normalise
 from branches.selectors import SORTS, regions_for
 from branches.widgets import PickMany
 from federation import access
@@ -106,6 +108,9 @@ class OrganisationFilterForm(forms.Form):
         return sum(1 for name, value in self.filters().items() if value and name not in ignored)
 
 
+DUPLICATE_REASON_LENGTH = 70  # with its prefix, within the history's reason column
+
+
 class OrganisationForm(forms.ModelForm):
     """Create or edit an organisation; the credit code and mobile are checked as the standards say."""
 
@@ -119,6 +124,16 @@ class OrganisationForm(forms.ModelForm):
     )
     # When the record was last saved as the editor opened it: a save over someone else's is refused.
     seen = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+    # Second step when the record looks like others: what the warning was about (see lookalikes_accepted),
+    # and why it is saved all the same (kept in the organisation's history).
+    checked = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+    duplicate_reason = forms.CharField(
+        label=_("Why is this a different organisation?"),
+        required=False,
+        max_length=DUPLICATE_REASON_LENGTH,
+        widget=forms.TextInput(),
+        help_text=_("Kept in the organisation's history."),
+    )
 
     class Meta:
         model = Organisation
@@ -153,7 +168,8 @@ class OrganisationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         regions = regions_for(user, Region.Level.DISTRICT) | regions_for(user, Region.Level.STREET)
-        self.fields["region"].queryset = regions.order_by("path")
+        # with their parents: a street's choice is labelled "district · street"
+        self.fields["region"].queryset = regions.select_related("parent").order_by("path")
         self.fields["region"].label_from_instance = lambda r: (
             r.name if r.level == Region.Level.DISTRICT else f"{r.parent.name} · {r.name}"
         )
@@ -161,6 +177,8 @@ class OrganisationForm(forms.ModelForm):
         self.fields["categories"].queryset = Category.objects.filter(active=True)
         if self.instance.pk and self.instance.updated_at:
             self.fields["seen"].initial = self.instance.updated_at.isoformat()
+        # As saved (validation copies the posted values onto the instance).
+        self.saved_identity = (self.instance.name_normalised, self.instance.uscc)
         self.fields["name"].widget.attrs["autocomplete"] = "off"
         self.fields["contact_mobile"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
         self.fields["uscc"].widget.attrs.update({"autocapitalize": "characters", "spellcheck": "false"})
@@ -209,12 +227,55 @@ class OrganisationForm(forms.ModelForm):
             self.add_error("women", _("There cannot be more women than employees or members."))
         code = cleaned.get("uscc")
         if code:
-            clash = Organisation.objects.filter(uscc=code).exclude(pk=self.instance.pk).first()
-            if clash:
+            clash = (
+                Organisation.objects.filter(uscc=code)
+                .exclude(pk=self.instance.pk)
+                .select_related("region")
+                .first()
+            )
+            if clash and access.in_region_scope(self.user, clash.region):
                 self.add_error(
                     "uscc", _("Another organisation already has this code: %(name)s.") % {"name": clash.name}
                 )
+            elif clash:
+                self.add_error("uscc", _("An organisation outside your area already has this code."))
         return cleaned
+
+    def lookalikes_needed(self) -> bool:
+        """Whether to look for records like this one: always for a new record; for an edit, when the name
+        or the credit code changes (an edit of the address does not ask again about a name kept)."""
+        if not self.instance.pk:
+            return True
+        name, code = self.cleaned_data.get("name"), self.cleaned_data.get("uscc")
+        saved_name, saved_code = self.saved_identity
+        renamed = name is not None and name_normalise(name)[:200] != saved_name
+        recoded = bool(code) and code != saved_code
+        return renamed or recoded
+
+    def lookalikes_accepted(self, lookalikes) -> bool:
+        """Whether saving may go ahead: nothing looks alike, or the user was shown these very records (the
+        hidden `checked` field) and said why this is a different organisation. Otherwise the form comes back
+        with the warning, ready for that second step."""
+        if not lookalikes:
+            return True
+        shown = [item["organisation"].pk for item in lookalikes.items]
+        fingerprint = "|".join(
+            [name_normalise(self.cleaned_data.get("name", "")), self.cleaned_data.get("uscc", "")]
+            + [str(pk) for pk in shown]
+            + [str(lookalikes.outside)]
+        )
+        key = hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
+        if self.cleaned_data.get("checked") == key:
+            if self.cleaned_data.get("duplicate_reason", "").strip():
+                return True
+            self.add_error(
+                "duplicate_reason",
+                _("Say why this is a different organisation, or open the existing record instead."),
+            )
+            return False
+        self.data = self.data.copy()
+        self.data[self.add_prefix("checked")] = key
+        return False
 
     def seen_at(self):
         """The saved version the editor started from (None for a new record or an unreadable value)."""

@@ -28,6 +28,7 @@ from pypinyin.seg import mmseg
 __all__ = [
     "SORT_KEY_MAX_LENGTH",
     "bigrams",
+    "name_core",
     "name_normalise",
     "pinyin_initials",
     "pinyin_keys",
@@ -144,6 +145,41 @@ def name_normalise(name: str) -> str:
         if again == text:
             break
         text = again
+    return text
+
+
+# Legal forms at the end of a name, longest first: "顺达快递有限公司" and "顺达快递公司" share the core 顺达快递.
+_LEGAL_FORMS = ("股份有限公司", "有限公司", "分公司", "公司")
+
+
+def name_core(normalised: str, places: Iterable[str] = ()) -> str:
+    """The distinctive part of a normalised name: without the place names it starts with (乌海市, 海勃湾区 …,
+    as given in ``places``, each also without its 市/区/县/自治区 suffix) and without its legal form, so
+    that 乌海市顺达快递有限公司 and 海勃湾区顺达快递公司 meet on 顺达快递. Empty when nothing is left."""
+    prefixes = sorted(
+        {
+            p
+            for place in places
+            if place
+            for p in (place, re.sub("(自治区|市|区|县|旗|盟|省)$", "", place))
+            if p
+        },
+        key=len,
+        reverse=True,
+    )
+    text = normalised
+    stripped = True
+    while stripped:
+        stripped = False
+        for prefix in prefixes:
+            if len(prefix) > 1 and text.startswith(prefix) and len(text) - len(prefix) > 1:
+                text = text[len(prefix) :]
+                stripped = True
+                break
+    for form in _LEGAL_FORMS:
+        if text.endswith(form) and len(text) - len(form) > 1:
+            text = text[: -len(form)]
+            break
     return text
 
 

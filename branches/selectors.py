@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from branches.identifiers import uscc_normalise
 from branches.models import Branch, ContactLog, DuplicateDecision, Organisation, StageChange
-from branches.names import name_normalise, query_grams
+from branches.names import name_core, name_normalise, query_grams
 from federation import access
 from federation.models import Region, User
 
@@ -167,6 +181,74 @@ def duplicate_candidates_for(user: User, limit: int = 200) -> list[tuple[Organis
                     continue  # two credit codes: two organisations, however alike the names
                 pairs.append((first, second, "name"))
     return pairs[:limit]
+
+
+# A near name is found by its distinctive part (see names.name_core): shorter ones would match half the ledger.
+NEAR_NAME_MIN_LENGTH = 3
+LOOKALIKES_READ = 50
+LOOKALIKES_SHOWN = 10
+
+
+@dataclass
+class Lookalikes:
+    """Records that may be the organisation being saved: those the user may see, each with why it looks
+    alike ("code", "name" or "near"), and how many more lie outside the user's area (not named)."""
+
+    items: list[dict] = field(default_factory=list)
+    outside: int = 0
+    more: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.items or self.outside)
+
+
+def organisation_lookalikes(
+    *, user: User, name: str, uscc: str = "", exclude: Organisation | None = None
+) -> Lookalikes:
+    """Records with the same credit code, the same normalised name (traditional characters, full width,
+    有限责任公司/有限公司 …), or a near name (the distinctive part of one name inside the other's names,
+    former names included). Merged records are left out, and so is a pair already decided to be different.
+    Two queries (three when editing), whatever the ledger holds."""
+    normalised = name_normalise(name or "")[:200]
+    code = uscc_normalise(uscc or "")
+    condition = Q()
+    if normalised:
+        condition |= Q(name_normalised=normalised)
+    if code:
+        condition |= Q(uscc=code)
+    core = name_core(normalised, Region.objects.values_list("name", flat=True)) if normalised else ""
+    if len(core) >= NEAR_NAME_MIN_LENGTH:
+        near = Q(search_text__contains=core)
+        grams = query_grams(core)
+        if grams and connection.vendor == "postgresql":
+            near = Q(_HoldsGrams(F("search_grams"), grams)) & near
+        condition |= near
+    if not condition:
+        return Lookalikes()
+    whens = [When(uscc=code, then=Value(0))] if code else []
+    rank = Case(
+        *whens, When(name_normalised=normalised, then=Value(1)), default=Value(2), output_field=IntegerField()
+    )
+    found = Organisation.objects.filter(condition, merged_into__isnull=True)
+    if exclude is not None and exclude.pk:
+        decided = DuplicateDecision.objects.filter(Q(first=exclude) | Q(second=exclude))
+        apart = {pk for pair in decided.values_list("first_id", "second_id") for pk in pair}
+        found = found.exclude(pk__in=apart | {exclude.pk})
+    rows = list(
+        found.annotate(rank=rank)
+        .select_related("region", "district")
+        .order_by("rank", "sort_key", "id")[: LOOKALIKES_READ + 1]
+    )
+    result = Lookalikes(more=len(rows) > LOOKALIKES_READ)
+    reasons = {0: "code", 1: "name", 2: "near"}
+    for organisation in rows[:LOOKALIKES_READ]:
+        if not access.in_region_scope(user, organisation.region):
+            result.outside += 1
+        elif len(result.items) < LOOKALIKES_SHOWN:
+            result.items.append({"organisation": organisation, "reason": reasons[organisation.rank]})
+        else:
+            result.more = True
+    return result
 
 
 def follow_ups_for(user: User, *, today: dt.date):

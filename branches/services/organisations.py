@@ -87,20 +87,53 @@ def _changes(before: dict[str, Any], organisation: Organisation) -> dict[str, li
     }
 
 
+def lookalike_reason(reason: str) -> str:
+    """The history's words for a record saved although it looked like others, with the user's reason."""
+    return _("Not a duplicate: %(reason)s") % {"reason": reason.strip()}
+
+
+def _lookalike_changes(lookalikes: list[Organisation] | None) -> dict[str, list[Any]]:
+    """The records the user was warned about, for the operation log (ids and names as they were shown)."""
+    if not lookalikes:
+        return {}
+    return {"lookalikes": [[], [[o.pk, o.name] for o in lookalikes]]}
+
+
 @transaction.atomic
 def organisation_create(
-    *, by: User, data: dict[str, Any], categories: list[Category] | None = None, request=None
+    *,
+    by: User,
+    data: dict[str, Any],
+    categories: list[Category] | None = None,
+    reason: str = "",
+    lookalikes: list[Organisation] | None = None,
+    request=None,
 ) -> Organisation:
-    """Add an organisation to the ledger (inside the creator's area)."""
+    """Add an organisation to the ledger (inside the creator's area).
+
+    ``lookalikes``: records the user was warned look like this one and saved it anyway; ``reason`` (why it
+    is a different organisation) then goes into its history.
+    """
     access.require(by, "ledger.edit")
     _require_region_in_scope(by, data["region"])
+    if lookalikes and not reason.strip():
+        raise LedgerError(_("Say why this is a different organisation."))
     organisation = Organisation(**{name: value for name, value in data.items() if name in EDITABLE_FIELDS})
     organisation_derive(organisation)
     organisation._history_user = by
+    if reason.strip():
+        organisation._change_reason = reason.strip()[:HISTORY_REASON_LENGTH]
     organisation.save()
     if categories:
         organisation.categories.set(categories)
-    operation_record(actor=by, action="organisation.create", obj=organisation, request=request)
+    operation_record(
+        actor=by,
+        action="organisation.create",
+        obj=organisation,
+        changes=_lookalike_changes(lookalikes),
+        reason=reason.strip(),
+        request=request,
+    )
     return organisation
 
 
@@ -117,12 +150,14 @@ def organisation_update(
     categories: list[Category] | None = None,
     reason: str = "",
     seen: dt.datetime | None = None,
+    lookalikes: list[Organisation] | None = None,
     request=None,
 ) -> Organisation:
     """Edit an organisation; a new name keeps the old one among its former names.
 
     ``seen``: when the record was last saved as the editor opened it. If it was saved again since, nothing
     is written: the edit page posts every field, and saving would silently put back the other's values.
+    ``lookalikes``: records the user was warned look like the edited one (see organisation_create).
     """
     access.require(by, "ledger.edit", organisation)
     organisation = _locked(organisation)
@@ -147,6 +182,8 @@ def organisation_update(
         organisation.former_names = [*organisation.former_names, old_name]
     organisation_derive(organisation)
     changes = _changes(before, organisation)
+    if changes:
+        changes.update(_lookalike_changes(lookalikes))
     if categories is not None:
         old = set(organisation.categories.values_list("name", flat=True))
         new = {category.name for category in categories}

@@ -25,6 +25,7 @@ from branches.identifiers import mobile_mask, uscc_registering_body
 from branches.models import Branch, Category, Organisation, RegisterPresence
 from branches.selectors import (
     duplicate_candidates_for,
+    organisation_lookalikes,
     organisation_search,
     organisations_for,
     search_condition,
@@ -287,16 +288,49 @@ def organisation_reveal(request, pk):
     return redirect("branches:organisation_detail", pk=organisation.pk)
 
 
+def _lookalikes(request, form: OrganisationForm, organisation: Organisation | None = None):
+    """On a post whose name could be read: the records that look like the one being saved (None if none)."""
+    if request.method != "POST" or "name" not in form.cleaned_data or not form.lookalikes_needed():
+        return None
+    # a code refused as another's is still the code to look for
+    code = form.cleaned_data.get("uscc") or form.data.get(form.add_prefix("uscc"), "")
+    found = organisation_lookalikes(
+        user=request.user, name=form.cleaned_data["name"], uscc=code[:40], exclude=organisation
+    )
+    return found or None
+
+
+def _saving_reason(form: OrganisationForm, lookalikes) -> str:
+    """The reason the history keeps: why a record that looked like others was saved, then the edit's own."""
+    parts = []
+    if lookalikes:
+        parts.append(ledger.lookalike_reason(form.cleaned_data["duplicate_reason"]))
+    if form.cleaned_data.get("reason", "").strip():
+        parts.append(form.cleaned_data["reason"].strip())
+    return "；".join(parts)
+
+
+def _form_page(request, form, organisation: Organisation | None, lookalikes, *, ask_reason: bool = False):
+    context = {"form": form, "organisation": organisation, "lookalikes": lookalikes, "ask_reason": ask_reason}
+    return render(request, "branches/organisation_form.html", context)
+
+
 @require_http_methods(["GET", "POST"])
 def organisation_create(request):
+    """Add an organisation. A record that looks like others (same code, same or near name) comes back with
+    them listed and is saved only once the user says why it is a different organisation."""
     access.require(request.user, "ledger.edit")
     form = OrganisationForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    valid = request.method == "POST" and form.is_valid()
+    lookalikes = _lookalikes(request, form)
+    if valid and form.lookalikes_accepted(lookalikes):
         try:
             organisation = ledger.organisation_create(
                 by=request.user,
                 data=form.service_data(),
                 categories=list(form.cleaned_data["categories"]),
+                reason=_saving_reason(form, lookalikes),
+                lookalikes=[item["organisation"] for item in lookalikes.items] if lookalikes else None,
                 request=request,
             )
         except LedgerError as error:
@@ -304,22 +338,25 @@ def organisation_create(request):
         else:
             messages.success(request, _("%(name)s was added to the ledger.") % {"name": organisation.name})
             return redirect("branches:organisation_detail", pk=organisation.pk)
-    return render(request, "branches/organisation_form.html", {"form": form, "organisation": None})
+    return _form_page(request, form, None, lookalikes, ask_reason=valid and bool(lookalikes))
 
 
 @require_http_methods(["GET", "POST"])
 def organisation_edit(request, pk):
     organisation = organisation_or_404(request, pk, "ledger.edit")
     form = OrganisationForm(request.POST or None, instance=organisation, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    valid = request.method == "POST" and form.is_valid()
+    lookalikes = _lookalikes(request, form, organisation)
+    if valid and form.lookalikes_accepted(lookalikes):
         try:
             ledger.organisation_update(
                 organisation=Organisation.objects.get(pk=organisation.pk),
                 by=request.user,
                 data=form.service_data(),
                 categories=list(form.cleaned_data["categories"]),
-                reason=form.cleaned_data.get("reason", ""),
+                reason=_saving_reason(form, lookalikes),
                 seen=form.seen_at(),
+                lookalikes=[item["organisation"] for item in lookalikes.items] if lookalikes else None,
                 request=request,
             )
         except LedgerError as error:
@@ -327,7 +364,7 @@ def organisation_edit(request, pk):
         else:
             messages.success(request, _("The changes were saved."))
             return redirect("branches:organisation_detail", pk=organisation.pk)
-    return render(request, "branches/organisation_form.html", {"form": form, "organisation": organisation})
+    return _form_page(request, form, organisation, lookalikes, ask_reason=valid and bool(lookalikes))
 
 
 @require_http_methods(["GET", "POST"])
