@@ -200,14 +200,14 @@ def _runs(organisations, liaisons: dict[int, int], people, rng: random.Random) -
     with connection.cursor() as cursor:
         ids = reserve_ids(cursor, FormationRun, len(chosen))
         values = []
-        for number, (pk, (organisation, region, _district, _archived)) in enumerate(
+        for number, (pk, (organisation, _region, _district, _archived)) in enumerate(
             zip(ids, chosen, strict=True)
         ):
             completed = number % 5 == 4
             started = now - dt.timedelta(days=rng.randint(20, 400), minutes=rng.randint(0, 600))
             current = len(steps) if completed else rng.randint(1, len(steps) - 1)
             values.append(run_rows.row({
-                "id": pk, "organisation_id": organisation, "region_id": region, "template_id": template.pk,
+                "id": pk, "organisation_id": organisation, "template_id": template.pk,
                 "form": template.form, "way": "standalone", "owner_id": officer, "liaison_id": liaisons[organisation],
                 "status": "completed" if completed else "active", "started_by_id": officer, "started_at": started,
                 "completed_at": now - dt.timedelta(days=rng.randint(1, 19)) if completed else None,

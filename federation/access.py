@@ -167,7 +167,17 @@ def in_scope(user, obj) -> bool:
     if role == CONTACT:
         check = _contact_scopes.get(type(obj))
         return bool(check and check(user, obj))
-    return in_region_scope(user, getattr(obj, "region", None))
+    return in_region_scope(user, place(obj))
+
+
+def place(obj) -> Region | None:
+    """Where an object lies: its own region, else its organisation's. A run (and so its steps, papers and
+    links), a liaison, a contact or a question has no place of its own: it lies where its organisation lies
+    now, and follows it when the organisation moves."""
+    if hasattr(obj, "region"):
+        return obj.region
+    organisation = getattr(obj, "organisation", None)
+    return getattr(organisation, "region", None)
 
 
 def has(user, permission: str, obj=None) -> bool:

@@ -13,7 +13,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, Form, Liaison, Organisation, Way
-from federation.models import Region
 
 
 class FrozenError(ValidationError):
@@ -263,8 +262,8 @@ class FormationRun(models.Model):
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="runs"
     )
-    # copied from the organisation so that scoping reads one column
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    # No region of its own: a run lies where its organisation lies (scoping reads organisation__region), so
+    # it and its steps, papers and links follow the organisation when it moves to another district.
     template = models.ForeignKey(
         WorkflowTemplate, verbose_name=_("template"), on_delete=models.PROTECT, related_name="runs"
     )

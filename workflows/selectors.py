@@ -18,7 +18,7 @@ def runs_for(user: User) -> QuerySet[FormationRun]:
             organisation__liaisons__user=user, organisation__liaisons__active=True
         ).distinct()
     if role in access.ALL_STAFF:
-        return access.scope(user, FormationRun.objects.all())
+        return access.scope(user, FormationRun.objects.all(), "organisation__region")
     return FormationRun.objects.none()
 
 
@@ -33,7 +33,7 @@ def review_queue(user: User) -> QuerySet[StepEntry]:
     return (
         StepEntry.objects.filter(
             status=StepStatus.SUBMITTED,
-            run__in=access.scope(user, FormationRun.objects.all()),
+            run__in=access.scope(user, FormationRun.objects.all(), "organisation__region"),
             run__status=FormationRun.Status.ACTIVE,
         )
         .select_related("run__organisation", "run__owner", "step", "submitted_by")

@@ -197,7 +197,6 @@ def run_start(
         with transaction.atomic():
             run = FormationRun.objects.create(
                 organisation=organisation,
-                region=organisation.region,
                 template=template,
                 form=template.form,
                 way=way,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from branches.errors import LedgerError
 from branches.models import HISTORY_REASON_LENGTH, Category, DuplicateDecision, Organisation, RegisterPresence
 from branches.names import name_normalise, pinyin_keys, search_grams, search_text
+from branches.services.follow import hanging_move, organisations_moved
 from federation import access
 from federation.models import Region, User
 from federation.services import operation_label_register, operation_record
@@ -198,6 +199,14 @@ def organisation_update(
     organisation.save()
     if categories is not None:
         organisation.categories.set(categories)
+    if "region" in changes:
+        # What keeps a copy of its place comes along (runs, questions … read it through the organisation).
+        organisations_moved(
+            ids=[organisation.pk],
+            by=by,
+            reason=_("%(name)s moved to %(region)s")
+            % {"name": organisation.name, "region": organisation.region.name},
+        )
     operation_record(
         actor=by,
         action="organisation.update",
@@ -268,11 +277,22 @@ MERGE_FILL_FIELDS = [
 
 @transaction.atomic
 def organisation_merge(
-    *, keep: Organisation, duplicate: Organisation, by: User, reason: str = "", request=None
+    *,
+    keep: Organisation,
+    duplicate: Organisation,
+    by: User,
+    reason: str = "",
+    keep_branch: int | None = None,
+    keep_liaison: int | None = None,
+    request=None,
 ) -> Organisation:
-    """Merge a duplicate record into the one kept: blanks filled, names and registers carried over.
+    """Merge a duplicate record into the one kept: blanks filled, names and registers carried over, and what
+    hung on the duplicate (women's organisations, what they cover, liaisons, contacts, runs, questions,
+    services, recognitions, alliances) moved to the one kept.
 
-    The duplicate stays, archived and pointing at the record kept, so both histories remain readable.
+    Where both have a women's organisation of their own or an active liaison, ``keep_branch`` /
+    ``keep_liaison`` (ids) name the one kept (see follow.hanging_move). The duplicate stays, archived and
+    pointing at the record kept, so both histories remain readable.
     """
     access.require(by, "ledger.merge", keep)
     access.require(by, "ledger.merge", duplicate)
@@ -324,6 +344,16 @@ def organisation_merge(
         else:
             presence.organisation = keep
             presence.save(update_fields=["organisation"])
+    changes.update(
+        hanging_move(
+            keep=keep,
+            duplicate=duplicate,
+            by=by,
+            reason=reason,
+            keep_branch=keep_branch,
+            keep_liaison=keep_liaison,
+        )
+    )
     duplicate.merged_into = keep
     duplicate.archived_at = timezone.now()
     duplicate.archive_reason = _("Merged into %(name)s") % {"name": keep.name}

@@ -88,7 +88,6 @@ def run(people, settings, tmp_path):
     template = WorkflowTemplate.objects.get(key="federation", version=1)
     run = FormationRun.objects.create(
         organisation=organisation,
-        region=organisation.region,
         template=template,
         form="federation",
         way="standalone",
