@@ -46,3 +46,16 @@ class MonthForm(forms.Form):
         if month > timezone.localdate() or month < EARLIEST:
             raise forms.ValidationError(_("Choose a month between 2000 and this month."))
         return month
+
+
+class RefreshForm(forms.Form):
+    """A refresh asked for from a page: the day, and the page to go back to."""
+
+    as_of = forms.DateField(required=True)
+    back = forms.ChoiceField(choices=[("dashboard", "dashboard"), ("report", "report")], required=False)
+
+    def clean_as_of(self):
+        day = self.cleaned_data["as_of"]
+        if day < EARLIEST:
+            raise forms.ValidationError(_("Figures start in 2000."))
+        return day

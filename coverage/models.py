@@ -7,15 +7,36 @@ from branches.models import Category, Field
 from federation.models import Region
 
 
+class CoverageChange(models.Model):
+    """A mark that data the figures count changed after they were computed.
+
+    Database triggers (migration 0002) add one whenever a statement writes a table coverage reads, in the
+    writing transaction itself, so the mark commits or rolls back with the change, whatever wrote it (a form,
+    an import's COPY, a shell). Refreshing the figures deletes the marks it has seen, in the same transaction
+    that stores the new figures; a mark left behind means the figures shown are older than the data.
+    """
+
+    class Meta:
+        verbose_name = _("coverage change mark")
+        verbose_name_plural = _("coverage change marks")
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+
 class SnapshotBatch(models.Model):
-    """The figures as of one day: computed at a time, from the data as it stood (its fingerprint)."""
+    """The figures as of one day: computed at a time, from the data as it then stood."""
 
     as_of = models.DateField(_("as of"), unique=True)
     month = models.DateField(_("month"), db_index=True)  # the first day of the as-of day's month
     computed_at = models.DateTimeField(_("computed"))
     seconds = models.FloatField(_("seconds taken"), default=0)
-    # What the data looked like (largest ids of the rows coverage reads): a change makes it differ.
-    fingerprint = models.CharField(max_length=200, blank=True)
+    version = models.PositiveIntegerField(_("times computed"), default=0)  # names the figures in caches
+    # The first day the ledger holds records entered then; before it, only organisations with a known founding
+    # or registration date are counted.
+    complete_from = models.DateField(_("data complete from"), null=True, blank=True)
+    # Data changed after these figures were computed (set when another day's figures consumed the marks).
+    stale = models.BooleanField(_("out of date"), default=False)
 
     class Meta:
         verbose_name = _("coverage snapshot")

@@ -2,14 +2,15 @@
 
 A snapshot is the figures "as of" one day (SnapshotBatch) in rows of CoverageSnapshot (per street, field, and
 all categories or one) and FunnelSnapshot (per formation step). The dashboards read those few hundred rows
-instead of counting 100,000 organisations per page.
+instead of counting every organisation per page.
 
-Today's batch is recomputed outside page requests (a few seconds at 100,000 organisations): by the periodic job
-(`coverage.snapshots_monthly`, every 15 minutes) and by the `coverage.snapshot_refresh` task a page enqueues,
-each only when the data changed (its fingerprint) or the figures are older than REFRESH_AFTER. Pages show the
-newest figures with the time they were computed (snapshot_for_page). With no broker (REDIS_URL unset: a
-laptop, tasks eager) a page computes only when there are no figures at all; the beat or
-`manage.py coverage_snapshot` refreshes them.
+Figures never pass for current when they are not. Every write to a table the figures read leaves a mark
+(CoverageChange, by database trigger, in the writer's transaction); computing figures consumes the marks it
+saw and flags every other day's figures as out of date. A page asks (figures_for_page) whether its figures are
+current: no mark waiting and not flagged. When they are not, figures that took at most
+COVERAGE_INLINE_MS to compute last time are recomputed in the request (a few hundred organisations take
+milliseconds); larger ones are handed to the worker and the page says it shows the figures of an earlier
+time, being refreshed, with a button to ask again. The periodic job looks for marks every minute.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import calendar
 import datetime as dt
 import logging
 import time
+import zlib
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -28,17 +31,14 @@ from django.db.models import Aggregate, Count, DurationField, Exists, F, Max, Mi
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from activities.models import Activity, Alliance
 from activities.selectors import organisations_served
 from answers.models import Question
-from branches.models import Branch, ContactLog, Organisation, Stage, StageChange
+from branches.models import Branch, Organisation, Stage, StageChange
 from branches.selectors import active_on, branch_standing_on, contact_kept_on, covered_on, day_end
-from coverage.models import CoverageSnapshot, FunnelSnapshot, SnapshotBatch
-from workflows.models import FormationRun, StepEntry, StepStatus, StepTransition
+from coverage.models import CoverageChange, CoverageSnapshot, FunnelSnapshot, SnapshotBatch
+from workflows.models import FormationRun, StepEntry, StepStatus
 
 log = logging.getLogger(__name__)
-# Today's figures are recomputed at the latest this long after they were computed, whatever changed.
-REFRESH_AFTER = dt.timedelta(minutes=30)
 STAGE_COLUMNS = {stage.value: f"stage_{stage.value}" for stage in Stage}
 COUNT_COLUMNS = [
     "denominator",
@@ -102,33 +102,6 @@ def month_day(month: dt.date, *, today: dt.date | None = None) -> dt.date:
     """The day a month's figures are as of: its last day, or today for the month under way."""
     today = today or timezone.localdate()
     return min(month_end(month), today)
-
-
-def data_fingerprint() -> str:
-    """The largest ids of every table coverage reads (and of the histories that record edits), in one
-    index-only query: any row added or any recorded change makes it differ."""
-    tables = [
-        (Organisation._meta.db_table, "id"),
-        (Organisation.history.model._meta.db_table, "history_id"),
-        (Organisation.categories.through._meta.db_table, "id"),
-        (Branch._meta.db_table, "id"),
-        (Branch.history.model._meta.db_table, "history_id"),
-        (Branch.covers.through._meta.db_table, "id"),
-        (StageChange._meta.db_table, "id"),
-        (ContactLog._meta.db_table, "id"),
-        (Activity._meta.db_table, "id"),
-        (Activity.organisations.through._meta.db_table, "id"),
-        (Alliance.members.through._meta.db_table, "id"),
-        (Question._meta.db_table, "id"),
-        (FormationRun._meta.db_table, "id"),
-        (StepTransition._meta.db_table, "id"),
-    ]
-    quote = connection.ops.quote_name
-    sql = "SELECT " + ", ".join(f"(SELECT MAX({quote(c)}) FROM {quote(t)})" for t, c in tables)
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        values = cursor.fetchone()
-    return ".".join(str(value or 0) for value in values)
 
 
 # --- the figures ---------------------------------------------------------------------------------------------
@@ -313,112 +286,178 @@ def funnel_figures(day: dt.date) -> list[dict[str, Any]]:
 
 # --- storing them --------------------------------------------------------------------------------------------
 
-
-@transaction.atomic
-def snapshot_compute(*, as_of: dt.date, fingerprint: str | None = None) -> SnapshotBatch:
-    """Compute (or recompute) the figures as of a day and store them, replacing the day's earlier batch."""
-    started = time.perf_counter()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # JIT compiling these grouped counts costs more than it saves
-            cursor.execute("SET LOCAL jit = off")
-    fingerprint = data_fingerprint() if fingerprint is None else fingerprint
-    figures = coverage_figures(as_of)
-    funnel = funnel_figures(as_of)
-    batch, _created = SnapshotBatch.objects.select_for_update().get_or_create(
-        as_of=as_of, defaults={"month": month_start(as_of), "computed_at": timezone.now()}
-    )
-    batch.rows.all().delete()
-    batch.funnel.all().delete()
-    month = month_start(as_of)
-    CoverageSnapshot.objects.bulk_create(
-        [
-            CoverageSnapshot(
-                batch=batch,
-                month=month,
-                region_id=region,
-                district_id=district,
-                field=field,
-                category_id=category,
-                **{name: values.get(name, 0) for name in COUNT_COLUMNS},
-            )
-            for (region, district, field, category), values in figures.items()
-            if any(values.values())
-        ],
-        batch_size=500,
-    )
-    FunnelSnapshot.objects.bulk_create(
-        [FunnelSnapshot(batch=batch, **values) for values in funnel], batch_size=500
-    )
-    batch.month = month
-    batch.computed_at = timezone.now()
-    batch.fingerprint = fingerprint
-    batch.seconds = round(time.perf_counter() - started, 3)
-    batch.save()
-    return batch
+# The advisory lock that serialises computing figures on PostgreSQL (two at once would do the work twice).
+LOCK_KEY = zlib.crc32(b"coverage.snapshot_compute")
 
 
-def snapshot_for_page(as_of: dt.date, *, today: dt.date | None = None) -> SnapshotBatch:
-    """The figures a page shows as of a day, never recomputed inside the request.
+def _compute_lock(*, wait: bool) -> bool:
+    """Take the transaction's lock on computing figures (PostgreSQL); False when another holds it and we do not
+    wait. SQLite serialises writing transactions itself."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+        return bool(cursor.fetchone()[0])
 
-    Today: the newest figures there are (as of today or an earlier day; the page says when they were
-    computed), and a refresh handed to the worker (snapshot_refresh_enqueue). Only when there are none at all
-    (a new installation) are they computed here, once. A past day: its figures, computed here the first time
-    that day is asked for (set-based, a few seconds at 100,000 organisations), kept afterwards.
+
+class ComputeBusy(Exception):
+    """Another process is computing figures right now."""
+
+
+def snapshot_compute(*, as_of: dt.date, wait: bool = True) -> SnapshotBatch:
+    """Compute (or recompute) the figures as of a day and store them, replacing the day's earlier batch.
+
+    The change marks present when it starts are consumed with the new figures (in one transaction): the marks
+    are read before the data, so every change they stand for is counted; a change committed meanwhile keeps
+    its mark and makes the figures out of date again. Consuming marks flags every other day's figures.
+    """
+    with transaction.atomic():
+        if not _compute_lock(wait=wait):
+            raise ComputeBusy
+        started = time.perf_counter()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # JIT compiling these grouped counts costs more than it saves
+                cursor.execute("SET LOCAL jit = off")
+        marks = list(CoverageChange.objects.values_list("pk", flat=True))
+        figures = coverage_figures(as_of)
+        funnel = funnel_figures(as_of)
+        batch, _created = SnapshotBatch.objects.select_for_update().get_or_create(
+            as_of=as_of, defaults={"month": month_start(as_of), "computed_at": timezone.now()}
+        )
+        batch.rows.all().delete()
+        batch.funnel.all().delete()
+        month = month_start(as_of)
+        CoverageSnapshot.objects.bulk_create(
+            [
+                CoverageSnapshot(
+                    batch=batch,
+                    month=month,
+                    region_id=region,
+                    district_id=district,
+                    field=field,
+                    category_id=category,
+                    **{name: values.get(name, 0) for name in COUNT_COLUMNS},
+                )
+                for (region, district, field, category), values in figures.items()
+                if any(values.values())
+            ],
+            batch_size=500,
+        )
+        FunnelSnapshot.objects.bulk_create(
+            [FunnelSnapshot(batch=batch, **values) for values in funnel], batch_size=500
+        )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # a later write in this same transaction marks again
+                cursor.execute("SELECT set_config('coverage.marked', '', true)")
+        if marks:
+            CoverageChange.objects.filter(pk__in=marks).delete()
+            SnapshotBatch.objects.exclude(pk=batch.pk).filter(stale=False).update(stale=True)
+        batch.month = month
+        batch.computed_at = timezone.now()
+        batch.stale = False
+        batch.version += 1
+        first = Organisation.objects.aggregate(first=Min("created_at"))["first"]
+        batch.complete_from = timezone.localdate(first) if first else None
+        batch.seconds = round(time.perf_counter() - started, 3)
+        batch.save()
+        return batch
+
+
+def newest_change() -> int | None:
+    """The newest change mark waiting (None: the newest figures counted every change)."""
+    return CoverageChange.objects.order_by("-pk").values_list("pk", flat=True).first()
+
+
+def is_current(batch: SnapshotBatch | None, as_of: dt.date, *, mark: int | None | bool = False) -> bool:
+    """Whether a batch holds the figures as of the day as the data stands now (`mark`: newest_change(), when
+    the caller has it already)."""
+    if batch is None or batch.as_of != as_of or batch.stale:
+        return False
+    return (newest_change() if mark is False else mark) is None
+
+
+@dataclass
+class PageFigures:
+    """The figures a page shows: the batch (None while a day's first figures are being computed), whether it
+    equals the data now, and whether a refresh is under way in the worker."""
+
+    batch: SnapshotBatch | None
+    as_of: dt.date
+    current: bool
+    refreshing: bool = False
+
+
+def _computes_quickly() -> bool:
+    """Whether the figures are cheap enough to compute inside a request (the last computation's time)."""
+    seconds = SnapshotBatch.objects.order_by("-computed_at").values_list("seconds", flat=True).first()
+    return seconds is None or seconds * 1000 <= settings.COVERAGE_INLINE_MS
+
+
+def figures_for_page(as_of: dt.date, *, today: dt.date | None = None) -> PageFigures:
+    """The figures a page shows as of a day, current whenever that is cheap.
+
+    Current figures are shown as they are. Out-of-date ones are recomputed here when the last computation was
+    quick (COVERAGE_INLINE_MS) or when there are none to show and no worker to ask; otherwise the
+    refresh goes to the worker and the page shows the figures it has (today: the newest of any day), saying
+    how old they are.
     """
     today = today or timezone.localdate()
-    if as_of < today:
-        return SnapshotBatch.objects.filter(as_of=as_of).first() or snapshot_compute(as_of=as_of)
-    batch = SnapshotBatch.objects.filter(as_of__lte=today).order_by("-as_of").first()
-    if batch is None:
-        return snapshot_compute(as_of=today)
-    snapshot_refresh_enqueue()
-    return batch
+    as_of = min(as_of, today)
+    if as_of == today:
+        batch = SnapshotBatch.objects.filter(as_of__lte=today).order_by("-as_of").first()
+    else:
+        batch = SnapshotBatch.objects.filter(as_of=as_of).first()
+    mark = newest_change()
+    if is_current(batch, as_of, mark=mark):
+        return PageFigures(batch=batch, as_of=as_of, current=True)
+    no_worker = settings.CELERY_TASK_ALWAYS_EAGER
+    if _computes_quickly() or (batch is None and no_worker):
+        try:
+            return PageFigures(batch=snapshot_compute(as_of=as_of, wait=False), as_of=as_of, current=True)
+        except ComputeBusy:  # another request or the worker is at it: show what there is
+            return PageFigures(batch=batch, as_of=as_of, current=False, refreshing=True)
+    refreshing = snapshot_refresh_enqueue(as_of, mark=mark)
+    return PageFigures(batch=batch, as_of=as_of, current=False, refreshing=refreshing)
 
 
-def snapshot_refresh_enqueue() -> None:
-    """Ask the worker to bring today's figures up to date, at most once a minute per process.
-
-    With no broker (REDIS_URL unset, tasks run eagerly in-process) nothing is enqueued: the task would run
-    inside the request. There the periodic job (`coverage.snapshots_monthly`) or `manage.py coverage_snapshot`
-    refreshes the figures; pages show them with the time they were computed.
-    """
-    if settings.CELERY_TASK_ALWAYS_EAGER or not cache.add("coverage:refresh-enqueued", True, timeout=60):
-        return
+def snapshot_refresh_enqueue(as_of: dt.date, *, mark: int | None = None, force: bool = False) -> bool:
+    """Ask the worker to bring a day's figures up to date; return whether a worker was asked. Pages ask once
+    per day and newest change mark (a minute at most), however many show the same out-of-date figures. With
+    no broker (tasks run in-process) nothing is enqueued: the task would run inside the request; the page
+    offers the refresh button instead."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return False
+    if not cache.add(f"coverage:refresh-enqueued:{as_of.isoformat()}:{mark}", True, timeout=60) and not force:
+        return True
     from coverage.tasks import snapshot_refresh
 
     def enqueue() -> None:
         try:
-            snapshot_refresh.delay()
-        except Exception:  # the broker is down: the page shows the figures it has; the beat retries
+            snapshot_refresh.delay(as_of.isoformat())
+        except Exception:  # the broker is down: the page shows the figures it has; the periodic job retries
             log.warning("could not enqueue the coverage refresh")
 
     transaction.on_commit(enqueue)
+    return True
 
 
-def snapshot_refresh(*, today: dt.date | None = None) -> str:
-    """The worker's side of snapshot_refresh_enqueue: recompute today's figures when missing or stale."""
+def snapshot_refresh(*, as_of: dt.date | None = None, today: dt.date | None = None) -> str:
+    """Recompute a day's figures (default today) when they are missing or out of date; "kept" otherwise."""
     today = today or timezone.localdate()
-    batch = SnapshotBatch.objects.filter(as_of=today).first()
-    if batch is not None and timezone.now() - batch.computed_at <= REFRESH_AFTER:
-        fingerprint = data_fingerprint()
-        if fingerprint == batch.fingerprint:
-            return "kept"
-        snapshot_compute(as_of=today, fingerprint=fingerprint)
-    else:
-        snapshot_compute(as_of=today)
+    as_of = min(as_of or today, today)
+    if is_current(SnapshotBatch.objects.filter(as_of=as_of).first(), as_of):
+        return "kept"
+    snapshot_compute(as_of=as_of)
     return "computed"
 
 
 def snapshot_for(as_of: dt.date, *, today: dt.date | None = None) -> SnapshotBatch:
-    """The figures as of a day, computed when missing; today's also when the data changed or they are old.
-
-    Pages use snapshot_for_page instead, which never recomputes today's figures.
-    A past day's figures stay what they were computed as (`coverage_snapshot --month` recomputes a month).
-    """
-    today = today or timezone.localdate()
-    if as_of >= today:
-        snapshot_refresh(today=as_of)
-    return SnapshotBatch.objects.filter(as_of=as_of).first() or snapshot_compute(as_of=as_of)
+    """The figures as of a day, computed (waiting for any computation under way) unless already current."""
+    snapshot_refresh(as_of=as_of, today=today)
+    return SnapshotBatch.objects.get(as_of=min(as_of, today or timezone.localdate()))
 
 
 def snapshot_month(*, month: dt.date, today: dt.date | None = None) -> SnapshotBatch:
@@ -427,7 +466,7 @@ def snapshot_month(*, month: dt.date, today: dt.date | None = None) -> SnapshotB
 
 
 def snapshots_monthly(*, today: dt.date | None = None) -> dict[str, str]:
-    """The periodic job: last month's final figures once (kept when already there), today's when stale."""
+    """The periodic job: last month's final figures once (kept when already there), today's when out of date."""
     today = today or timezone.localdate()
     previous = month_start(month_start(today) - dt.timedelta(days=1))
     done: dict[str, str] = {}

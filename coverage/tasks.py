@@ -1,5 +1,7 @@
 """Background work of the coverage dashboards: a thin wrapper around the snapshot service."""
 
+import datetime as dt
+
 from celery import shared_task
 
 
@@ -11,9 +13,9 @@ def snapshots_monthly() -> dict:
     return run()
 
 
-@shared_task(name="coverage.snapshot_refresh", acks_late=True, soft_time_limit=300, time_limit=420)
-def snapshot_refresh() -> str:
-    """Enqueued by a page showing today's figures: recompute them when the data changed or they are old."""
+@shared_task(name="coverage.snapshot_refresh", acks_late=True, soft_time_limit=600, time_limit=900)
+def snapshot_refresh(as_of: str | None = None) -> str:
+    """Enqueued by a page showing out-of-date figures: recompute that day's when they are still out of date."""
     from coverage.services import snapshot_refresh as run
 
-    return run()
+    return run(as_of=dt.date.fromisoformat(as_of) if as_of else None)

@@ -7,21 +7,32 @@ import hashlib
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.http import FileResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from branches.selectors import organisations_for
 from coverage.exports import report_ledger, report_xlsx_build
-from coverage.forms import AsOfForm, MonthForm
+from coverage.forms import AsOfForm, MonthForm, RefreshForm
 from coverage.models import SnapshotBatch
 from coverage.selectors import dashboard_figures, figure_links, ledger_link, trends_for
-from coverage.services import month_day, month_start, snapshot_for_page
+from coverage.services import (
+    ComputeBusy,
+    PageFigures,
+    figures_for_page,
+    is_current,
+    month_day,
+    month_start,
+    snapshot_compute,
+    snapshot_refresh_enqueue,
+)
 from federation import access
 from federation.models import DisclosureLog, Region
 from federation.services import disclosure_record
@@ -101,11 +112,14 @@ BODY_TIMEOUT = 3600
 def _body_key(request, batch: SnapshotBatch, today: dt.date) -> str:
     """The cache key of a dashboard body: the snapshot as computed, the newest snapshot, the user's area."""
     root = access.scope_region(request.user)
-    newest = SnapshotBatch.objects.order_by("-computed_at").values_list("pk", "computed_at").first()
+    newest = (
+        SnapshotBatch.objects.order_by("-computed_at").values_list("pk", "computed_at", "version").first()
+    )
     parts = [
         batch.pk,
         batch.computed_at.timestamp(),
-        batch.fingerprint,
+        batch.version,
+        batch.stale,
         *(newest or ()),
         root.pk if root else "all",
         get_language(),
@@ -119,15 +133,19 @@ def dashboard(request):
     access.require(request.user, "coverage.view")
     today = timezone.localdate()
     as_of = _as_of(request)
-    batch = snapshot_for_page(as_of, today=today)  # today's: the newest figures, refreshed by the worker
+    page = figures_for_page(as_of, today=today)  # current, or the newest there are while they are refreshed
+    batch = page.batch
     context = {
         "as_of": as_of,
         "today": today,
         "batch": batch,
+        "page": page,
         "area": _area(request.user),
         "form": AsOfForm(initial={"as_of": as_of}),
         "can_export": access.has(request.user, "coverage.export"),
     }
+    if batch is None:  # a day's first figures, being computed by the worker
+        return render(request, "coverage/dashboard.html", context)
     key = _body_key(request, batch, today)
     body = cache.get(key)
     if body is None:
@@ -144,23 +162,19 @@ def dashboard(request):
 def report(request):
     access.require(request.user, "coverage.view")
     month = _month(request)
-    as_of = month_day(month)
-    batch = snapshot_for_page(as_of)
-    as_of = batch.as_of  # this month's: the newest figures there are (never recomputed in the request)
-    figures = dashboard_figures(request.user, batch)
-    return render(
-        request,
-        "coverage/report.html",
-        {
-            **figures,
-            "month": month,
-            "as_of": as_of,
-            "batch": batch,
-            "area": _area(request.user),
-            "form": MonthForm(initial={"month": month.strftime("%Y-%m")}),
-            "can_export": access.has(request.user, "coverage.export"),
-        },
-    )
+    page = figures_for_page(month_day(month))
+    context = {
+        "month": month,
+        "as_of": page.as_of,
+        "batch": page.batch,
+        "page": page,
+        "area": _area(request.user),
+        "form": MonthForm(initial={"month": month.strftime("%Y-%m")}),
+        "can_export": access.has(request.user, "coverage.export"),
+    }
+    if page.batch is not None:
+        context.update(dashboard_figures(request.user, page.batch))
+    return render(request, "coverage/report.html", context)
 
 
 @require_GET
@@ -168,13 +182,19 @@ def report_export(request):
     """The month's report as XLSX; its ledger sheet names liaisons (mobiles masked): the export is logged."""
     access.require(request.user, "coverage.export")
     month = _month(request)
-    as_of = month_day(month)
-    batch = snapshot_for_page(as_of)
-    as_of = batch.as_of  # this month's: the newest figures there are (never recomputed in the request)
-    figures = dashboard_figures(request.user, batch)
+    page = figures_for_page(month_day(month))
     area = _area(request.user)
-    ledger = report_ledger(organisations_for(request.user), as_of)
-    workbook, row_count = report_xlsx_build(figures=figures, as_of=as_of, area=area, ledger=ledger)
+    built = page.current and _report_build(request, page, area)
+    if not built:  # never a workbook whose summary disagrees with its ledger sheet
+        messages.warning(
+            request,
+            _(
+                "The figures are being brought up to date with the latest changes; the workbook can be "
+                "downloaded once they are current (usually within a minute)."
+            ),
+        )
+        return redirect(reverse("coverage:report") + f"?month={month:%Y-%m}")
+    workbook, row_count = built
     disclosure_record(
         user=request.user,
         kind=DisclosureLog.Kind.EXPORT,
@@ -191,3 +211,42 @@ def report_export(request):
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _report_build(request, page: PageFigures, area: str):
+    """The workbook from current figures and the ledger read in the same snapshot of the database; None when
+    the figures went out of date meanwhile."""
+    outer = connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and not outer:
+            with connection.cursor() as cursor:  # one snapshot for the figures and the ledger sheet
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        batch = SnapshotBatch.objects.filter(pk=page.batch.pk).first()
+        if not is_current(batch, page.as_of):
+            return None
+        figures = dashboard_figures(request.user, batch)
+        ledger = report_ledger(organisations_for(request.user), page.as_of)
+        return report_xlsx_build(figures=figures, as_of=page.as_of, area=area, ledger=ledger)
+
+
+@require_POST
+def refresh(request):
+    """Bring a day's figures up to date now: in the worker when there is one, else here."""
+    access.require(request.user, "coverage.view")
+    form = RefreshForm(request.POST)
+    if not form.is_valid():
+        messages.warning(request, _("The figures were not refreshed: the day was not understood."))
+        return redirect("coverage:dashboard")
+    as_of = min(form.cleaned_data["as_of"], timezone.localdate())
+    back = form.cleaned_data["back"]
+    if snapshot_refresh_enqueue(as_of, force=True):
+        messages.info(request, _("The figures are being refreshed; this page updates itself when they are."))
+    else:
+        try:
+            snapshot_compute(as_of=as_of, wait=False)
+            messages.success(request, _("The figures are up to date."))
+        except ComputeBusy:
+            messages.info(request, _("The figures are being refreshed right now; look again in a moment."))
+    if back == "report":
+        return redirect(reverse("coverage:report") + f"?month={as_of:%Y-%m}")
+    return redirect(reverse("coverage:dashboard") + f"?as_of={as_of.isoformat()}")

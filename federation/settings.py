@@ -268,9 +268,13 @@ CELERY_RESULT_BACKEND_ALWAYS_RETRY = False
 CELERY_BEAT_SCHEDULE: dict = {
     "reminders-send-due": {"task": "branches.reminders_send_due", "schedule": 3600},
     "notifications-redeliver": {"task": "federation.notifications_redeliver", "schedule": 600},
-    # last month's final coverage figures once, today's when the data changed (idempotent: reruns keep them)
-    "coverage-snapshots": {"task": "coverage.snapshots_monthly", "schedule": 900},
+    # last month's final coverage figures once, today's when the data changed (a look for change marks when
+    # nothing did: two small queries)
+    "coverage-snapshots": {"task": "coverage.snapshots_monthly", "schedule": 60},
 }
+# Coverage figures whose last computation took at most this many milliseconds are recomputed inside the page
+# that finds them out of date; slower ones go to the worker while the page says how old its figures are. [1000]
+COVERAGE_INLINE_MS = env_int("COVERAGE_INLINE_MS", 1000)
 
 # Notifications: the inbox always; these channels carry copies (add SMS or WeCom classes here).
 NOTIFICATION_CHANNELS = env_list(

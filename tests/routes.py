@@ -249,6 +249,7 @@ ROUTES: dict[str, Route] = {
     "coverage:dashboard": Route(staff_only()),
     "coverage:report": Route(staff_only()),
     "coverage:report_export": Route(staff_only()),
+    "coverage:refresh": Route(post_only()),
     # accounts
     "login": Route(outcome(anonymous=200, others=REDIRECT)),
     "logout": Route(outcome(anonymous=LOGIN, others=405)),

@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from coverage.models import SnapshotBatch
+from branches.models import Organisation
+from coverage.models import CoverageChange, SnapshotBatch
 from coverage.services import snapshots_monthly
 from federation.models import DisclosureLog
 from tests.branches.factories import OrganisationFactory
@@ -75,38 +76,84 @@ def test_the_dashboards_queries_do_not_grow_with_the_data(
     assert _dashboard_queries(client, django_assert_max_num_queries, small) == small
 
 
-def test_the_dashboard_serves_the_snapshot_it_has_and_the_refresh_job_brings_a_new_branch(
+def test_a_change_shows_on_the_dashboard_at_once_where_counting_is_quick(
     small_world, client_as, city_officer
 ):
     client = client_as(city_officer)
     assert client.get(reverse("coverage:dashboard")).context["headline"].covered == 4
     _branch(small_world["orgs"]["J"], established=dt.date(2026, 11, 20))
-    # the page never recomputes today's figures: it shows those it has, with the time they were computed
     response = client.get(reverse("coverage:dashboard"))
-    assert "截至今天" in response.content.decode() or "as of" in response.content.decode()
-    assert SnapshotBatch.objects.get(as_of=dt.date(2026, 11, 28)).rows.filter(covered__gt=0).exists()
-    before = SnapshotBatch.objects.get(as_of=dt.date(2026, 11, 28)).fingerprint
-    assert snapshots_monthly(today=dt.date(2026, 11, 28))["2026-11-28"] == "computed"
-    assert SnapshotBatch.objects.get(as_of=dt.date(2026, 11, 28)).fingerprint != before
-    assert client.get(reverse("coverage:dashboard")).context["headline"].covered == 5
+    assert response.context["headline"].covered == 5
+    assert response.context["page"].current
+    assert 'data-state="current"' in response.content.decode()
+    assert not CoverageChange.objects.exists()  # the marks the change left were consumed with the count
 
 
-def test_a_page_hands_the_refresh_to_the_worker_when_there_is_one(
-    small_world, client_as, city_officer, settings, django_capture_on_commit_callbacks, monkeypatch
-):
+@pytest.fixture
+def slow_counting(settings):
+    """Counting is slow here (a large installation): pages hand out-of-date figures to the worker."""
+    settings.COVERAGE_INLINE_MS = 0
+
+
+def test_a_page_hands_the_refresh_to_the_worker_and_says_how_old_its_figures_are(
+    small_world, client_as, city_officer, settings, slow_counting, django_capture_on_commit_callbacks,
+    monkeypatch,
+):  # fmt: skip
     from coverage import tasks
 
     client = client_as(city_officer)
     client.get(reverse("coverage:dashboard"))  # the first figures ever: computed in the request, once
+    computed = SnapshotBatch.objects.get().computed_at
+    _branch(small_world["orgs"]["J"], established=dt.date(2026, 11, 20))
     settings.CELERY_TASK_ALWAYS_EAGER = False
     sent = []
-    monkeypatch.setattr(tasks.snapshot_refresh, "delay", lambda: sent.append(1))  # the broker is outside
-    computed = SnapshotBatch.objects.get().computed_at
+    monkeypatch.setattr(tasks.snapshot_refresh, "delay", sent.append)  # the broker is outside
     with django_capture_on_commit_callbacks(execute=True):
-        client.get(reverse("coverage:dashboard"))
+        response = client.get(reverse("coverage:dashboard"))
         client.get(reverse("federation:staff_home"))
-    assert sent == [1]  # once a minute per process, however many pages ask
+        client.get(reverse("coverage:report"))
+    assert sent == ["2026-11-28"]  # once for the change, however many pages ask
+    html = response.content.decode()
+    assert not response.context["page"].current and response.context["batch"].computed_at == computed
+    assert 'data-state="refreshing"' in html and 'http-equiv="refresh"' in html
+    assert "10:00" in html  # the time the figures shown were counted
     assert SnapshotBatch.objects.get().computed_at == computed
+
+    # an export now would disagree with its own ledger sheet: refused, nothing disclosed
+    export = client.get(reverse("coverage:report_export"), {"month": "2026-11"})
+    assert export.status_code == 302 and not DisclosureLog.objects.exists()
+
+    assert tasks.snapshot_refresh("2026-11-28") == "computed"  # what the worker runs
+    response = client.get(reverse("coverage:dashboard"))
+    assert response.context["page"].current and response.context["headline"].covered == 5
+
+
+def test_without_a_worker_slow_figures_are_counted_when_someone_asks(
+    small_world, client_as, city_officer, slow_counting
+):
+    client = client_as(city_officer)
+    client.get(reverse("coverage:dashboard"))
+    _branch(small_world["orgs"]["J"], established=dt.date(2026, 11, 20))
+    response = client.get(reverse("coverage:dashboard"))
+    assert 'data-state="stale"' in response.content.decode()
+    assert not response.context["page"].current
+    refreshed = client.post(reverse("coverage:refresh"), {"as_of": "2026-11-28", "back": "dashboard"})
+    assert refreshed.status_code == 302 and refreshed["Location"].endswith("?as_of=2026-11-28")
+    response = client.get(refreshed["Location"])
+    assert response.context["page"].current and response.context["headline"].covered == 5
+    assert client.post(reverse("coverage:refresh"), {"as_of": "nonsense"}).status_code == 302
+
+
+def test_a_past_days_figures_are_counted_again_after_a_change(small_world, client_as, city_officer):
+    client = client_as(city_officer)
+    october = {"as_of": "2026-10-31"}
+    assert client.get(reverse("coverage:dashboard"), october).context["headline"].denominator == 7
+    # an organisation found to have women after all
+    Organisation.objects.filter(pk=small_world["orgs"]["H"].pk).update(women=3)
+    client.get(reverse("coverage:dashboard"))  # today's count consumes the change and flags October's
+    assert SnapshotBatch.objects.get(as_of=dt.date(2026, 10, 31)).stale
+    response = client.get(reverse("coverage:dashboard"), october)
+    assert response.context["headline"].denominator == 8 and response.context["page"].current
 
 
 def test_the_refresh_task_recomputes_only_what_changed(small_world):
@@ -116,6 +163,7 @@ def test_the_refresh_task_recomputes_only_what_changed(small_world):
     assert snapshot_refresh() == "kept"
     _branch(small_world["orgs"]["J"], established=dt.date(2026, 11, 20))
     assert snapshot_refresh() == "computed"
+    assert snapshot_refresh() == "kept"
 
 
 def test_a_drilled_down_ledger_shows_what_it_is_filtered_by(small_world, client_as, city_officer):
