@@ -37,6 +37,7 @@ from .services import (
     notifications_mark_all_read,
     user_language_set,
 )
+from .templatetags.cells import as_text
 
 PAGE_SIZE = 50
 DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"})
@@ -179,7 +180,7 @@ def disclosure_csv_rows(entries):
     yield "\ufeff" + line.take()
     kinds = dict(DisclosureLog.Kind.choices)
     for entry in entries.iterator(chunk_size=2000):
-        filters = " ".join(f"{key}={value}" for key, value in entry.params.items() if value)
+        filters = " ".join(f"{key}={as_text(value)}" for key, value in entry.params.items() if value)
         cells = [
             timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
             f"{entry.user} ({entry.user.username})" if entry.user else "",

@@ -27,3 +27,13 @@ def yes_no(value: bool | None) -> SafeString:
         '<span class="text-body-secondary"><i class="bi bi-x-circle" aria-hidden="true"></i> {}</span>',
         gettext("No"),
     )
+
+
+@register.filter
+def as_text(value) -> str:
+    """A value as a page prints it in plain text: yes/no as 是/否 (never True/False), nothing as a dash."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    return value
