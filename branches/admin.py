@@ -15,6 +15,7 @@ from .models import (
     RegisterSource,
     StageChecklistItem,
     TermRule,
+    UnitTypeCategory,
 )
 from .services.contacts import contact_cadence_recompute
 
@@ -29,6 +30,12 @@ class CategoryAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change and "contact_interval_days" in form.changed_data:
             contact_cadence_recompute(category=obj)
+
+
+@admin.register(UnitTypeCategory)
+class UnitTypeCategoryAdmin(admin.ModelAdmin):
+    list_display = ["unit_type", "category"]
+    list_filter = ["unit_type"]
 
 
 @admin.register(LedgerSettings)

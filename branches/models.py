@@ -84,6 +84,27 @@ class Category(models.Model):
         return self.name
 
 
+class UnitTypeCategory(models.Model):
+    """A category that a unit type brings with it (快递物流 → 快递行业): a register import adds it to an organisation
+    of that type, marked as inferred. Admins edit these."""
+
+    unit_type = models.CharField(_("unit type"), max_length=20, choices=UnitType.choices)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="unit_type_rules"
+    )
+
+    class Meta:
+        verbose_name = _("category of a unit type")
+        verbose_name_plural = _("categories of unit types")
+        ordering = ["unit_type", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit_type", "category"], name="unit_type_category_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_unit_type_display()} → {self.category}"
+
+
 class RegisterSource(models.Model):
     """A department's register the ledger is built from (民政局社会组织名录, 社工部两新组织台账 …)."""
 

@@ -18,6 +18,24 @@ def categories_seed(category_model) -> None:
         category_model.objects.get_or_create(code=code, defaults={"name": name, "order": order * 10})
 
 
+# unit type → the codes of the categories it brings (a register import adds them, marked as inferred)
+UNIT_TYPE_CATEGORIES = [
+    ("women_social", "women_social"),
+    ("express", "express"),
+    ("food_delivery", "food_delivery"),
+    ("ride_hailing", "ride_hailing"),
+    ("business_district", "business_district"),
+]
+
+
+def unit_type_categories_seed(rule_model, category_model) -> None:
+    """Create the default unit type → category rules whose category exists (takes the models, for migrations)."""
+    categories = {category.code: category for category in category_model.objects.all()}
+    for unit_type, code in UNIT_TYPE_CATEGORIES:
+        if code in categories:
+            rule_model.objects.get_or_create(unit_type=unit_type, category=categories[code])
+
+
 # stage → the default checklist staff tick before an organisation counts as having reached it
 CHECKLIST = [
     ("established", "已确定妇联工作联系人或已成立妇女组织"),

@@ -30,8 +30,8 @@ def need(available: bool, what: str) -> None:
 def wuhai(db):
     """Wuhai's regions, federation units and the default categories (seeded by migrations; seeded again
     after a test that flushes the database)."""
-    from branches.models import Category, StageChecklistItem, TermRule
-    from branches.seed import categories_seed, checklist_seed, term_rules_seed
+    from branches.models import Category, StageChecklistItem, TermRule, UnitTypeCategory
+    from branches.seed import categories_seed, checklist_seed, term_rules_seed, unit_type_categories_seed
     from federation.models import FederationUnit, Region
     from federation.seed import regions_seed
 
@@ -41,6 +41,7 @@ def wuhai(db):
         categories_seed(Category)
         checklist_seed(StageChecklistItem)
         term_rules_seed(TermRule)
+        unit_type_categories_seed(UnitTypeCategory, Category)
     _workflow_templates_seed()
     return {unit.name: unit for unit in FederationUnit.objects.all()}
 

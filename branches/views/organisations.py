@@ -229,7 +229,7 @@ def organisation_detail(request, pk):
     sources = [
         {"label": Organisation._meta.get_field(name).verbose_name, **source}
         for name, source in organisation.value_sources.items()
-        if name in EDITABLE_FIELDS
+        if name in EDITABLE_FIELDS or name in PROVENANCE_ONLY_FIELDS
     ]
     context = {
         "organisation": organisation,
@@ -402,6 +402,9 @@ def organisation_restore(request, pk):
         messages.success(request, _("%(name)s is back in the ledger.") % {"name": organisation.name})
     return redirect("branches:organisation_detail", pk=organisation.pk)
 
+
+# Fields a register writes that a person does not edit on the form, shown with where they came from too.
+PROVENANCE_ONLY_FIELDS = ("categories",)
 
 MERGE_COMPARE_FIELDS = ["name", "uscc", "field", "unit_type", "district", "region", "address", "employees", "women",
                         "party_org", "trade_union", "contact_name"]  # fmt: skip

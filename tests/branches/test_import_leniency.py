@@ -179,3 +179,117 @@ def test_full_width_headers_are_recognised(city_officer):
         "单位名称（全称）": "name", "所属区": "district", "单位类型＊": "unit_type", "从业人员数（人）": "employees",
     }  # fmt: skip
     assert register_import.summary["counts"]["new"] == 1
+
+
+# --- what a row says without a column for it: inferred, and marked so --------------------------------------
+
+
+def code(prefix: str, serial: str = "MA0000001") -> str:
+    """A made-up credit code that passes the check: kind `prefix`, registered in 海勃湾区."""
+    from branches.identifiers import uscc_check_char
+
+    first17 = f"{prefix}150302{serial}"
+    return first17 + uscc_check_char(first17)
+
+
+@pytest.mark.parametrize(
+    ("unit_type", "uscc", "expected"),
+    [
+        (None, "51150302MJ0000001", ("social", "uscc")),
+        (None, "52150302MJ0000001", ("social", "uscc")),
+        (None, "53150302MJ0000001", ("social", "uscc")),
+        (None, "59150302MJ0000001", ("social", "uscc")),
+        (None, "91150302MA0000001", ("economic", "uscc")),
+        (None, "92150302MA0000001", ("economic", "uscc")),
+        (None, "93150302MA0000001", ("economic", "uscc")),
+        ("express", "91150302MA0000001", ("employment", "unit_type")),
+        ("food_delivery", "", ("employment", "unit_type")),
+        ("ride_hailing", "92150302MA0000001", ("employment", "unit_type")),
+        ("association", "91150302MA0000001", ("economic", "uscc")),  # the code says more than the type
+        ("association", "", ("social", "unit_type")),
+        (None, "11150302MB0000001", None),  # an organ: not one of the three fields
+        (None, "", None),
+    ],
+)
+def test_the_field_is_inferred_from_the_unit_type_then_the_credit_code(unit_type, uscc, expected):
+    from branches.services.imports.infer import field_infer
+
+    assert field_infer(unit_type=unit_type, uscc=uscc) == expected
+
+
+def test_a_row_without_a_field_takes_it_from_its_credit_code_marked_as_inferred(city_officer):
+    header = "单位名称,统一社会信用代码,所属区"
+    register_import = upload(
+        city_officer, f"乌海市壬协会,{code('51', 'MJ0000001')},海勃湾区", f"乌海市癸公司,{code('91')},海勃湾区",
+        header=header,
+    )  # fmt: skip
+    rows = rows_by_name(register_import)
+    assert rows["乌海市壬协会"]["s"] == "new"
+    assert rows["乌海市壬协会"]["i"] == {"field": {"how": "inferred", "from": "uscc"}}
+
+    register_import_apply(register_import=register_import, by=city_officer)
+    society, company = (
+        Organisation.objects.get(name="乌海市壬协会"),
+        Organisation.objects.get(name="乌海市癸公司"),
+    )
+    assert (society.field, company.field) == ("social", "economic")
+    assert society.value_sources["field"] == {
+        "source": "测试名录", "import": register_import.pk, "at": society.value_sources["field"]["at"],
+        "how": "inferred", "from": "uscc",
+    }  # fmt: skip
+    assert "how" not in society.value_sources["name"]
+
+
+def test_an_express_outlet_is_a_new_employment_group_in_the_express_category(city_officer):
+    header = "单位名称,统一社会信用代码,所属区,单位类型"
+    register_import = upload(
+        city_officer, f"乌海市顺达快递网点,{code('91')},海勃湾区,快递物流", header=header
+    )
+    register_import_apply(register_import=register_import, by=city_officer)
+
+    outlet = Organisation.objects.get(name="乌海市顺达快递网点")
+    assert outlet.field == "employment"
+    assert [category.name for category in outlet.categories.all()] == ["快递行业"]
+    assert outlet.value_sources["field"]["from"] == "unit_type"
+    assert outlet.value_sources["categories"]["how"] == "inferred"
+
+
+def test_inference_never_changes_a_record_but_adds_the_category_it_lacks(city_officer):
+    from branches.models import Field as Fields
+
+    record = OrganisationFactory(name="乌海市顺达快递网点", field=Fields.ECONOMIC, unit_type="express")
+    header = "单位名称,所属区,单位类型"
+    register_import = upload(city_officer, "乌海市顺达快递网点,海勃湾区,快递物流", header=header)
+    row = register_import.summary["rows"][0]
+    assert row["s"] == "update" and list(row["d"]) == ["categories"]
+    assert row["i"] == {"categories": {"how": "inferred", "from": "unit_type"}}
+
+    register_import_apply(register_import=register_import, by=city_officer)
+    record.refresh_from_db()
+    assert record.field == "economic"  # a person or a register said so: a guess does not overrule it
+    assert [category.name for category in record.categories.all()] == ["快递行业"]
+
+
+def test_the_categories_of_unit_types_are_an_admins_table(admin_client, city_officer):
+    from branches.models import Category, UnitTypeCategory
+
+    assert admin_client.get(reverse("admin:branches_unittypecategory_changelist")).status_code == 200
+    top = Category.objects.get(name="商圈楼宇园区")
+    UnitTypeCategory.objects.filter(unit_type="women_social").delete()
+    UnitTypeCategory.objects.create(unit_type="women_social", category=top)
+    header = "单位名称,所属区,单位类型"
+    register_import = upload(city_officer, "乌海市巾帼协会,海勃湾区,女性社会组织", header=header)
+    register_import_apply(register_import=register_import, by=city_officer)
+    assert list(Organisation.objects.get(name="乌海市巾帼协会").categories.all()) == [top]
+
+
+def test_the_organisation_page_says_which_values_were_inferred(client, city_officer):
+    header = "单位名称,统一社会信用代码,所属区,单位类型"
+    register_import = upload(
+        city_officer, f"乌海市顺达快递网点,{code('91')},海勃湾区,快递物流", header=header
+    )
+    register_import_apply(register_import=register_import, by=city_officer)
+    client.force_login(city_officer)
+    outlet = Organisation.objects.get(name="乌海市顺达快递网点")
+    page = client.get(reverse("branches:organisation_detail", args=[outlet.pk])).text
+    assert "由单位类型推断" in page

@@ -15,10 +15,11 @@ from typing import Any, Protocol
 from django.core.exceptions import ValidationError
 
 from branches.identifiers import mobile_validate, uscc_normalise, uscc_validate
-from branches.models import UNIT_TYPE_FIELD, Category, Organisation, RegisterPresence
+from branches.models import Category, Organisation, RegisterPresence, UnitTypeCategory
 from branches.names import name_normalise
 from branches.registers import TEMPLATE_EXAMPLE_USCC, RegisterRow, RegisterTable
 from branches.services.imports.background import Background
+from branches.services.imports.infer import INFERRED, field_infer
 from branches.services.imports.lookups import (
     _VALUE_COLUMNS,
     _Ledger,
@@ -62,7 +63,12 @@ class _Row:
     values: dict[str, Any] = field(default_factory=dict)
     categories: list[int] = field(default_factory=list)
     district: Region | None = None
-    field_derived: str | None = None
+    # Values the row does not give but that fill a new record (worked out, or the file's defaults), and how each
+    # value of the row was come by when not read from it: name → {"how": "inferred", "from": column} or
+    # {"how": "default"} (written into value_sources with the import's stamp).
+    fills: dict[str, Any] = field(default_factory=dict)
+    marks: dict[str, dict] = field(default_factory=dict)
+    inferred_categories: list[int] = field(default_factory=list)
     target: int | None = None
     target_name: str = ""
     seen_id: int | None = None  # the record an invalid row names by its code (it is in the register)
@@ -83,6 +89,8 @@ class _Row:
             entry["d"] = self.diff
         if self.reasons:
             entry["r"] = self.reasons
+        if self.marks and self.status in (NEW, UPDATE):
+            entry["i"] = self.marks
         if self.warnings:
             entry["w"] = self.warnings
         return entry
@@ -189,9 +197,16 @@ class _Classifier:
         for category in categories:
             self.categories.setdefault(name_normalise(category.name), category.pk)
             self.categories.setdefault(name_normalise(category.code), category.pk)
+        self.type_categories: dict[
+            str, list[int]
+        ] = {}  # unit type → the categories it brings (admin's table)
+        for unit_type, category_id in UnitTypeCategory.objects.filter(category__active=True).values_list(
+            "unit_type", "category_id"
+        ):
+            self.type_categories.setdefault(unit_type, []).append(category_id)
         self.ledger: _Ledger | None = None  # read by plan(), for the codes and names of its file
         self._place_cache: dict[tuple[str, str, str], tuple] = {}
-        self._kind_cache: dict[tuple[str, str], tuple] = {}
+        self._kind_cache: dict[tuple[str, str, str], tuple] = {}
 
     def in_area(self, path: str) -> bool:
         return path.startswith(self.root_path)
@@ -267,6 +282,10 @@ class _Classifier:
                 result.categories.append(pk)
         if unknown:
             result.warnings.append(["categories_unknown", {"names": "、".join(unknown)}])
+        for pk in self.type_categories.get(data.get("unit_type") or "", ()):
+            if pk not in result.categories:
+                result.categories.append(pk)
+                result.inferred_categories.append(pk)
         if result.reasons:
             result.status = INVALID
         return result
@@ -312,21 +331,29 @@ class _Classifier:
         return [], warnings, district, region
 
     def _resolve_kind(self, row: RegisterRow, result: _Row) -> None:
-        key = (str(row.values.get("field") or "").strip(), str(row.values.get("unit_type") or "").strip())
+        key = (
+            str(row.values.get("field") or "").strip(),
+            str(row.values.get("unit_type") or "").strip(),
+            result.uscc[:2],
+        )
         found = self._kind_cache.get(key)
         if found is None:
             found = self._kind_cache[key] = self._kind(*key)
-        warnings, unit_type, field_value, derived = found
+        warnings, unit_type, field_value, inferred = found
         result.warnings.extend(warnings)
         if unit_type:
             result.values["unit_type"] = unit_type
         if field_value:
             result.values["field"] = field_value
-        result.field_derived = derived
+        elif inferred:
+            result.fills["field"] = inferred[0]
+            result.marks["field"] = {"how": INFERRED, "from": inferred[1]}
 
     @staticmethod
-    def _kind(field_text: str, type_text: str) -> tuple[list, str | None, str | None, str | None]:
-        """(warnings, unit type, field, field worked out from the unit type) of a row's two texts."""
+    def _kind(
+        field_text: str, type_text: str, kind: str
+    ) -> tuple[list, str | None, str | None, tuple[str, str] | None]:
+        """(warnings, unit type, field, (field, column) worked out) of a row's two texts and its code's kind."""
         warnings = []
         unit_type = unit_type_from_text(type_text) if type_text else None
         if type_text and unit_type is None:
@@ -336,8 +363,8 @@ class _Classifier:
             if value:
                 return warnings, unit_type, value, None
             warnings.append(["field_text_unknown", {"text": field_text}])
-        # Worked out from the unit type, the field is used for a new record only: it never overrides a record.
-        return warnings, unit_type, None, UNIT_TYPE_FIELD.get(unit_type) if unit_type else None
+        # A worked-out field is used for a new record only: it never overrides a record.
+        return warnings, unit_type, None, field_infer(unit_type=unit_type, uscc=kind)
 
     # --- the row against the ledger --------------------------------------------------------------------
 
@@ -495,12 +522,21 @@ class _Classifier:
                 row.values = {}  # only rows still to be written need their values
 
     def _new(self, row: _Row) -> None:
+        for name, value in row.fills.items():
+            row.values.setdefault(name, value)
         if "field" not in row.values:
-            if not row.field_derived:
-                row.status, row.reasons = INVALID, [["field_unknown", {}]]
-                return
-            row.values["field"] = row.field_derived
+            row.status, row.reasons = INVALID, [["field_unknown", {}]]
+            return
+        self._mark_categories(row)
         row.target = None
+
+    @staticmethod
+    def _mark_categories(row: _Row) -> None:
+        """The categories a row adds are marked as worked out when every one of them was."""
+        marks = {name: mark for name, mark in row.marks.items() if name in row.values}
+        if row.categories and all(pk in row.inferred_categories for pk in row.categories):
+            marks["categories"] = {"how": INFERRED, "from": "unit_type"}
+        row.marks = marks
 
     def _diff(self, row: _Row, current: dict[str, Any], categories: set[int]) -> list[str]:
         """Fill row.diff with what the register would change; blank cells never erase. Returns changed fields."""
@@ -542,6 +578,7 @@ class _Classifier:
             row.diff["categories"] = [before, sorted([*before, *(self.category_names[pk] for pk in added)])]
             changed.append("categories")
         row.categories = added
+        self._mark_categories(row)
         row.status = UPDATE if changed else UNCHANGED
         return changed
 

@@ -113,9 +113,7 @@ REASONS: dict[str, Any] = {
     "mobile_invalid": gettext_lazy("The mobile number was left out: %(message)s"),
     "categories_unknown": gettext_lazy("Categories not in the ledger's list, left out: %(names)s."),
     "unit_type_unknown": gettext_lazy("The unit type “%(text)s” is not known and was left out."),
-    "field_text_unknown": gettext_lazy(
-        "The field “%(text)s” is not known; it was worked out from the unit type."
-    ),
+    "field_text_unknown": gettext_lazy("The field “%(text)s” is not known and was left out."),
     "street_unknown": gettext_lazy(
         "“%(text)s” is not a street or town of %(district)s; the district is recorded."
     ),

@@ -115,8 +115,8 @@ class _Copy:
 
     def __init__(self, *, background: Background, by: User, now, stamp: dict, reason: str) -> None:
         self.background, self.by, self.now, self.reason = background, by, now, reason
-        self.stamp_json = json.dumps(stamp, ensure_ascii=False)
-        self.sources_json: dict[tuple[tuple[str, ...], bool], str] = {}
+        self.stamp, self.stamp_json = stamp, json.dumps(stamp, ensure_ascii=False)
+        self.sources_json: dict[tuple, str] = {}
         self.quote = connection.ops.quote_name
         self.table = self.quote(Organisation._meta.db_table)
         self.created: list[int] = []  # the new records' ids, batch after batch
@@ -173,13 +173,18 @@ class _Copy:
         names = ", ".join(self.quote(column) for column in columns)
         return f"COPY {self.quote(table)} ({names}) FROM STDIN"
 
-    def _sources(self, names: tuple[str, ...], *, copy: bool = False) -> str:
+    def _sources(self, names: tuple[str, ...], marks: dict[str, dict], *, copy: bool = False) -> str:
         """value_sources of a row as JSON (with copy, as a field of COPY text): every field it wrote, from this
-        import. A few shapes repeat: each is made once."""
-        text = self.sources_json.get((names, copy))
+        import, with how a value was come by when it was not read from the row. A few shapes repeat: each is
+        made once."""
+        marked = tuple((name, tuple(marks[name].items())) for name in names if name in marks)
+        text = self.sources_json.get((names, marked, copy))
         if text is None:
-            text = "{" + ", ".join(f"{json.dumps(name)}: {self.stamp_json}" for name in names) + "}"
-            text = self.sources_json[names, copy] = _copy_text(text) if copy else text
+            stamps = {name: self.stamp_json for name in names}
+            for name, mark in marked:
+                stamps[name] = json.dumps({**self.stamp, **dict(mark)}, ensure_ascii=False)
+            text = "{" + ", ".join(f"{json.dumps(name)}: {stamp}" for name, stamp in stamps.items()) + "}"
+            text = self.sources_json[names, marked, copy] = _copy_text(text) if copy else text
         return text
 
     def _create(self, rows: list[_Row], ids: list[int], links: list[tuple[int, int]]) -> list[int]:
@@ -219,7 +224,7 @@ class _Copy:
             if row.categories:
                 names.append("categories")
                 links.extend((pk, category_id) for category_id in row.categories)
-            value[sources_at] = self._sources(tuple(names), copy=True)
+            value[sources_at] = self._sources(tuple(names), row.marks, copy=True)
             row.target = pk
             lines.append("\t".join(value))
             if len(lines) == COPY_CHUNK:
@@ -271,7 +276,7 @@ class _Copy:
                         value[at["region_id"]], value[at["district_id"]] = region.pk, district_of(region).pk
                     elif name != "categories":
                         value[at[name]] = row.values[name]
-                value[-1] = self._sources(tuple(changed))
+                value[-1] = self._sources(tuple(changed), row.marks)
                 links.extend((row.target, category_id) for category_id in row.categories)
                 yield value
 
@@ -414,6 +419,9 @@ def _create(plan: _Plan, *, stamp: dict, history: dict, categories: dict[int, se
         organisation.value_sources = {name: stamp for name in IMPORTED_FIELDS if name in row.values}
         if row.categories:
             organisation.value_sources["categories"] = stamp
+        for name, mark in row.marks.items():
+            if name in organisation.value_sources:
+                organisation.value_sources[name] = {**stamp, **mark}
         organisation_derive(organisation)  # the regions carry their parents: no query
         organisations.append(organisation)
     if not organisations:
@@ -463,7 +471,7 @@ def _update(
             elif name != "categories":
                 setattr(organisation, name, row.values[name])
                 written.add(name)
-            organisation.value_sources[name] = stamp
+            organisation.value_sources[name] = {**stamp, **row.marks[name]} if name in row.marks else stamp
         links += [_link(organisation.pk, category_id) for category_id in row.categories]
         categories[organisation.pk] = plan.target_categories.get(organisation.pk, set()) | set(row.categories)
         organisation.updated_at = history["default_date"]
