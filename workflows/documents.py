@@ -1,8 +1,9 @@
 """The papers of a formation run: .docx templates filled with the run's answers (docxtpl), and the whole set
 packed as one ZIP with a checklist of what is still missing.
 
-Templates see `document_context(run)`: the organisation, the run, the owner's federation unit, today's date
-and, under each step's code, that step's answers ready to print ({{ request.proposed_name }}). A missing
+Templates see `document_context(run)`: the organisation, the run (with its form's words: {{ run.chair }},
+{{ run.member }} …), the owner's federation unit, today's date and, under each step's code, that step's
+answers ready to print ({{ request.proposed_name }}); the candidates come in 姓氏笔画 order. A missing
 answer prints as a blank line to fill by hand, never as an error, so a paper can be printed early.
 """
 
@@ -23,6 +24,7 @@ from docxtpl import DocxTemplate
 from jinja2 import ChainableUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from .election import NOMINATION_STEP
 from .models import (
     DocumentTemplate,
     FieldSpec,
@@ -32,6 +34,8 @@ from .models import (
     StepEntry,
     StepStatus,
 )
+from .strokes import by_surname_strokes
+from .wording import form_words
 
 PACKAGED_DIR = Path(__file__).resolve().parent / "document_templates"
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -168,6 +172,7 @@ def document_context(run: FormationRun, entries: Iterable[StepEntry] | None = No
     for entry in entries:
         context[entry.step.code] = _step_answers(entry)
         steps[entry.step.code] = {"title": entry.step.title, "status": entry.status}
+    _candidates_in_stroke_order(context.get(NOMINATION_STEP))
     org = {
         "name": organisation.name,
         "uscc": organisation.uscc,
@@ -191,6 +196,8 @@ def document_context(run: FormationRun, entries: Iterable[StepEntry] | None = No
                 "template": run.template.name,
                 "started": chinese_date(timezone.localdate(run.started_at)) if run.started_at else "",
                 "quorum": _fraction(run.template.quorum_numerator, run.template.quorum_denominator),
+                # the form's own words: {{ run.chair }} is 主席 for a 妇联, 主任 for a 妇委会, 组长 for a group
+                **form_words(run.form),
             },
             "today": chinese_date(timezone.localdate()),
             "steps": steps,
@@ -201,6 +208,13 @@ def document_context(run: FormationRun, entries: Iterable[StepEntry] | None = No
     if approved or run.branch_id:
         context["women_org"] = approved or run.branch.name
     return context
+
+
+def _candidates_in_stroke_order(answers: dict[str, Any] | None) -> None:
+    """The candidate step's tables in 姓氏笔画 order, as the candidate list and the ballot print them."""
+    for name, value in (answers or {}).items():
+        if isinstance(value, list) and value and all(isinstance(row, dict) for row in value):
+            answers[name] = by_surname_strokes(value, lambda row: row.get("name", ""))
 
 
 def _template_file(document: DocumentTemplate) -> IO[bytes]:

@@ -13,14 +13,17 @@ from pathlib import Path
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.identifiers import mobile_mask, mobile_normalise, mobile_validate
+from branches.models import Way
 from federation.uploads import upload_archive_error, upload_size_error, upload_type
 
-from .election import election_check
+from .election import NOMINATION_STEP, election_check, nomination_check, planned_seats
 from .models import FieldSpec, FieldType, StepEntry, StepTemplate
+from .wording import form_words
 
 MAX_ROWS = 300
 MAX_CELL = 200
@@ -264,10 +267,27 @@ def _to_initial(spec: FieldSpec, value):
 class StepForm(forms.Form):
     """The fields of one step, shown as fill-in sentences where the step has them."""
 
-    def __init__(self, *args, entry: StepEntry, step: StepTemplate | None = None, initial=None, **kwargs):
+    # ticked by the user to hand in despite the template's warnings (the 差额 rule when it only warns)
+    accept_warnings = forms.BooleanField(
+        label=gettext_lazy("I have read the warning above: hand the step in anyway."),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+    def __init__(
+        self,
+        *args,
+        entry: StepEntry,
+        step: StepTemplate | None = None,
+        initial=None,
+        earlier: dict | None = None,
+        **kwargs,
+    ):
         self.entry = entry
         self.step = step or entry.step
         self.specs = list(self.step.fields.all())
+        self._earlier = earlier
+        self.warnings: list[str] = []
         super().__init__(*args, initial=initial, **kwargs)
         for spec in self.specs:
             self.fields[spec.name] = _form_field(spec)
@@ -299,16 +319,42 @@ class StepForm(forms.Form):
                 elif spec.required and not self.attachments.get(spec.name):
                     self.add_error(spec.name, _("Attach a file."))
         template = self.step.template
+        outcome = None
         if self.step.election and not self.errors:
             outcome = election_check(
                 self.answers(),
                 numerator=template.quorum_numerator,
                 denominator=template.quorum_denominator,
                 extra_percent=template.min_extra_candidates_percent,
+                competitive=template.competitive_rule,
             )
+        elif self.step.code == NOMINATION_STEP and not self.errors:
+            outcome = nomination_check(
+                self.candidate_rows(),
+                seats=planned_seats(self.earlier()),
+                extra_percent=template.min_extra_candidates_percent,
+                competitive=template.competitive_rule,
+            )
+        if outcome is not None:
             for problem in outcome.problems:
                 self.add_error(None, problem)
+            self.warnings = outcome.warnings
+            if self.warnings and not outcome.problems and not cleaned.get("accept_warnings"):
+                self.add_error("accept_warnings", _("Tick the box to hand the step in despite the warning."))
         return cleaned
+
+    def candidate_rows(self) -> list:
+        """The candidates named on this step (see candidate_rows)."""
+        return candidate_rows(self.specs, self.cleaned_data)
+
+    def earlier(self) -> dict[str, dict]:
+        """The answers of the run's earlier steps by step code (given by the view, else read once)."""
+        if self._earlier is None and self.entry.run_id is None:  # a template's preview has no run
+            self._earlier = {}
+        if self._earlier is None:
+            entries = self.entry.run.entries.filter(order__lt=self.entry.order).select_related("step")
+            self._earlier = {entry.step.code: entry.answers for entry in entries}
+        return self._earlier
 
     def answers(self) -> dict:
         """The cleaned answers as JSON (file fields hold the ids of the attachments already kept)."""
@@ -371,6 +417,14 @@ class StepForm(forms.Form):
         ]
 
 
+def candidate_rows(specs: list[FieldSpec], answers: dict) -> list:
+    """The candidates of a nomination step: its table called candidates, else its first people table."""
+    tables = [spec for spec in specs if spec.type == FieldType.PEOPLE]
+    chosen = next((spec for spec in tables if spec.name == "candidates"), tables[0] if tables else None)
+    value = answers.get(chosen.name) if chosen else None
+    return value if isinstance(value, list) else []
+
+
 def initial_answers(entry: StepEntry, *, organisation=None, earlier: dict | None = None) -> dict:
     """What the form starts with: the draft, else the answers given, else the prefills."""
     step = entry.step
@@ -386,7 +440,11 @@ def initial_answers(entry: StepEntry, *, organisation=None, earlier: dict | None
         if not spec.prefill:
             continue
         source, _dot, name = spec.prefill.partition(".")
-        if source == "organisation":
+        if source == "run":
+            value = run_value(entry.run, name, organisation=organisation)
+            if spec.type == FieldType.CHOICE and value not in spec.choice_list:
+                value = None  # an admin's own choices without the word: leave the choice to the user
+        elif source == "organisation":
             if name == "federation_unit":
                 unit = getattr(entry.run.owner, "unit", None)
                 value = unit.name if unit else ""
@@ -397,3 +455,15 @@ def initial_answers(entry: StepEntry, *, organisation=None, earlier: dict | None
         if value not in (None, ""):
             result[spec.name] = _to_initial(spec, value)
     return result
+
+
+def run_value(run, name: str, *, organisation=None) -> str | None:
+    """What the run was started with, in the words the steps use: `way` is the way of forming as the
+    organisation writes it (单独建立 …), `women_org` the organisation's name with its form (…妇女委员会)."""
+    if name == "way":
+        with translation.override("zh-hans"):
+            return str(Way(run.way).label) if run.way in Way.values else None
+    if name == "women_org":
+        organisation = organisation or run.organisation
+        return f"{organisation.name}{form_words(run.form)['full']}" if organisation.name else None
+    return None

@@ -25,6 +25,10 @@ class WorkflowTemplate(models.Model):
         PUBLISHED = "published", _("Published")
         RETIRED = "retired", _("Retired")
 
+    class Competitive(models.TextChoices):
+        REFUSE = "refuse", _("Refuse the step")
+        WARN = "warn", _("Warn, and let it be handed in")
+
     key = models.SlugField(
         _("key"), max_length=40, help_text=_("The same for every version of one procedure, e.g. federation.")
     )
@@ -40,6 +44,15 @@ class WorkflowTemplate(models.Model):
         _("extra candidates at least (percent of seats)"),
         default=0,
         help_text=_("0 means only that there are more candidates than seats."),
+    )
+    competitive_rule = models.CharField(
+        _("too few candidates (差额)"),
+        max_length=10,
+        choices=Competitive.choices,
+        default=Competitive.REFUSE,
+        help_text=_(
+            "What the candidate and congress steps do when there are not enough candidates for the seats."
+        ),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
@@ -88,6 +101,7 @@ class WorkflowTemplate(models.Model):
             "quorum_numerator",
             "quorum_denominator",
             "min_extra_candidates_percent",
+            "competitive_rule",
         )
         return any(getattr(stored, name) != getattr(self, name) for name in frozen)
 
@@ -200,7 +214,10 @@ class FieldSpec(_FrozenWithTemplate):
         _("filled in from"),
         max_length=40,
         blank=True,
-        help_text=_("An organisation field (name, uscc, women, employees, address) or an earlier answer."),
+        help_text=_(
+            "An organisation field (organisation.name, uscc, women, employees, address), what the run was "
+            "started with (run.way, run.women_org) or an earlier answer (request.seats)."
+        ),
     )
 
     class Meta:

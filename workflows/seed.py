@@ -5,6 +5,8 @@ Takes the models as arguments so that a data migration can call it with its hist
 
 from __future__ import annotations
 
+from .wording import WORDS
+
 ORG, FED = "organisation", "federation"
 
 PEOPLE_COLUMNS = "name:姓名\npost:职务\nmobile:手机号码"
@@ -13,7 +15,12 @@ CANDIDATE_COLUMNS = (
     "name:姓名\nunit_post:单位及职务\nbirth_month:出生年月\npolitical_status:政治面貌\n"
     "education:学历\nmobile:手机号码\nproposed_office:拟任职务"
 )
-LEADER_COLUMNS = "name:姓名\npost:职务（主席/副主席/执委）\nunit_post:单位及职务\nmobile:手机号码"
+
+
+def leader_columns(w: dict) -> str:
+    return f"name:姓名\npost:职务（{w['chair']}/{w['vice_chair']}/{w['post_member']}）\nunit_post:单位及职务\nmobile:手机号码"
+
+
 VOTE_COLUMNS = "name:候选人\nfor:赞成\nagainst:反对\nabstain:弃权"
 WAYS = "单独建立\n联合建立\n行业统建\n区域联建\n村社兜底建"
 
@@ -39,30 +46,60 @@ SURVEY = {
 }
 
 
-def request_step(form_name: str, deadline: int = 15) -> dict:
+REQUEST_NOTES = {
+    "federation": "执委名额一般为5、7或15名，主席1名、副主席1至4名",
+    "committee": "委员名额一般为5、7或15名，主任1名、副主任1至4名",
+    "group": "妇女小组设组长1名，可设副组长",
+}
+
+
+def request_step(w: dict, deadline: int = 15) -> dict:
+    form = next(key for key, words in WORDS.items() if words is w)
+    if form == "group":
+        sentence = (
+            "设组长{chair_seats}名、副组长{vice_chair_seats}名，小组成员{seats}名，"
+            "拟于{congress_date}召开女职工会议推选产生。"
+        )
+        purpose = "组长人选和推选时间"
+    else:
+        sentence = (
+            f"设{w['member']}{{seats}}名，其中{w['chair']}{{chair_seats}}名、{w['vice_chair']}{{vice_chair_seats}}名，"
+            f"拟于{{congress_date}}召开{w['assembly']}进行选举。"
+        )
+        purpose = f"{w['member']}名额和拟召开{w['assembly']}的时间"
     return {
         "code": "request",
         "title": "请示",
         "actor": ORG,
         "deadline_days": deadline,
-        "guidance": f"单位向上级妇联和本单位党组织报送成立{form_name}的请示，说明成立理由、组织名称、委员名额和拟召开大会的时间。",
-        "key_notes": "组织名称为“单位全称＋妇女联合会（妇女委员会）”\n执委名额一般为5、7或15名，主席1名、副主席1至4名\n请示须加盖单位公章",
+        "guidance": f"单位向上级妇联和本单位党组织报送成立{w['full']}的请示，说明成立理由、组织名称、{purpose}。",
+        "key_notes": f"组织名称为“单位全称＋{w['full']}”\n{REQUEST_NOTES[form]}\n请示须加盖单位公章",
         "sentences": (
             "我单位{unit_name}现有职工{employees}人，其中女职工{women}人。经研究，拟{way}{proposed_name}，"
-            "设委员{seats}名，其中主席（主任）{chair_seats}名、副主席（副主任）{vice_chair_seats}名，"
-            "拟于{congress_date}召开大会进行选举。"
+            + sentence
         ),
         "fields": [
             field("unit_name", "单位名称", prefill="organisation.name"),
             field("uscc", "统一社会信用代码", prefill="organisation.uscc", required=False),
             field("employees", "职工总数", "number", min_value=0, prefill="survey.employees", required=False),
             field("women", "女职工数", "number", min_value=1, prefill="survey.women"),
-            field("way", "组建方式", "choice", choices=WAYS),
-            field("proposed_name", "拟成立组织名称", help_text="如：乌海市××有限公司妇女联合会"),
-            field("seats", "委员名额", "number", min_value=3, max_value=41),
-            field("chair_seats", "主席（主任）名额", "number", min_value=1, max_value=1),
-            field("vice_chair_seats", "副主席（副主任）名额", "number", min_value=0, max_value=6),
-            field("congress_date", "拟召开大会日期", "date"),
+            field("way", "组建方式", "choice", choices=WAYS, prefill="run.way"),
+            field(
+                "proposed_name",
+                "拟成立组织名称",
+                help_text=f"如：乌海市××有限公司{w['full']}",
+                prefill="run.women_org",
+            ),
+            field(
+                "seats",
+                "小组成员人数" if form == "group" else f"{w['member']}名额",
+                "number",
+                min_value=3,
+                max_value=41,
+            ),
+            field("chair_seats", f"{w['chair']}名额", "number", min_value=1, max_value=1),
+            field("vice_chair_seats", f"{w['vice_chair']}名额", "number", min_value=0, max_value=6),
+            field("congress_date", "拟推选日期" if form == "group" else f"拟召开{w['assembly']}日期", "date"),
             field("reasons", "成立理由", "textarea"),
             field("contact_name", "联系人", prefill="organisation.contact_name"),
             field("contact_mobile", "联系电话", prefill="organisation.contact_mobile"),
@@ -71,24 +108,31 @@ def request_step(form_name: str, deadline: int = 15) -> dict:
     }
 
 
-APPROVAL = {
-    "code": "approval",
-    "title": "批复",
-    "actor": FED,
-    "needs_review": False,
-    "deadline_days": 10,
-    "guidance": "上级妇联（或单位党组织）对请示作出批复，填写文号、日期和批准的名称与名额。",
-    "key_notes": "批复名称、名额须与请示一致，不一致的以批复为准",
-    "sentences": "经研究，同意成立{approved_name}，设委员{approved_seats}名。文号：{approval_number}，日期：{approval_date}。",
-    "fields": [
-        field("approving_body", "批复单位", prefill="organisation.federation_unit"),
-        field("approval_number", "批复文号", help_text="如：乌妇字〔2026〕12号"),
-        field("approval_date", "批复日期", "date"),
-        field("approved_name", "批准的组织名称", prefill="request.proposed_name"),
-        field("approved_seats", "批准的委员名额", "number", min_value=3, prefill="request.seats"),
-    ],
-    "documents": [("关于同意成立妇女组织的批复", "approval.docx")],
-}
+def approval_step(w: dict) -> dict:
+    return {
+        "code": "approval",
+        "title": "批复",
+        "actor": FED,
+        "needs_review": False,
+        "deadline_days": 10,
+        "guidance": "上级妇联（或单位党组织）对请示作出批复，填写文号、日期和批准的名称与名额。",
+        "key_notes": "批复名称、名额须与请示一致，不一致的以批复为准",
+        "sentences": (
+            f"经研究，同意成立{{approved_name}}，设{w['member']}{{approved_seats}}名。"
+            "文号：{approval_number}，日期：{approval_date}。"
+        ),
+        "fields": [
+            field("approving_body", "批复单位", prefill="organisation.federation_unit"),
+            field("approval_number", "批复文号", help_text="如：乌妇字〔2026〕12号"),
+            field("approval_date", "批复日期", "date"),
+            field("approved_name", "批准的组织名称", prefill="request.proposed_name"),
+            field(
+                "approved_seats", f"批准的{w['member']}名额", "number", min_value=3, prefill="request.seats"
+            ),
+        ],
+        "documents": [("关于同意成立妇女组织的批复", "approval.docx")],
+    }
+
 
 PREPARATION = {
     "code": "preparation",
@@ -121,16 +165,21 @@ DELEGATES = {
     "documents": [("代表名单", "delegates.docx")],
 }
 
-CANDIDATES = {
-    "code": "candidates",
-    "title": "酝酿候选人",
-    "actor": ORG,
-    "deadline_days": 15,
-    "guidance": "在充分酝酿的基础上提出委员候选人，报上级妇联审核。",
-    "key_notes": "委员选举实行差额选举，候选人数须多于应选名额\n只收集选举需要的个人信息，不填写身份证号码",
-    "fields": [field("candidates", "候选人名单", "people", columns=CANDIDATE_COLUMNS)],
-    "documents": [("委员候选人名单", "candidates.docx")],
-}
+
+def candidates_step(w: dict) -> dict:
+    return {
+        "code": "candidates",
+        "title": "酝酿候选人",
+        "actor": ORG,
+        "deadline_days": 15,
+        "guidance": f"在充分酝酿的基础上提出{w['member']}候选人，报上级妇联审核。",
+        "key_notes": (
+            f"{w['member']}选举实行差额选举，候选人数须多于应选名额\n只收集选举需要的个人信息，不填写身份证号码"
+        ),
+        "fields": [field("candidates", "候选人名单", "people", columns=CANDIDATE_COLUMNS)],
+        "documents": [(f"{w['member']}候选人名单", "candidates.docx")],
+    }
+
 
 MATERIALS = {
     "code": "materials",
@@ -151,75 +200,89 @@ MATERIALS = {
     ],
 }
 
-CONGRESS = {
-    "code": "congress",
-    "title": "召开大会",
-    "actor": ORG,
-    "deadline_days": 30,
-    "election": True,
-    "guidance": "召开大会，选举产生委员会委员。大会结束后填写计票结果。",
-    "key_notes": (
-        "到会人数须超过应到人数的三分之二，选举方有效\n候选人获得赞成票超过应到会人数的一半，始得当选\n"
-        "收回选票多于发出选票，选举无效\n所选人数多于应选名额的选票为废票"
-    ),
-    "sentences": (
-        "大会于{congress_date}召开，应到{expected}人，实到{present}人；共发出选票{ballots_issued}张，"
-        "收回{ballots_returned}张，其中有效票{ballots_valid}张，多选作废{ballots_overmarked}张；应选委员{seats}名。"
-    ),
-    "fields": [
-        field("congress_date", "大会日期", "date", prefill="request.congress_date"),
-        field("expected", "应到人数", "number", min_value=1),
-        field("present", "实到人数", "number", min_value=0),
-        field("ballots_issued", "发出选票", "number", min_value=0),
-        field("ballots_returned", "收回选票", "number", min_value=0),
-        field("ballots_valid", "有效票", "number", min_value=0),
-        field("ballots_overmarked", "多选作废票", "number", min_value=0),
-        field("seats", "应选委员名额", "number", min_value=1, prefill="approval.approved_seats"),
-        field("votes", "计票结果", "votes", columns=VOTE_COLUMNS),
-    ],
-    "documents": [("计票单", "tally.docx")],
-}
 
-FIRST_MEETING = {
-    "code": "first_meeting",
-    "title": "执委会首次会议",
-    "actor": ORG,
-    "deadline_days": 7,
-    "guidance": "召开第一次执委会（委员会）会议，等额选举产生主席、副主席（主任、副主任）。",
-    "key_notes": "主席、副主席选举可实行等额选举",
-    "fields": [
-        field("meeting_date", "会议日期", "date"),
-        field("leaders", "主席、副主席（主任、副主任）", "people", columns=PEOPLE_COLUMNS),
-    ],
-}
+def congress_step(w: dict) -> dict:
+    return {
+        "code": "congress",
+        "title": f"召开{w['assembly']}",
+        "actor": ORG,
+        "deadline_days": 30,
+        "election": True,
+        "guidance": f"召开{w['assembly']}，选举产生{w['member_long']}。大会结束后填写计票结果。",
+        "key_notes": (
+            "到会人数须超过应到人数的三分之二，选举方有效\n候选人获得赞成票超过应到会人数的一半，始得当选\n"
+            "收回选票多于发出选票，选举无效\n所选人数多于应选名额的选票为废票"
+        ),
+        "sentences": (
+            "大会于{congress_date}召开，应到{expected}人，实到{present}人；共发出选票{ballots_issued}张，"
+            f"收回{{ballots_returned}}张，其中有效票{{ballots_valid}}张，多选作废{{ballots_overmarked}}张；应选{w['member']}{{seats}}名。"
+        ),
+        "fields": [
+            field("congress_date", "大会日期", "date", prefill="request.congress_date"),
+            field("expected", "应到人数", "number", min_value=1),
+            field("present", "实到人数", "number", min_value=0),
+            field("ballots_issued", "发出选票", "number", min_value=0),
+            field("ballots_returned", "收回选票", "number", min_value=0),
+            field("ballots_valid", "有效票", "number", min_value=0),
+            field("ballots_overmarked", "多选作废票", "number", min_value=0),
+            field(
+                "seats", f"应选{w['member']}名额", "number", min_value=1, prefill="approval.approved_seats"
+            ),
+            field("votes", "计票结果", "votes", columns=VOTE_COLUMNS),
+        ],
+        "documents": [("计票单", "tally.docx")],
+    }
 
-REPORT = {
-    "code": "report",
-    "title": "报批备案",
-    "actor": ORG,
-    "deadline_days": 10,
-    "guidance": "将选举结果报上级妇联审批（备案），附委员名单和主席、副主席名单。",
-    "key_notes": "选举结果报告须加盖单位公章",
-    "fields": [
-        field("report_date", "报送日期", "date"),
-        field("executives", "委员名单", "people", columns=LEADER_COLUMNS),
-    ],
-    "documents": [("选举结果报告", "election_report.docx")],
-}
 
-UNVEILING = {
-    "code": "unveiling",
-    "title": "挂牌",
-    "actor": FED,
-    "needs_review": False,
-    "deadline_days": 30,
-    "guidance": "举行挂牌仪式，上传挂牌照片，台账更新为已建立。",
-    "key_notes": "挂牌后台账自动更新：组织形式、成立日期、主席和任期",
-    "fields": [
-        field("established_on", "成立（挂牌）日期", "date"),
-        field("photo", "挂牌照片", "file", required=False),
-    ],
-}
+def first_meeting_step(w: dict) -> dict:
+    leaders = f"{w['chair']}、{w['vice_chair']}"
+    return {
+        "code": "first_meeting",
+        "title": f"{w['body_short']}首次会议",
+        "actor": ORG,
+        "deadline_days": 7,
+        "guidance": f"召开{w['body_short']}第一次会议，等额选举产生{leaders}。",
+        "key_notes": f"{leaders}选举可实行等额选举",
+        "fields": [
+            field("meeting_date", "会议日期", "date"),
+            field("leaders", leaders, "people", columns=PEOPLE_COLUMNS),
+        ],
+    }
+
+
+def report_step(w: dict) -> dict:
+    return {
+        "code": "report",
+        "title": "报批备案",
+        "actor": ORG,
+        "deadline_days": 10,
+        "guidance": (
+            f"将选举结果报上级妇联审批（备案），附{w['member']}名单和{w['chair']}、{w['vice_chair']}名单。"
+        ),
+        "key_notes": "选举结果报告须加盖单位公章",
+        "fields": [
+            field("report_date", "报送日期", "date"),
+            field("executives", f"{w['member']}名单", "people", columns=leader_columns(w)),
+        ],
+        "documents": [("选举结果报告", "election_report.docx")],
+    }
+
+
+def unveiling_step(w: dict) -> dict:
+    return {
+        "code": "unveiling",
+        "title": "挂牌",
+        "actor": FED,
+        "needs_review": False,
+        "deadline_days": 30,
+        "guidance": "举行挂牌仪式，上传挂牌照片，台账更新为已建立。",
+        "key_notes": f"挂牌后台账自动更新：组织形式、成立日期、{w['chair']}和任期",
+        "fields": [
+            field("established_on", "成立（挂牌）日期", "date"),
+            field("photo", "挂牌照片", "file", required=False),
+        ],
+    }
+
 
 GROUP_MEMBERS = {
     "code": "group_members",
@@ -260,6 +323,8 @@ def _with(step: dict, **changes) -> dict:
     return {**step, **changes}
 
 
+FEDERATION, COMMITTEE, GROUP = WORDS["federation"], WORDS["committee"], WORDS["group"]
+
 TEMPLATES = [
     {
         "key": "federation",
@@ -268,16 +333,16 @@ TEMPLATES = [
         "description": "单位（区域、行业）成立妇联：请示、批复、筹备、产生代表、酝酿候选人、召开大会选举、报批、挂牌。",
         "steps": [
             SURVEY,
-            request_step("妇女联合会"),
-            APPROVAL,
+            request_step(FEDERATION),
+            approval_step(FEDERATION),
             PREPARATION,
             DELEGATES,
-            CANDIDATES,
+            candidates_step(FEDERATION),
             MATERIALS,
-            CONGRESS,
-            FIRST_MEETING,
-            REPORT,
-            UNVEILING,
+            congress_step(FEDERATION),
+            first_meeting_step(FEDERATION),
+            report_step(FEDERATION),
+            unveiling_step(FEDERATION),
         ],
     },
     {
@@ -287,14 +352,14 @@ TEMPLATES = [
         "description": "机关、事业单位和部分企业、社会组织成立妇委会：请示、批复、酝酿候选人、妇女大会选举、报批、挂牌。",
         "steps": [
             SURVEY,
-            request_step("妇女委员会"),
-            APPROVAL,
-            CANDIDATES,
+            request_step(COMMITTEE),
+            approval_step(COMMITTEE),
+            candidates_step(COMMITTEE),
             _with(MATERIALS, documents=[("选举办法", "election_rules.docx"), ("选票", "ballot.docx")]),
-            _with(CONGRESS, title="召开妇女大会"),
-            _with(FIRST_MEETING, title="委员会首次会议"),
-            REPORT,
-            UNVEILING,
+            congress_step(COMMITTEE),
+            first_meeting_step(COMMITTEE),
+            report_step(COMMITTEE),
+            unveiling_step(COMMITTEE),
         ],
     },
     {
@@ -302,7 +367,7 @@ TEMPLATES = [
         "name": "妇女小组组建流程",
         "form": "group",
         "description": "女职工较少的单位、快递网点等成立妇女小组。",
-        "steps": [SURVEY, request_step("妇女小组", deadline=10), GROUP_MEMBERS, UNVEILING],
+        "steps": [SURVEY, request_step(GROUP, deadline=10), GROUP_MEMBERS, unveiling_step(GROUP)],
     },
     {
         "key": "liaison",

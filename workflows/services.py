@@ -109,6 +109,7 @@ def template_new_version(*, by: User, template: WorkflowTemplate, request=None) 
         quorum_numerator=template.quorum_numerator,
         quorum_denominator=template.quorum_denominator,
         min_extra_candidates_percent=template.min_extra_candidates_percent,
+        competitive_rule=template.competitive_rule,
     )
     for step in template.steps.prefetch_related("fields", "documents"):
         fields, documents = list(step.fields.all()), list(step.documents.all())

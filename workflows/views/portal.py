@@ -198,7 +198,8 @@ def portal_step(request, pk):
     if refusal:
         return _step_page(request, entry, entries=entries, error=refusal, status=409)
     prefetch_related_objects([entry.step], "fields")
-    form = StepForm(request.POST, request.FILES, entry=entry)
+    earlier = {e.step.code: e.answers for e in entries if e.order < entry.order}
+    form = StepForm(request.POST, request.FILES, entry=entry, earlier=earlier)
     if not form.is_valid():
         return _step_page(request, entry, entries=entries, form=form)
     try:

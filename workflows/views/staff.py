@@ -27,7 +27,8 @@ from federation.models import Region, User
 from federation.pagination import keyset_page, pk_param
 
 from .. import services
-from ..forms import StepForm, answer_display, initial_answers
+from ..election import NOMINATION_STEP, WARN, nomination_check, planned_seats
+from ..forms import StepForm, answer_display, candidate_rows, initial_answers
 from ..models import (
     Actor,
     FormationRun,
@@ -378,7 +379,9 @@ def step_detail(request, pk):
         earlier = {e.step.code: e.answers for e in siblings if e.order < entry.order}
         data = request.POST if request.method == "POST" else None
         files = request.FILES if request.method == "POST" else None
-        form = StepForm(data, files, entry=entry, initial=initial_answers(entry, earlier=earlier))
+        form = StepForm(
+            data, files, entry=entry, initial=initial_answers(entry, earlier=earlier), earlier=earlier
+        )
     if request.method == "POST":
         if form is None:
             messages.error(request, _("This step cannot be filled in now."))
@@ -406,6 +409,15 @@ def step_detail(request, pk):
                 return redirect("workflows:step_detail", pk=entry.pk)
     attachments = list(entry.attachments.filter(removed_at__isnull=True))
     specs = list(entry.step.fields.all())
+    rule_warnings = []
+    if entry.step.code == NOMINATION_STEP and entry.answers:
+        # whether the template refuses or only warns, the reviewer sees a list short of the 差额 rule
+        rule_warnings = nomination_check(
+            candidate_rows(specs, entry.answers),
+            seats=planned_seats({e.step.code: e.answers for e in siblings if e.order < entry.order}),
+            extra_percent=run.template.min_extra_candidates_percent,
+            competitive=WARN,
+        ).warnings
     can_review = entry.status == StepStatus.SUBMITTED and access.has(
         request.user, "workflow.review", run.organisation
     )
@@ -416,6 +428,7 @@ def step_detail(request, pk):
         "organisation": run.organisation,
         "answers": _answer_rows(entry, specs, attachments) if entry.answers else [],
         "transitions": entry.transitions.select_related("by").order_by("at", "id"),
+        "rule_warnings": rule_warnings,
         "documents": entry.step.documents.all(),
         "siblings": siblings,
         "form": form,

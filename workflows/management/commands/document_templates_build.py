@@ -33,6 +33,9 @@ BODY_SIZE, TITLE_SIZE, TABLE_SIZE = Pt(16), Pt(22), Pt(12)
 
 # the women's organisation's name as approved (or proposed, before the approval)
 NAME = "{{ women_org }}"
+# the form's own words (workflows.wording): 主席/副主席/执委 for a 妇联, 主任/副主任/委员 for a 妇委会
+CHAIR, VICE, MEMBER = "{{ run.chair }}", "{{ run.vice_chair }}", "{{ run.member }}"
+MEMBERS, BODY, BODY_SHORT = "{{ run.member_long }}", "{{ run.body }}", "{{ run.body_short }}"
 
 # --- the papers: each a list of blocks ------------------------------------------------------------------
 
@@ -76,8 +79,8 @@ PAPERS: dict[str, dict] = {
             ),
             para("{{ request.reasons }}"),
             para(
-                "经研究，我单位拟采取{{ request.way }}的方式成立{{ request.proposed_name }}，设委员{{ request.seats }}名，"
-                "其中主席（主任）{{ request.chair_seats }}名、副主席（副主任）{{ request.vice_chair_seats }}名，"
+                f"经研究，我单位拟采取{{{{ request.way }}}}的方式成立{{{{ request.proposed_name }}}}，设{MEMBER}"
+                f"{{{{ request.seats }}}}名，其中{CHAIR}{{{{ request.chair_seats }}}}名、{VICE}{{{{ request.vice_chair_seats }}}}名，"
                 "拟于{{ request.congress_date }}召开大会进行选举。"
             ),
             para("妥否，请批示。"),
@@ -94,11 +97,12 @@ PAPERS: dict[str, dict] = {
             para("你单位《关于成立{{ request.proposed_name }}的请示》收悉。经研究，现批复如下："),
             para("一、同意成立{{ approval.approved_name }}。"),
             para(
-                "二、{{ approval.approved_name }}设委员{{ approval.approved_seats }}名，"
-                "其中主席（主任）{{ request.chair_seats }}名、副主席（副主任）{{ request.vice_chair_seats }}名。"
+                f"二、{{{{ approval.approved_name }}}}设{MEMBER}{{{{ approval.approved_seats }}}}名，"
+                f"其中{CHAIR}{{{{ request.chair_seats }}}}名、{VICE}{{{{ request.vice_chair_seats }}}}名。"
             ),
             para(
-                "三、请按照《中华全国妇女联合会章程》和有关规定认真做好筹备工作，依法依规选举产生委员会，"
+                "三、请按照《中华全国妇女联合会章程》和有关规定认真做好筹备工作，依法依规选举产生"
+                f"{BODY}，"
                 "选举结果及时报{{ approval.approving_body }}审批（备案）。"
             ),
             para("此复。"),
@@ -124,10 +128,10 @@ PAPERS: dict[str, dict] = {
                 "出席大会的代表名额为{{ preparation.delegate_quota }}名，以{{ preparation.delegate_method }}方式产生。"
                 "代表须为年满18周岁的女性。"
             ),
-            heading("四、委员名额"),
+            heading(f"四、{MEMBER}名额"),
             para(
-                "委员会设委员{{ approval.approved_seats }}名，其中主席（主任）{{ request.chair_seats }}名、"
-                "副主席（副主任）{{ request.vice_chair_seats }}名。"
+                f"{BODY}设{MEMBER}{{{{ approval.approved_seats }}}}名，其中{CHAIR}{{{{ request.chair_seats }}}}名、"
+                f"{VICE}{{{{ request.vice_chair_seats }}}}名。"
             ),
             heading("五、候选人条件"),
             para("{{ preparation.candidate_criteria }}"),
@@ -167,10 +171,10 @@ PAPERS: dict[str, dict] = {
         ],
     },
     "candidates.docx": {
-        "title": "委员候选人名单",
+        "title": "候选人名单",
         "landscape": True,
         "blocks": [
-            title(f"{NAME}委员候选人名单"),
+            title(f"{NAME}{MEMBER}候选人名单"),
             plain("（按姓氏笔画排序）", "center"),
             table(
                 "candidates.candidates",
@@ -195,7 +199,7 @@ PAPERS: dict[str, dict] = {
             title(f"{NAME}选举办法"),
             plain("（{{ congress.congress_date }}大会通过）", "center"),
             para("一、根据《中华全国妇女联合会章程》和有关规定，制定本办法。"),
-            para(f"二、本次大会选举产生{NAME}委员会委员{{{{ approval.approved_seats }}}}名。"),
+            para(f"二、本次大会选举产生{NAME}{MEMBERS}{{{{ approval.approved_seats }}}}名。"),
             para("三、选举采用无记名投票方式，实行差额选举，候选人数多于应选名额。"),
             para("四、大会设监票人、计票人，名单经大会通过。候选人不得担任监票人、计票人。"),
             para(
@@ -229,7 +233,7 @@ PAPERS: dict[str, dict] = {
             ),
             para("进行第一项：宣读{{ approval.approving_body }}《关于同意成立" + NAME + "的批复》。"),
             para("进行第二项：通过选举办法和监票人、计票人名单。请代表们举手表决。"),
-            para("进行第三项：选举委员会委员。请监票人检查票箱，计票人发放选票。"),
+            para(f"进行第三项：选举{MEMBERS}。请监票人检查票箱，计票人发放选票。"),
             para("进行第四项：监票人报告选举结果。"),
             para("进行第五项：请上级妇联领导讲话。"),
             para("大会各项议程已全部进行完毕。现在我宣布，大会胜利闭幕！"),
@@ -251,7 +255,7 @@ PAPERS: dict[str, dict] = {
     "ballot.docx": {
         "title": "选票",
         "blocks": [
-            title(f"{NAME}委员选举票"),
+            title(f"{NAME}{MEMBER}选举票"),
             table(
                 "candidates.candidates",
                 [("候选人姓名（按姓氏笔画排序）", "{{ r.name }}"), ("划记", "")],
@@ -261,7 +265,7 @@ PAPERS: dict[str, dict] = {
             plain("另选人：＿＿＿＿　划记：＿＿"),
             heading("说明"),
             para(
-                "1. 应选委员{{ approval.approved_seats }}名。赞成的在候选人姓名右侧划记栏内划“○”，"
+                f"1. 应选{MEMBER}{{{{ approval.approved_seats }}}}名。赞成的在候选人姓名右侧划记栏内划“○”，"
                 "反对的划“×”，弃权的不划任何符号。"
             ),
             para("2. 投反对票的，可以另选他人，在另选人处写上姓名并划“○”。"),
@@ -272,12 +276,12 @@ PAPERS: dict[str, dict] = {
     "tally.docx": {
         "title": "计票单",
         "blocks": [
-            title(f"{NAME}委员选举计票单"),
+            title(f"{NAME}{MEMBER}选举计票单"),
             para(
                 "大会于{{ congress.congress_date }}召开，应到{{ congress.expected }}人，实到{{ congress.present }}人；"
                 "发出选票{{ congress.ballots_issued }}张，收回{{ congress.ballots_returned }}张，"
                 "其中有效票{{ congress.ballots_valid }}张，多选作废{{ congress.ballots_overmarked }}张；"
-                "应选委员{{ congress.seats }}名。"
+                f"应选{MEMBER}{{{{ congress.seats }}}}名。"
             ),
             table(
                 "congress.votes",
@@ -302,17 +306,17 @@ PAPERS: dict[str, dict] = {
             para(
                 f"根据{{{{ approval.approving_body }}}}《关于同意成立{NAME}的批复》（{{{{ approval.approval_number }}}}），"
                 "我单位于{{ congress.congress_date }}召开大会。应到{{ congress.expected }}人，实到{{ congress.present }}人，"
-                "符合规定人数。大会以无记名投票、差额选举的方式选举产生委员会委员{{ congress.seats }}名。"
-                "{{ first_meeting.meeting_date }}召开委员会第一次会议，等额选举产生主席（主任）、副主席（副主任）。"
+                f"符合规定人数。大会以无记名投票、差额选举的方式选举产生{MEMBERS}{{{{ congress.seats }}}}名。"
+                f"{{{{ first_meeting.meeting_date }}}}召开{BODY_SHORT}第一次会议，等额选举产生{CHAIR}、{VICE}。"
             ),
             para("现将选举结果报告如下，请予审批（备案）。"),
-            heading("一、主席、副主席（主任、副主任）名单"),
+            heading(f"一、{CHAIR}、{VICE}名单"),
             table(
                 "first_meeting.leaders",
                 [SEQ, ("姓名", "{{ r.name }}"), ("职务", "{{ r.post }}"), ("手机号码", "{{ r.mobile }}")],
                 [15, 35, 75, 40],
             ),
-            heading("二、委员名单"),
+            heading(f"二、{MEMBER}名单"),
             table(
                 "report.executives",
                 [
