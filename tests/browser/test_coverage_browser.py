@@ -65,3 +65,29 @@ def test_the_report_prints(page, sign_in_as, city_officer, ledger, live_server):
     page.emulate_media(media="print")
     page.screenshot(path=str(SCREENSHOTS / "coverage-report-print.png"), full_page=True)
     assert not page.locator(".app-navbar").is_visible()
+
+
+def test_out_of_date_figures_say_so_and_are_counted_on_request(
+    page, sign_in_as, city_officer, ledger, live_server, shoot, viewport, settings
+):
+    settings.COVERAGE_INLINE_MS = 0  # a large installation without a worker: counting waits for a person
+    organisation = OrganisationFactory(name="乌海市看板新增单位有限公司", women=9)
+    Branch.objects.create(
+        name="新增单位妇联", organisation=organisation, region=organisation.region, form="federation",
+        established_on=timezone.localdate(),
+    ).covers.add(organisation)  # fmt: skip
+    sign_in_as(city_officer)
+    page.goto(f"{live_server.url}/coverage/")
+    notice = page.locator(".coverage-freshness")
+    assert notice.get_attribute("data-state") == "stale"
+    shoot("coverage-dashboard-out-of-date")
+    assert_fits_width(page)
+    page.get_by_role("button", name="立即重新统计").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".coverage-freshness").get_attribute("data-state") == "current"
+    assert "乌海市看板新增单位有限公司" not in page.content()  # figures, not names
+    headline = page.locator(".coverage-headline a").first.inner_text()
+    page.locator(".coverage-headline a").first.click()
+    page.wait_for_load_state("networkidle")
+    assert headline.replace(",", "") in page.content()
+    shoot("coverage-dashboard-counted")
