@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django.db.models import Q
+
 from branches.models import HISTORY_REASON_LENGTH, Organisation
 from branches.services.follow import chunks, common_path, region_ids_by_path, regions_set
 from federation.models import User
@@ -108,3 +110,15 @@ def activities_follow_merge(
         if count:
             changes[name] = [0, count]
     return changes
+
+
+def activities_count(organisation: Organisation) -> int:
+    return Activity.objects.filter(organisations=organisation).count()
+
+
+def recognitions_count(organisation: Organisation) -> int:
+    return Recognition.objects.filter(organisation=organisation).count()
+
+
+def alliances_count(organisation: Organisation) -> int:
+    return Alliance.objects.filter(Q(lead=organisation) | Q(members=organisation)).distinct().count()

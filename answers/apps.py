@@ -8,17 +8,19 @@ class AnswersConfig(AppConfig):
     verbose_name = _("Questions and answers")
 
     def ready(self) -> None:
-        from branches.services.follow import merge_follower_register
+        from branches.services.follow import hanging_count_register, merge_follower_register
         from branches.services.reminders import reminder_job_register
         from federation.context_processors import nav_item_register
         from federation.home import home_panel_register
 
-        from .follow import questions_follow_merge
+        from .follow import questions_count, questions_follow_merge
         from .home import contact_questions_panel, open_questions_panel
+        from .models import Question
         from .reminders import reminders_questions
 
         reminder_job_register("reminders.questions", reminders_questions)
         merge_follower_register(questions_follow_merge)
+        hanging_count_register(Question, questions_count)
         nav_item_register(
             "answers:question_list",
             pgettext_lazy("navigation", "Questions"),

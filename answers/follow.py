@@ -16,3 +16,7 @@ def questions_follow_merge(
     """The duplicate's questions (asked and answered) go to the record kept."""
     moved = Question.objects.filter(organisation=duplicate).update(organisation=keep)
     return {"questions": [0, moved]} if moved else {}
+
+
+def questions_count(organisation: Organisation) -> int:
+    return Question.objects.filter(organisation=organisation).count()

@@ -26,4 +26,14 @@ def runs_follow_merge(
             _("Both records have a formation run in progress: cancel one of them first, then merge.")
         )
     moved = runs.update(organisation=keep)
+    # A run whose liaison the merge left inactive goes to the liaison kept (invitations and reminders).
+    kept = list(keep.liaisons.filter(active=True).values_list("pk", flat=True)[:2])
+    if len(kept) == 1:
+        FormationRun.objects.filter(organisation=keep, status=active, liaison__active=False).update(
+            liaison_id=kept[0]
+        )
     return {"runs": [0, moved]} if moved else {}
+
+
+def runs_count(organisation: Organisation) -> int:
+    return FormationRun.objects.filter(organisation=organisation).count()

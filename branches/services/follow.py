@@ -36,6 +36,8 @@ MoveFollower = Callable[..., None]
 MergeFollower = Callable[..., dict[str, Any]]
 _move_followers: list[MoveFollower] = []
 _merge_followers: list[MergeFollower] = []
+# (label, count(organisation)): what hangs on a record, shown on the merge page (all of it moves)
+_hanging_counts: list[tuple[Any, Callable[[Organisation], int]]] = []
 
 
 def move_follower_register(follow: MoveFollower) -> None:
@@ -49,6 +51,22 @@ def merge_follower_register(follow: MergeFollower) -> None:
     reason=) returns what it moved for the operation log, or raises LedgerError to refuse the merge."""
     if follow not in _merge_followers:
         _merge_followers.append(follow)
+
+
+def hanging_count_register(model: type[models.Model], count: Callable[[Organisation], int]) -> None:
+    """Let an app show on the merge page how many of its rows hang on each record (labelled by the model)."""
+    if all(model is not known for known, _count in _hanging_counts):
+        _hanging_counts.append((model, count))
+
+
+def merge_hanging_counts() -> list[tuple[Any, Callable[[Organisation], int]]]:
+    """(label, count(organisation)) of everything that moves with a merge: the ledger's own, then the apps'."""
+    own = [
+        (Branch, lambda o: Branch.objects.filter(organisation=o).count()),
+        (Liaison, lambda o: Liaison.objects.filter(organisation=o).count()),
+        (ContactLog, lambda o: ContactLog.objects.filter(organisation=o).count()),
+    ]
+    return [(model._meta.verbose_name_plural, count) for model, count in [*own, *_hanging_counts]]
 
 
 def chunks(ids: Iterable[int]) -> Iterable[list[int]]:

@@ -32,6 +32,7 @@ from branches.selectors import (
     sort_keys,
 )
 from branches.services import organisations as ledger
+from branches.services.follow import merge_conflicts, merge_hanging_counts
 from branches.services.organisations import EDITABLE_FIELDS
 from branches.services.recommend import form_recommend
 from federation import access
@@ -410,6 +411,16 @@ MERGE_COMPARE_FIELDS = ["name", "uscc", "field", "unit_type", "district", "regio
                         "party_org", "trade_union", "contact_name"]  # fmt: skip
 
 
+def _hanging(organisation: Organisation, other: Organisation) -> list[dict]:
+    """What hangs on each of the two records (all of it moves to the one kept), for the comparison."""
+    rows = []
+    for label, count in merge_hanging_counts():
+        mine, theirs = count(organisation), count(other)
+        if mine or theirs:
+            rows.append({"label": label, "mine": mine, "theirs": theirs})
+    return rows
+
+
 @require_http_methods(["GET", "POST"])
 def organisation_merge(request, pk):
     """Pick the record that is the same organisation, compare the two, choose which to keep, merge."""
@@ -430,7 +441,13 @@ def organisation_merge(request, pk):
         reason = form.cleaned_data["reason"] if form.is_valid() else ""
         try:
             kept = ledger.organisation_merge(
-                keep=keep, duplicate=duplicate, by=request.user, reason=reason, request=request
+                keep=keep,
+                duplicate=duplicate,
+                by=request.user,
+                reason=reason,
+                keep_branch=pk_param(request.POST.get("keep_branch")),
+                keep_liaison=pk_param(request.POST.get("keep_liaison")),
+                request=request,
             )
         except LedgerError as error:
             messages.error(request, error.message)
@@ -466,6 +483,12 @@ def organisation_merge(request, pk):
     context = {
         "organisation": organisation,
         "other": other,
+        "conflicts": merge_conflicts(organisation, other) if other is not None else {},
+        "hanging": _hanging(organisation, other) if other is not None else [],
+        "chosen": {
+            "branch": pk_param(request.POST.get("keep_branch")),
+            "liaison": pk_param(request.POST.get("keep_liaison")),
+        },
         "query": query,
         "candidates": candidates.select_related("district", "region").order_by("sort_key", "id")[:20],
         "comparison": comparison,

@@ -128,7 +128,9 @@ def test_the_old_districts_officer_cannot_act_on_the_moved_run(client, moving):
     move_with_the_edit_form(client, world)
     client.force_login(people["district_officer"])
     assert client.post(reverse("workflows:invitation_create", args=[world["run"].pk])).status_code == 404
-    assert client.post(reverse("workflows:invitation_revoke", args=[world["invitation"].pk])).status_code == 404
+    assert (
+        client.post(reverse("workflows:invitation_revoke", args=[world["invitation"].pk])).status_code == 404
+    )
     queue = client.get(reverse("workflows:review_queue")).content.decode()
     assert world["organisation"].name not in queue
     client.force_login(people["other_district_officer"])
