@@ -444,3 +444,14 @@ def test_a_way_missing_from_an_admins_choices_is_left_for_the_user(admin_user, o
     services.template_publish(by=admin_user, template=draft)
     run = _start(organisation, officer, way="area")
     assert "way" not in initial_answers(_entry(run, "request"))
+
+
+def test_the_template_page_says_how_the_competitive_rule_is_checked(client, admin_user):
+    template = WorkflowTemplate.objects.get(key="federation", status="published")
+    WorkflowTemplate.objects.filter(pk=template.pk).update(
+        min_extra_candidates_percent=20, competitive_rule=WARN
+    )
+    client.force_login(admin_user)
+    page = client.get(reverse("workflows:template_detail", args=[template.pk])).content.decode()
+    assert "差额选举（酝酿候选人和召开大会两步检查）：候选人数须多于应选名额，且至少多出20%。" in page
+    assert "达不到时：提醒，确认后可提交。" in page
