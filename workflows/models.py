@@ -55,6 +55,7 @@ class WorkflowTemplate(models.Model):
         ),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -160,6 +161,7 @@ class StepTemplate(_FrozenWithTemplate):
     election = models.BooleanField(
         _("election step"), default=False, help_text=_("The vote is checked against the election rules.")
     )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("step")
