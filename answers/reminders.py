@@ -9,19 +9,33 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from branches.services.reminders import already_sent, send_once
+from branches.services.reminders import Planned, reminder_kind_register, send_planned
 from federation.models import FederationUnit, User
-from federation.workdays import working_days_between
+from federation.workdays import working_days_after, working_days_between
 
 from .models import AnswerSettings, Question
-from .services import question_recipients
+from .services import questions_recipients
 
 QUESTION_PAST_TARGET = "question.past_target"
 QUESTION_ESCALATED = "question.escalated"
+
+reminder_kind_register(
+    QUESTION_PAST_TARGET,
+    lambda item: _("Question asked on %(date)s still unanswered") % {"date": item.due_on.isoformat()},
+)
+reminder_kind_register(
+    QUESTION_ESCALATED,
+    lambda item: (
+        _("Question asked on %(date)s still unanswered, escalated to the manager")
+        % {"date": item.due_on.isoformat()}
+    ),
+)
 
 
 def _managers(questions, recipients: dict[int, list[User]]) -> dict[int, list[User]]:
@@ -44,37 +58,57 @@ def _managers(questions, recipients: dict[int, list[User]]) -> dict[int, list[Us
     return {pk: by_unit.get(unit, []) for pk, unit in units.items()}
 
 
-def reminders_questions(*, today: dt.date) -> int:
+def _first_day_past(asked_on: dt.date, working_days: int, today: dt.date, until: dt.date) -> dt.date | None:
+    """The first day from today to until on which a question asked on ``asked_on`` has waited more than
+    ``working_days`` working days (None if none)."""
+    day = max(working_days_after(asked_on, working_days + 1), today)
+    return day if day <= until else None
+
+
+def questions_planned(
+    *, today: dt.date, until: dt.date | None = None, regions: Collection[int] | None = None
+) -> list[Planned]:
+    """Questions open more than the target working days → whoever answers them; more than twice the target
+    → the managers of that person's unit (or of the district's federation) too. ``until``: plan the days up
+    to it as well (each reminder on the first day it is selected); ``regions``: only these organisations'."""
+    until = max(today, until or today)
     target = AnswerSettings.current().target_working_days
     # Waiting more than `target` working days takes more than `target` calendar days: the rest is not read.
-    cutoff = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=target), dt.time.min))
-    questions = [
-        question
-        for question in Question.objects.filter(answered_at__isnull=True, asked_at__lt=cutoff)
-        .select_related("organisation__officer", "step_entry__run__owner")
-        .order_by("asked_at", "id")
-        if working_days_between(timezone.localdate(question.asked_at), today) > target
-    ]
+    cutoff = timezone.make_aware(dt.datetime.combine(until - dt.timedelta(days=target), dt.time.min))
+    selected = Question.objects.filter(answered_at__isnull=True, asked_at__lt=cutoff)
+    if regions is not None:
+        selected = selected.filter(organisation__region_id__in=regions)
+    questions, past = [], {}
+    for question in selected.select_related("organisation__officer", "step_entry__run__owner").order_by(
+        "asked_at", "id"
+    ):
+        day = _first_day_past(timezone.localdate(question.asked_at), target, today, until)
+        if day is not None:
+            questions.append(question)
+            past[question.pk] = day
     if not questions:
-        return 0
-    kinds = (QUESTION_PAST_TARGET, QUESTION_ESCALATED)
-    sent_before = {kind: already_sent(kind, Question, [q.pk for q in questions]) for kind in kinds}
-    recipients = {question.pk: question_recipients(question) for question in questions}
-    managers = _managers(questions, recipients)
-    sent = 0
+        return []
+    recipients = questions_recipients(questions)
+    escalate = {}
+    for question in questions:
+        day = _first_day_past(timezone.localdate(question.asked_at), 2 * target, today, until)
+        if day is not None:
+            escalate[question.pk] = day
+    managers = _managers([q for q in questions if q.pk in escalate], recipients) if escalate else {}
+    planned = []
     for question in questions:
         asked_on = timezone.localdate(question.asked_at)
-        waited = working_days_between(asked_on, today)
+        url = reverse("answers:question_answer", args=[question.pk])
+        on = past[question.pk]
         context = {
             "question": question,
             "organisation": question.organisation,
-            "waited": waited,
+            "waited": working_days_between(asked_on, on),
             "target": target,
-            "today": today,
+            "today": on,
         }
-        url = reverse("answers:question_answer", args=[question.pk])
-        for user in recipients[question.pk]:
-            sent += send_once(
+        planned += [
+            Planned(
                 QUESTION_PAST_TARGET,
                 question,
                 asked_on,
@@ -82,19 +116,40 @@ def reminders_questions(*, today: dt.date) -> int:
                 "question_past_target",
                 context,
                 url,
-                sent_before[QUESTION_PAST_TARGET],
-            )
-        if waited > 2 * target:
+                on,
+                question.organisation,
+            )  # fmt: skip
+            for user in recipients[question.pk]
+        ]
+        if question.pk in escalate:
+            on = escalate[question.pk]
             answerers = [u for u in recipients[question.pk] if u.role != User.Role.MANAGER]
-            for manager in managers[question.pk]:
-                sent += send_once(
+            escalated = {
+                **context,
+                "waited": working_days_between(asked_on, on),
+                "today": on,
+                "officer": answerers[0] if answerers else None,
+            }
+            planned += [
+                Planned(
                     QUESTION_ESCALATED,
                     question,
                     asked_on,
                     manager,
                     "question_escalated",
-                    {**context, "officer": answerers[0] if answerers else None},
+                    escalated,
                     url,
-                    sent_before[QUESTION_ESCALATED],
-                )
-    return sent
+                    on,
+                    question.organisation,
+                )  # fmt: skip
+                for manager in managers[question.pk]
+            ]
+    return planned
+
+
+def reminders_questions(*, today: dt.date) -> int:
+    """Send today's question reminders (see questions_planned)."""
+    return send_planned(questions_planned(today=today))
+
+
+reminders_questions.planned = questions_planned  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from branches.models import ContactLog, Organisation
 from branches.services.contacts import contact_add
 from federation import access
-from federation.models import FederationUnit, User
+from federation.models import User
 from federation.notifications import notification_create
 from federation.services import operation_label_register, operation_record
 
@@ -62,35 +62,43 @@ def _text_check(text: str, *, empty: str, limit: int) -> str:
     return text
 
 
-def _district_managers(organisation: Organisation) -> list[User]:
-    return list(
-        User.objects.filter(
-            unit__in=FederationUnit.objects.filter(region_id=organisation.district_id),
-            role=User.Role.MANAGER,
-            is_active=True,
-        )
-    )
-
-
 def question_recipients(question: Question) -> list[User]:
     """Who answers a question: on a step, the run's owner, else the organisation's officer; from the home,
     the officer, else the owner of the organisation's run under way; failing both, the district's managers."""
-    if question.step_entry_id:
-        candidates = [question.step_entry.run.owner, question.organisation.officer]
-    else:
-        from workflows.models import FormationRun
+    return questions_recipients([question])[question.pk]
 
-        run = (
-            FormationRun.objects.filter(organisation=question.organisation, status=FormationRun.Status.ACTIVE)
+
+def questions_recipients(questions: list[Question]) -> dict[int, list[User]]:
+    """question_recipients of many questions at once: the runs under way and the managers in a query each."""
+    from workflows.models import FormationRun
+
+    runs: dict[int, FormationRun] = {}
+    home = {question.organisation_id for question in questions if not question.step_entry_id}
+    if home:
+        for run in (
+            FormationRun.objects.filter(organisation_id__in=home, status=FormationRun.Status.ACTIVE)
             .select_related("owner")
             .order_by("-started_at", "-id")
-            .first()
-        )
-        candidates = [question.organisation.officer, run.owner if run else None]
-    for user in candidates:
-        if user is not None and user.is_active:
-            return [user]
-    return _district_managers(question.organisation)
+        ):
+            runs.setdefault(run.organisation_id, run)
+    chosen: dict[int, list[User]] = {}
+    for question in questions:
+        if question.step_entry_id:
+            candidates = [question.step_entry.run.owner, question.organisation.officer]
+        else:
+            run = runs.get(question.organisation_id)
+            candidates = [question.organisation.officer, run.owner if run else None]
+        answerer = next((user for user in candidates if user is not None and user.is_active), None)
+        if answerer is not None:
+            chosen[question.pk] = [answerer]
+    districts = {q.organisation.district_id for q in questions if q.pk not in chosen}
+    managers: dict[int, list[User]] = {district: [] for district in districts}
+    if districts:
+        for manager in User.objects.filter(
+            unit__region_id__in=districts, role=User.Role.MANAGER, is_active=True
+        ).select_related("unit"):
+            managers[manager.unit.region_id].append(manager)
+    return {q.pk: chosen.get(q.pk) or managers[q.organisation.district_id] for q in questions}
 
 
 @transaction.atomic

@@ -25,6 +25,9 @@ class BranchesConfig(AppConfig):
             "branches:contact_overdue", _("Overdue contacts"), "alarm", "ledger.view", group="ledger"
         )
         nav_item_register(
+            "branches:reminder_upcoming", _("Reminders this week"), "bell", "ledger.view", group="ledger"
+        )
+        nav_item_register(
             "branches:import_list", _("Register imports"), "upload", "ledger.import", group="ledger"
         )
         home_panel_register("branches/_home_follow_ups.html", follow_ups_panel)

@@ -251,6 +251,33 @@ def organisation_lookalikes(
     return result
 
 
+def reminders_upcoming_for(user: User, *, today: dt.date, days: int = 7) -> dict:
+    """What the reminder sweep will send about the user's area from today through the next ``days`` days, by
+    the day it goes out (see services.reminders.reminders_upcoming). A fixed number of queries."""
+    from branches.services.reminders import reminders_upcoming
+
+    if not access.has(user, "ledger.view"):
+        return {}
+    regions = None
+    if access.scope_region(user) is not None:
+        regions = list(
+            access.scope(user, Region.objects.all(), region_field="pk").values_list("pk", flat=True)
+        )
+    return reminders_upcoming(today=today, days=days, regions=regions)
+
+
+def contacts_late_for(user: User, *, today: dt.date) -> QuerySet[Organisation]:
+    """The organisations the user is responsible for whose contact cadence is broken (contact was due before
+    today), the longest overdue first."""
+    return (
+        Organisation.objects.filter(
+            officer=user, archived_at__isnull=True, in_scope=True, contact_due_on__lt=today
+        )
+        .select_related("district")
+        .order_by("contact_due_on", "id")
+    )
+
+
 def follow_ups_for(user: User, *, today: dt.date):
     """The user's open follow-ups due today or earlier, for the staff home."""
     return (

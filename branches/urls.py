@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import contacts, exports, imports, organisations, pickers, women
+from .views import contacts, exports, imports, organisations, pickers, reminders, women
 
 app_name = "branches"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("liaisons/<int:pk>/reveal/", contacts.liaison_reveal, name="liaison_reveal"),
     path("contacts/<int:pk>/done/", contacts.contact_done, name="contact_done"),
     path("contacts/overdue/", contacts.contact_overdue, name="contact_overdue"),
+    path("reminders/upcoming/", reminders.reminder_upcoming, name="reminder_upcoming"),
     path("form-helper/", contacts.form_helper, name="form_helper"),
     path("branches/", women.branch_list, name="branch_list"),
     path("branches/<int:pk>/", women.branch_detail, name="branch_detail"),

@@ -8,10 +8,12 @@ sent once, whatever the number of sweeps (federation Reminder rows).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from branches.services.reminders import already_sent, send_once
+from branches.services.reminders import Planned, reminder_kind_register, send_planned
 
 from .models import Actor, FormationRun, StepEntry, StepStatus
 
@@ -20,35 +22,71 @@ STEP_OVERDUE = "step.overdue"
 DUE_WITHIN_DAYS = 3
 
 
-def reminders_steps(*, today: dt.date) -> int:
-    entries = list(
-        StepEntry.objects.filter(
-            status__in=[StepStatus.TODO, StepStatus.DRAFT, StepStatus.RETURNED],
-            due_on__isnull=False,
-            due_on__lte=today + dt.timedelta(days=DUE_WITHIN_DAYS),
-            run__status=FormationRun.Status.ACTIVE,
-        ).select_related("step", "run__organisation", "run__owner", "run__liaison__user")
+def _step(item: Planned) -> dict[str, str]:
+    return {"step": item.obj.step.title, "date": item.due_on.isoformat()}
+
+
+reminder_kind_register(STEP_DUE, lambda item: _("Step “%(step)s” due on %(date)s") % _step(item))
+reminder_kind_register(STEP_OVERDUE, lambda item: _("Step “%(step)s” overdue since %(date)s") % _step(item))
+
+
+def steps_planned(
+    *,
+    today: dt.date,
+    until: dt.date | None = None,
+    regions: Collection[int] | None = None,
+    entries: Collection[int] | None = None,
+) -> list[Planned]:
+    """Open steps due within three days → the run's owner and, on a step the organisation fills in, its active
+    liaison; past the due date → both again, as overdue. ``until``: plan the days up to it as well (each
+    reminder on the first day it is selected); ``regions``, ``entries``: only these organisations' or steps."""
+    until = max(today, until or today)
+    selected = StepEntry.objects.filter(
+        status__in=[StepStatus.TODO, StepStatus.DRAFT, StepStatus.RETURNED],
+        due_on__isnull=False,
+        due_on__lte=until + dt.timedelta(days=DUE_WITHIN_DAYS),
+        run__status=FormationRun.Status.ACTIVE,
     )
-    sent_before = {
-        kind: already_sent(kind, StepEntry, [e.pk for e in entries]) for kind in (STEP_DUE, STEP_OVERDUE)
-    }
-    sent = 0
-    for entry in entries:
-        kind = STEP_DUE if entry.due_on >= today else STEP_OVERDUE
-        template = "step_due" if kind == STEP_DUE else "step_overdue"
-        context = {
-            "entry": entry,
-            "run": entry.run,
-            "organisation": entry.run.organisation,
-            "today": today,
-            "days": (entry.due_on - today).days,
-            "late": (today - entry.due_on).days,
-        }
+    if regions is not None:
+        selected = selected.filter(run__organisation__region_id__in=regions)
+    if entries is not None:
+        selected = selected.filter(pk__in=entries)
+    planned = []
+    for entry in selected.select_related("step", "run__organisation", "run__owner", "run__liaison__user"):
         recipients = [(entry.run.owner, reverse("workflows:step_detail", args=[entry.pk]))]
         liaison = entry.run.liaison
         if entry.step.actor == Actor.ORGANISATION and liaison and liaison.active and liaison.user_id:
             recipients.append((liaison.user, reverse("workflows:portal_step", args=[entry.pk])))
-        for user, url in recipients:
-            if user.is_active:
-                sent += send_once(kind, entry, entry.due_on, user, template, context, url, sent_before[kind])
-    return sent
+        recipients = [(user, url) for user, url in recipients if user.is_active]
+        moments = []
+        if entry.due_on >= today:  # from three days before
+            first = max(entry.due_on - dt.timedelta(days=DUE_WITHIN_DAYS), today)
+            moments.append((STEP_DUE, "step_due", first, entry.due_on))  # until the due date
+        if entry.due_on + dt.timedelta(days=1) <= until:
+            moments.append(
+                (STEP_OVERDUE, "step_overdue", max(entry.due_on + dt.timedelta(days=1), today), None)
+            )
+        for kind, template, on, last in moments:
+            context = {
+                "entry": entry,
+                "run": entry.run,
+                "organisation": entry.run.organisation,
+                "today": on,
+                "days": (entry.due_on - on).days,
+                "late": (on - entry.due_on).days,
+            }
+            planned += [
+                Planned(
+                    kind, entry, entry.due_on, user, template, context, url, on, entry.run.organisation, last
+                )
+                for user, url in recipients
+            ]
+    return planned
+
+
+def reminders_steps(*, today: dt.date) -> int:
+    """Send today's step reminders (see steps_planned)."""
+    return send_planned(steps_planned(today=today))
+
+
+reminders_steps.planned = steps_planned  # type: ignore[attr-defined]

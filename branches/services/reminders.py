@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from branches.models import Branch, ContactLog, LedgerSettings, Organisation
 from branches.services.contacts import contact_cadence_backfill
 from federation.models import OperationLog, Reminder, User
 from federation.notifications import job_run, reminder_send
-from federation.workdays import send_window_open
+from federation.workdays import is_working_day, send_window_open, working_days_after
 
 FOLLOW_UP_DUE = "follow_up.due"
 FOLLOW_UP_OVERDUE = "follow_up.overdue"
@@ -38,6 +41,88 @@ def already_sent(kind: str, model, object_ids: Iterable) -> set[tuple[str, dt.da
             kind=kind, content_type=content_type, object_id__in=[str(i) for i in set(object_ids)]
         ).values_list("object_id", "due_on", "recipient_id")
     )
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One reminder a rule selects: its kind, object, due date and recipient (what a Reminder row claims),
+    the message, and the first day of the window on which the rule selects it (``on``; it goes out on the
+    first working day from then, if that is not past ``last``, the last day the rule selects it; the sweep
+    runs on working days only). ``organisation``: what it is about, for scoping and display."""
+
+    kind: str
+    obj: Any
+    due_on: dt.date
+    user: User
+    template: str
+    context: dict = field(compare=False, hash=False)
+    url: str
+    on: dt.date
+    organisation: Organisation
+    last: dt.date | None = None
+
+
+def unsent(planned: Iterable[Planned]) -> list[Planned]:
+    """The planned reminders not claimed yet (one query per kind), in their order."""
+    planned = list(planned)
+    by_kind: dict[str, list[Planned]] = defaultdict(list)
+    for item in planned:
+        by_kind[item.kind].append(item)
+    claimed = {
+        kind: already_sent(kind, type(items[0].obj), [item.obj.pk for item in items])
+        for kind, items in by_kind.items()
+    }
+    return [
+        item for item in planned if (str(item.obj.pk), item.due_on, item.user.pk) not in claimed[item.kind]
+    ]
+
+
+def send_planned(planned: Iterable[Planned]) -> int:
+    """Send what a rule selects today, each reminder once (the unique Reminder row is the last guard)."""
+    sent = 0
+    for item in unsent(planned):
+        sent += reminder_send(
+            kind=item.kind,
+            obj=item.obj,
+            due_on=item.due_on,
+            user=item.user,
+            template=item.template,
+            context={**item.context, "user": item.user},
+            url=item.url,
+        )
+    return sent
+
+
+# kind → what a reminder of that kind is about, in a few words, for the page of reminders to come
+KIND_DESCRIPTIONS: dict[str, Callable[[Planned], str]] = {}
+
+
+def reminder_kind_register(kind: str, describe: Callable[[Planned], str]) -> None:
+    """Say in a few words what a reminder of this kind is about (given the planned reminder)."""
+    KIND_DESCRIPTIONS[kind] = describe
+
+
+def planned_describe(item: Planned) -> str:
+    """What a planned reminder is about, in the reader's language."""
+    describe = KIND_DESCRIPTIONS.get(item.kind)
+    return describe(item) if describe else item.kind
+
+
+def _on(item: Planned) -> dict[str, str]:
+    return {"date": item.due_on.isoformat()}
+
+
+reminder_kind_register(FOLLOW_UP_DUE, lambda item: _("Follow-up due on %(date)s") % _on(item))
+reminder_kind_register(FOLLOW_UP_OVERDUE, lambda item: _("Follow-up overdue since %(date)s") % _on(item))
+reminder_kind_register(
+    FOLLOW_UP_ESCALATED,
+    lambda item: _("Follow-up overdue since %(date)s, escalated to the manager") % _on(item),
+)
+reminder_kind_register(CONTACT_CADENCE, lambda item: _("Regular contact due since %(date)s") % _on(item))
+reminder_kind_register(
+    TERM_ENDING,
+    lambda item: _("The term of %(branch)s ends on %(date)s") % {"branch": item.obj.name, **_on(item)},
+)
 
 
 def _managers_of(unit_ids: Iterable[int]) -> dict[int, list[User]]:
@@ -62,100 +147,135 @@ def send_once(kind, obj, due_on, user, template, context, url, sent_before) -> b
     )
 
 
-def reminders_follow_ups(*, today: dt.date) -> int:
-    """Follow-ups due today or tomorrow → the responsible officer; overdue → the officer once, and past the
-    escalation delay → the officer's unit managers too."""
+def _window(today: dt.date, until: dt.date | None) -> dt.date:
+    return today if until is None else max(today, until)
+
+
+def follow_ups_planned(
+    *, today: dt.date, until: dt.date | None = None, regions: Collection[int] | None = None
+) -> list[Planned]:
+    """Follow-ups due tomorrow or today → the responsible officer; overdue → the officer once, and past the
+    escalation delay → the officer's unit managers too. ``until``: plan the days up to it as well (each
+    reminder on the first day it is selected); ``regions``: only organisations in these regions."""
+    until = _window(today, until)
     settings = LedgerSettings.current()
     # The open follow-ups come from the partial index alone, their organisations and people by id. Joined in
     # one query, the planner estimates the open follow-ups from whole-table statistics (a contact without a
     # follow-up stays done=False; nearly every date is past) and hash-joins every organisation.
+    contacts = ContactLog.objects.filter(
+        done=False, next_follow_up__isnull=False, next_follow_up__lte=until + dt.timedelta(days=1)
+    )
+    if regions is not None:
+        contacts = contacts.filter(organisation__region_id__in=regions)
     contacts = [
         contact
-        for contact in ContactLog.objects.filter(
-            done=False, next_follow_up__isnull=False, next_follow_up__lte=today + dt.timedelta(days=1)
-        ).prefetch_related("organisation__officer", "staff")
+        for contact in contacts.prefetch_related("organisation__officer", "staff")
         if contact.organisation.archived_at is None
     ]
-    kinds = (FOLLOW_UP_DUE, FOLLOW_UP_OVERDUE, FOLLOW_UP_ESCALATED)
-    sent_before = {kind: already_sent(kind, ContactLog, [c.pk for c in contacts]) for kind in kinds}
     managers = _managers_of(
         (c.organisation.officer or c.staff).unit_id
         for c in contacts
         if (c.organisation.officer or c.staff).unit_id
     )
-    sent = 0
+    planned = []
     for contact in contacts:
         officer = contact.organisation.officer or contact.staff
-        context = {"contact": contact, "organisation": contact.organisation, "today": today}
+        organisation = contact.organisation
+        context = {"contact": contact, "organisation": organisation, "today": today}
         url = reverse("branches:organisation_detail", args=[contact.organisation_id])
         due = contact.next_follow_up
-        if due >= today:
-            sent += send_once(
-                FOLLOW_UP_DUE,
-                contact,
-                due,
-                officer,
-                "follow_up_due",
-                context,
-                url,
-                sent_before[FOLLOW_UP_DUE],
+        if due >= today:  # from the day before it is due
+            on = max(due - dt.timedelta(days=1), today)
+            planned.append(
+                Planned(
+                    FOLLOW_UP_DUE,
+                    contact,
+                    due,
+                    officer,
+                    "follow_up_due",
+                    context,
+                    url,
+                    on,
+                    organisation,
+                    last=due,
+                )
             )
-            continue
-        sent += send_once(
-            FOLLOW_UP_OVERDUE,
-            contact,
-            due,
-            officer,
-            "follow_up_overdue",
-            context,
-            url,
-            sent_before[FOLLOW_UP_OVERDUE],
-        )
-        if (today - due).days > settings.escalate_after_days:
-            for manager in managers.get(officer.unit_id, []):
-                sent += send_once(
+        overdue_on = due + dt.timedelta(days=1)
+        if overdue_on <= until:
+            on = max(overdue_on, today)
+            planned.append(
+                Planned(
+                    FOLLOW_UP_OVERDUE,
+                    contact,
+                    due,
+                    officer,
+                    "follow_up_overdue",
+                    context,
+                    url,
+                    on,
+                    organisation,
+                )
+            )
+        escalate_on = due + dt.timedelta(days=settings.escalate_after_days + 1)
+        if escalate_on <= until:
+            on = max(escalate_on, today)
+            escalated = {**context, "officer": officer, "days": (on - due).days}
+            planned += [
+                Planned(
                     FOLLOW_UP_ESCALATED,
                     contact,
                     due,
                     manager,
                     "follow_up_escalated",
-                    {**context, "officer": officer, "days": (today - due).days},
+                    escalated,
                     url,
-                    sent_before[FOLLOW_UP_ESCALATED],
-                )
-    return sent
+                    on,
+                    organisation,
+                )  # fmt: skip
+                for manager in managers.get(officer.unit_id, [])
+            ]
+    return planned
 
 
-def reminders_contact_cadence(*, today: dt.date) -> int:
+def reminders_follow_ups(*, today: dt.date) -> int:
+    """Send today's follow-up reminders (see follow_ups_planned)."""
+    return send_planned(follow_ups_planned(today=today))
+
+
+def contact_cadence_planned(
+    *, today: dt.date, until: dt.date | None = None, regions: Collection[int] | None = None
+) -> list[Planned]:
     """Organisations past their contact cadence → their responsible officer (or the district's managers)."""
-    contact_cadence_backfill()
-    organisations = list(
-        Organisation.objects.filter(
-            contact_due_on__lte=today, archived_at__isnull=True, in_scope=True
-        ).select_related("officer", "district")
+    until = _window(today, until)
+    organisations = Organisation.objects.filter(
+        contact_due_on__lte=until, archived_at__isnull=True, in_scope=True
     )
-    sent_before = already_sent(CONTACT_CADENCE, Organisation, [o.pk for o in organisations])
+    if regions is not None:
+        organisations = organisations.filter(region_id__in=regions)
+    organisations = list(organisations.select_related("officer", "district"))
     orphans = {o.district_id for o in organisations if o.officer_id is None}
     district_managers: dict[int, list[User]] = defaultdict(list)
-    for manager in User.objects.filter(
-        unit__region_id__in=orphans, role=User.Role.MANAGER, is_active=True
-    ).select_related("unit"):
-        district_managers[manager.unit.region_id].append(manager)
-    sent = 0
+    if orphans:
+        for manager in User.objects.filter(
+            unit__region_id__in=orphans, role=User.Role.MANAGER, is_active=True
+        ).select_related("unit"):
+            district_managers[manager.unit.region_id].append(manager)
+    planned = []
     for organisation in organisations:
         recipients = (
             [organisation.officer]
             if organisation.officer
             else district_managers.get(organisation.district_id, [])
         )
+        on = max(organisation.contact_due_on, today)
         context = {
             "organisation": organisation,
             "today": today,
-            "days": (today - organisation.contact_due_on).days,
+            "days": (on - organisation.contact_due_on).days,
         }
         url = reverse("branches:organisation_detail", args=[organisation.pk])
-        for user in recipients:
-            sent += send_once(
+        planned += [
+            Planned(
                 CONTACT_CADENCE,
                 organisation,
                 organisation.contact_due_on,
@@ -163,21 +283,40 @@ def reminders_contact_cadence(*, today: dt.date) -> int:
                 "contact_cadence",
                 context,
                 url,
-                sent_before,
-            )
-    return sent
+                on,
+                organisation,
+            )  # fmt: skip
+            for user in recipients
+        ]
+    return planned
 
 
-def reminders_terms(*, today: dt.date) -> int:
+def reminders_contact_cadence(*, today: dt.date) -> int:
+    """Send today's contact-cadence reminders (see contact_cadence_planned), the cadences brought up to date
+    first."""
+    contact_cadence_backfill()
+    return send_planned(contact_cadence_planned(today=today))
+
+
+def terms_planned(
+    *, today: dt.date, until: dt.date | None = None, regions: Collection[int] | None = None
+) -> list[Planned]:
     """Terms ending within the warning period (90 days by default) → the officer and the liaisons (换届)."""
-    horizon = today + dt.timedelta(days=LedgerSettings.current().term_warning_days)
-    branches = list(
-        Branch.objects.filter(term_ends_on__gte=today, term_ends_on__lte=horizon, dissolved_on__isnull=True)
-        .select_related("organisation", "organisation__officer")
-        .prefetch_related("organisation__liaisons__user")
+    until = _window(today, until)
+    warning = dt.timedelta(days=LedgerSettings.current().term_warning_days)
+    branches = Branch.objects.filter(
+        term_ends_on__gte=today, term_ends_on__lte=until + warning, dissolved_on__isnull=True
     )
-    sent_before = already_sent(TERM_ENDING, Branch, [b.pk for b in branches])
-    sent = 0
+    if regions is not None:
+        branches = branches.filter(
+            region_id__in=regions
+        )  # a women's organisation is placed by its own region
+    branches = list(
+        branches.select_related("organisation", "organisation__officer").prefetch_related(
+            "organisation__liaisons__user"
+        )
+    )
+    planned = []
     for branch in branches:
         recipients = [branch.organisation.officer] if branch.organisation.officer else []
         recipients += [
@@ -185,13 +324,30 @@ def reminders_terms(*, today: dt.date) -> int:
             for liaison in branch.organisation.liaisons.all()
             if liaison.active and liaison.user_id
         ]
-        context = {"branch": branch, "today": today, "days": (branch.term_ends_on - today).days}
+        on = max(branch.term_ends_on - warning, today)
+        context = {"branch": branch, "today": today, "days": (branch.term_ends_on - on).days}
         url = reverse("branches:organisation_detail", args=[branch.organisation_id])
-        for user in recipients:
-            sent += send_once(
-                TERM_ENDING, branch, branch.term_ends_on, user, "term_ending", context, url, sent_before
+        planned += [
+            Planned(
+                TERM_ENDING,
+                branch,
+                branch.term_ends_on,
+                user,
+                "term_ending",
+                context,
+                url,
+                on,
+                branch.organisation,
+                last=branch.term_ends_on,
             )
-    return sent
+            for user in recipients
+        ]
+    return planned
+
+
+def reminders_terms(*, today: dt.date) -> int:
+    """Send today's term reminders (see terms_planned)."""
+    return send_planned(terms_planned(today=today))
 
 
 def reminders_weekly_digest(*, today: dt.date) -> int:
@@ -252,6 +408,12 @@ def reminders_weekly_digest(*, today: dt.date) -> int:
     return sent
 
 
+# A job that can say what it will send names its planner (a function of today, until and regions returning
+# Planned reminders): the page of reminders to come asks the same rules the sweep sends with.
+reminders_follow_ups.planned = follow_ups_planned  # type: ignore[attr-defined]
+reminders_contact_cadence.planned = contact_cadence_planned  # type: ignore[attr-defined]
+reminders_terms.planned = terms_planned  # type: ignore[attr-defined]
+
 JOBS = {
     "reminders.follow_ups": reminders_follow_ups,
     "reminders.contact_cadence": reminders_contact_cadence,
@@ -263,6 +425,31 @@ JOBS = {
 def reminder_job_register(name: str, job) -> None:
     """Let another app add a job (a function of `today` returning how many reminders it sent) to the sweep."""
     JOBS[name] = job
+
+
+def reminders_upcoming(
+    *, today: dt.date, days: int = 7, regions: Collection[int] | None = None
+) -> dict[dt.date, list[Planned]]:
+    """What the sweep will send from today through the next ``days`` days, by the working day each goes out
+    (a reminder a rule selects on a weekend or holiday goes on the next working day): every registered job's
+    own planner, less what was sent already. ``regions``: only about organisations in these regions."""
+    until = today + dt.timedelta(days=days - 1)
+    planned: list[Planned] = []
+    for job in JOBS.values():
+        planner: Callable[..., list[Planned]] | None = getattr(job, "planned", None)
+        if planner is not None:
+            planned += planner(today=today, until=until, regions=regions)
+    by_day: dict[dt.date, list[Planned]] = defaultdict(list)
+    for item in unsent(planned):
+        day = send_day(item.on)
+        if day <= until and (item.last is None or day <= item.last):
+            by_day[day].append(item)
+    return dict(sorted(by_day.items()))
+
+
+def send_day(day: dt.date) -> dt.date:
+    """The day a reminder selected on ``day`` goes out: that day if offices work, else the next working day."""
+    return day if is_working_day(day) else working_days_after(day, 1)
 
 
 def reminders_send_due(*, now: dt.datetime | None = None, force: bool = False) -> dict[str, int]:
