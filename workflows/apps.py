@@ -7,14 +7,18 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("Guided formation")
 
     def ready(self) -> None:
-        from branches.services.follow import hanging_count_register, merge_follower_register
+        from branches.services.follow import (
+            hanging_count_register,
+            merge_follower_register,
+            move_follower_register,
+        )
         from branches.services.reminders import reminder_job_register
         from branches.views.organisations import organisation_panel_register
         from federation import access
         from federation.context_processors import nav_item_register
         from federation.home import home_panel_register
 
-        from .follow import runs_count, runs_follow_merge
+        from .follow import runs_count, runs_follow_merge, runs_follow_moves
         from .home import contact_runs_panel
         from .models import FormationRun
         from .reminders import reminders_steps
@@ -23,6 +27,7 @@ class WorkflowsConfig(AppConfig):
 
         reminder_job_register("reminders.steps", reminders_steps)
         merge_follower_register(runs_follow_merge)
+        move_follower_register(runs_follow_moves)
         hanging_count_register(FormationRun, runs_count)
         access.register_contact_scope(FormationRun, contact_sees_run)
         # staff pages: navigation, the runs card on an organisation's page, the review count on the home

@@ -1,17 +1,46 @@
-"""Formation runs follow a merged organisation to the record kept (a run has no place of its own to follow
-when an organisation moves: it lies where its organisation lies)."""
+"""Formation runs follow their organisation: a run has no place of its own (it lies where its organisation
+lies), but its owner may no longer see it after a move; on a merge, runs go to the record kept."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from branches.errors import LedgerError
 from branches.models import Organisation
+from branches.services.follow import chunks
+from federation import access
 from federation.models import User
+from federation.services import operation_label_register, operation_record
 
 from .models import FormationRun
+
+operation_label_register("workflow.owner", gettext_lazy("handed a formation run to another owner"))
+
+
+def runs_follow_moves(*, ids: list[int], by: User | None, reason: str) -> None:
+    """Runs in progress whose owner cannot see their organisation's new place go to whoever moved it (step
+    reminders go to the owner: they must be able to open the run)."""
+    if by is None or access.actor(by) not in access.WRITING_STAFF:
+        return
+    for chunk in chunks(ids):
+        runs = FormationRun.objects.filter(
+            organisation_id__in=chunk, status=FormationRun.Status.ACTIVE
+        ).select_related("organisation__region", "owner__unit__region")
+        for run in runs:
+            region = run.organisation.region
+            if access.in_region_scope(by, region) and not access.in_region_scope(run.owner, region):
+                previous = run.owner
+                FormationRun.objects.filter(pk=run.pk).update(owner=by)
+                operation_record(
+                    actor=by,
+                    action="workflow.owner",
+                    obj=run.organisation,
+                    changes={"owner": [str(previous), str(by)]},
+                    reason=reason,
+                )
 
 
 def runs_follow_merge(

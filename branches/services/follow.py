@@ -25,6 +25,7 @@ from branches.errors import LedgerError
 from branches.models import HISTORY_REASON_LENGTH, Branch, ContactLog, Liaison, Organisation, Way
 from branches.services.branches import _stage_sync
 from branches.services.contacts import contact_cadence_refresh
+from federation import access
 from federation.models import Region, User
 
 # Ways of forming whose women's organisation covers organisations of several places: it keeps a place of its
@@ -76,27 +77,47 @@ def chunks(ids: Iterable[int]) -> Iterable[list[int]]:
 
 
 def regions_set(model: type[models.Model], places: dict[int, int], *, by: User | None, reason: str) -> int:
-    """Set the region of rows (pk → region id) that have another one, with a history row each; returns how
-    many changed."""
-    changed = []
+    """Set the region of rows (pk → region id) that have another one, each saved with its history (which
+    records the related rows too: a bulk write would not); returns how many changed."""
+    changed = 0
     for ids in chunks(places):
         for row in model.objects.filter(pk__in=ids):
             if row.region_id != places[row.pk]:
                 row.region_id = places[row.pk]
-                changed.append(row)
-    if not changed:
-        return 0
-    model.objects.bulk_update(changed, ["region"], batch_size=CHUNK)
-    history = getattr(model, "history", None)
-    if history is not None:
-        history.bulk_history_create(
-            changed,
-            update=True,
-            default_user=by,
-            default_change_reason=reason[:HISTORY_REASON_LENGTH],
-            default_date=timezone.now(),
+                row._history_user = by
+                row._change_reason = reason[:HISTORY_REASON_LENGTH]
+                row.save(update_fields=["region"])
+                changed += 1
+    return changed
+
+
+def _responsibility_follows(ids: list[int], *, by: User | None, reason: str) -> None:
+    """An organisation that moved out of reach of its responsible officer (or, without one, of whoever logged
+    an open follow-up) is given to the person who moved it, who can see it: reminders and follow-ups then go
+    to someone who can open it."""
+    if by is None or access.actor(by) not in access.WRITING_STAFF:
+        return
+    for chunk in chunks(ids):
+        organisations = Organisation.objects.filter(pk__in=chunk).select_related(
+            "region", "officer__unit__region"
         )
-    return len(changed)
+        for organisation in organisations:
+            if organisation.officer_id == by.pk or not access.in_region_scope(by, organisation.region):
+                continue
+            if organisation.officer_id is not None:
+                stale = not access.in_region_scope(organisation.officer, organisation.region)
+            else:
+                loggers = User.objects.filter(
+                    contacts_logged__organisation=organisation,
+                    contacts_logged__done=False,
+                    contacts_logged__next_follow_up__isnull=False,
+                ).select_related("unit__region")
+                stale = any(not access.in_region_scope(user, organisation.region) for user in loggers)
+            if stale:
+                organisation.officer = by
+                organisation._history_user = by
+                organisation._change_reason = reason[:HISTORY_REASON_LENGTH]
+                organisation.save(update_fields=["officer"])
 
 
 def organisations_moved(*, ids: Iterable[int], by: User | None, reason: str) -> None:
@@ -112,6 +133,7 @@ def organisations_moved(*, ids: Iterable[int], by: User | None, reason: str) -> 
             .values_list("pk", "organisation__region_id")
         )
     regions_set(Branch, places, by=by, reason=reason)
+    _responsibility_follows(ids, by=by, reason=reason)
     for follow in _move_followers:
         follow(ids=ids, by=by, reason=reason)
 

@@ -9,13 +9,14 @@ import pytest
 from django.urls import reverse
 
 from activities.models import Activity, Alliance, Recognition
-from branches.models import Branch, Way
+from branches.models import Branch, Organisation, Way
 from branches.services.imports import register_import_apply, register_import_upload
 from branches.services.organisations import organisation_update
 from federation.models import Region
 from tests.activities.factories import work_world
 from tests.answers.factories import route_kwargs
 from tests.branches.factories import OrganisationFactory
+from workflows.models import FormationRun
 
 CODE = "91150302MA0000001H"  # made up; passes the check
 WUDA_STREET = "150304002"  # 乌达区 三道坎街道
@@ -34,7 +35,8 @@ def moving(world):
     world["question"] = route_kwargs(world, "open")["pk"]
     organisation = world["organisation"]
     organisation.uscc = CODE
-    organisation.save(update_fields=["uscc"])
+    organisation.officer = world["people"]["district_officer"]
+    organisation.save(update_fields=["uscc", "officer"])
     return world
 
 
@@ -121,6 +123,13 @@ def test_what_hangs_on_a_moved_organisation_follows_it_to_the_new_district(clien
     assert branch.region == wuda and branch.history.first().history_user == people["city_officer"]
     for model, name in ((Activity, "activity"), (Recognition, "recognition"), (Alliance, "alliance")):
         assert model.objects.get(pk=world[name].pk).region == wuda, name
+    # the old district's officer was responsible and owned the run: the city officer who moved it is now, so
+    # that reminders and follow-ups go to someone who can open them
+    organisation = Organisation.objects.get(pk=world["organisation"].pk)
+    assert organisation.officer == people["city_officer"]
+    assert FormationRun.objects.get(pk=world["run"].pk).owner == people["city_officer"]
+    client.force_login(people["district_officer"])
+    assert organisation.name not in client.get(reverse("federation:staff_home")).content.decode()
 
 
 def test_the_old_districts_officer_cannot_act_on_the_moved_run(client, moving):
