@@ -20,6 +20,7 @@ from branches.models import (
     StageChange,
     StageChecklistItem,
     TermRule,
+    Way,
 )
 from federation import access
 from federation.models import User
@@ -42,6 +43,11 @@ BRANCH_FIELDS = [
     "seats",
     "dissolved_on",
 ]
+
+
+# Ways of forming whose women's organisation covers organisations of several places: it keeps a place of its
+# own (the one recorded when it was set up) instead of following its host organisation when that moves.
+WIDE_WAYS = (Way.INDUSTRY, Way.AREA)
 
 
 def term_years(*, form: str, unit_type: str = "") -> int:
@@ -165,6 +171,8 @@ def branch_update(
         and branch.term_ends_on > timezone.localdate()
     ):
         branch.stage = Stage.ESTABLISHED  # re-elected: the term-due stage ends
+    if "way" in changes and branch.way not in WIDE_WAYS:
+        branch.region_id = branch.organisation.region_id  # no place of its own any more: its host's
     branch._history_user = by
     branch._change_reason = reason[:HISTORY_REASON_LENGTH]
     branch.save()

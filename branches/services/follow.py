@@ -22,22 +22,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.errors import LedgerError
-from branches.models import HISTORY_REASON_LENGTH, Branch, ContactLog, Liaison, Organisation, Way
-from branches.services.branches import _stage_sync
+from branches.models import HISTORY_REASON_LENGTH, Branch, ContactLog, Liaison, Organisation
+from branches.services.branches import WIDE_WAYS, _stage_sync
 from branches.services.contacts import contact_cadence_refresh
 from federation import access
 from federation.models import Region, User
 
-# Ways of forming whose women's organisation covers organisations of several places: it keeps a place of its
-# own (the one recorded when it was set up) instead of following its host organisation.
-WIDE_WAYS = (Way.INDUSTRY, Way.AREA)
 CHUNK = 500  # ids per IN (...) list
 
 MoveFollower = Callable[..., None]
 MergeFollower = Callable[..., dict[str, Any]]
 _move_followers: list[MoveFollower] = []
 _merge_followers: list[MergeFollower] = []
-# (label, count(organisation)): what hangs on a record, shown on the merge page (all of it moves)
+# (model, count(organisation)): what hangs on a record, counted on the merge page (all of it moves)
 _hanging_counts: list[tuple[Any, Callable[[Organisation], int]]] = []
 
 
@@ -61,7 +58,7 @@ def hanging_count_register(model: type[models.Model], count: Callable[[Organisat
 
 
 def merge_hanging_counts() -> list[tuple[Any, Callable[[Organisation], int]]]:
-    """(label, count(organisation)) of everything that moves with a merge: the ledger's own, then the apps'."""
+    """(label, count(organisation)) of all that moves with a merge: the ledger's own, then the apps'."""
     own = [
         (Branch, lambda o: Branch.objects.filter(organisation=o).count()),
         (Liaison, lambda o: Liaison.objects.filter(organisation=o).count()),

@@ -149,7 +149,7 @@ def test_the_old_districts_officer_cannot_act_on_the_moved_run(client, moving):
 def test_an_industry_wide_womens_organisation_keeps_its_own_place_when_its_host_moves(city_officer):
     host = OrganisationFactory(name="乌海市快递行业协会")
     other = OrganisationFactory(name="乌海市某快递网点", region=Region.objects.get(code="150304003"))
-    from branches.services.branches import branch_create
+    from branches.services.branches import branch_create, branch_update
 
     wide = branch_create(
         by=city_officer,
@@ -168,3 +168,7 @@ def test_an_industry_wide_womens_organisation_keeps_its_own_place_when_its_host_
     own.refresh_from_db()
     assert wide.region == place  # its own place: not its host's
     assert own.region.code == WUDA_STREET
+    # once it is no longer industry-wide, it lies where its host lies
+    branch_update(by=city_officer, branch=wide, data={"way": Way.STANDALONE})
+    wide.refresh_from_db()
+    assert wide.region.code == WUDA_STREET
