@@ -146,6 +146,7 @@ class OrganisationForm(forms.ModelForm):
             "categories",
             "region",
             "address",
+            "founded_on",
             "employees",
             "women",
             "party_org",
@@ -160,6 +161,7 @@ class OrganisationForm(forms.ModelForm):
             "categories": forms.CheckboxSelectMultiple,
             "notes": forms.Textarea(attrs={"rows": 3}),
             "uscc_override": forms.TextInput(),
+            "founded_on": DATE_INPUT,
             "party_org": forms.Select(choices=[("", "—"), (True, _("Yes")), (False, _("No"))]),
             "trade_union": forms.Select(choices=[("", "—"), (True, _("Yes")), (False, _("No"))]),
         }

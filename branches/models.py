@@ -148,6 +148,8 @@ class Organisation(models.Model):
         Region, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # When the organisation was founded or registered (a register's 成立日期/登记日期), not when it entered the ledger.
+    founded_on = models.DateField(_("founded or registered on"), null=True, blank=True)
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
     women = models.PositiveIntegerField(_("women"), null=True, blank=True)
     party_org = models.BooleanField(_("party organisation"), null=True, blank=True)

@@ -51,6 +51,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "party_org": ("是否建立党组织", "党组织"),
     "trade_union": ("是否建立工会", "工会"),
     "categories": ("分类", "标签"),
+    "founded_on": ("成立日期", "登记日期", "注册日期", "成立时间", "登记时间", "注册时间", "成立登记日期"),
 }
 
 #: Canonical keys that a register must provide (reported in RegisterTable.missing_required).
@@ -61,6 +62,8 @@ YES_NO_FIELDS: frozenset[str] = frozenset({"party_org", "trade_union"})
 COUNT_FIELDS: frozenset[str] = frozenset({"employees", "women"})
 #: Keys split into a list of labels.
 LIST_FIELDS: frozenset[str] = frozenset({"categories"})
+#: Keys parsed to datetime.date / None.
+DATE_FIELDS: frozenset[str] = frozenset({"founded_on"})
 #: Headers that carry no data (row numbers); silently ignored instead of reported as unknown.
 IGNORED_HEADERS: frozenset[str] = frozenset({"序号", "No."})
 
@@ -305,6 +308,39 @@ def parse_count(text: str) -> int | None:
     if not _INTEGER.fullmatch(value):
         raise ValueError(text)
     return int(value.split(".", 1)[0])
+
+
+_DATE_TEXT = re.compile(
+    r"(\d{4})\s*(?:年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?|[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})|(\d{2})(\d{2}))"
+    r"(?:[T\s]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+)
+#: Excel's serial day numbers that a date cell without its format shows (1950 to 2080).
+_EXCEL_SERIALS = range(18264, 65745)
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def parse_date(text: str) -> dt.date | None:
+    """Parse a founding date as registers write it: 2019年3月5日, 2019-03-05, 2019/3/5, 2019.3.5, 20190305, an
+    ISO date and time, or an Excel serial day number ('' → None); ValueError otherwise (or for a day that does
+    not exist, or one before 1900 or after today)."""
+    value = unicodedata.normalize("NFKC", text).strip(_STRIP_CHARS)
+    if not value:
+        return None
+    if value.isdigit() and int(value) in _EXCEL_SERIALS:
+        date = _EXCEL_EPOCH + dt.timedelta(days=int(value))
+    else:
+        match = _DATE_TEXT.fullmatch(value)
+        if not match:
+            raise ValueError(text)
+        year, *parts = match.groups()
+        month, day = next((parts[i], parts[i + 1]) for i in (0, 2, 4) if parts[i] is not None)
+        try:
+            date = dt.date(int(year), int(month), int(day))
+        except ValueError:
+            raise ValueError(text) from None
+    if date.year < 1900 or date > dt.date.today():  # noqa: DTZ011 (a calendar date, wherever the server is)
+        raise ValueError(text)
+    return date
 
 
 def _cell_text(value: Any) -> str:
@@ -581,6 +617,14 @@ def _yes_no_cell(text: str) -> tuple[bool | None, str]:
 
 
 @functools.lru_cache(maxsize=4096)
+def _date_cell(text: str) -> tuple[dt.date | None, str]:
+    try:
+        return parse_date(text), ""
+    except ValueError:
+        return None, "date"
+
+
+@functools.lru_cache(maxsize=4096)
 def _labels_cell(text: str) -> tuple[str, ...]:
     labels = [label.strip(_STRIP_CHARS) for label in CATEGORY_SEPARATORS.split(text)] if text else []
     return tuple(dict.fromkeys(label for label in labels if label))
@@ -590,6 +634,7 @@ _CLEANERS = {
     **dict.fromkeys(COUNT_FIELDS, _count_cell),
     **dict.fromkeys(YES_NO_FIELDS, _yes_no_cell),
     **dict.fromkeys(LIST_FIELDS, _labels_cell),
+    **dict.fromkeys(DATE_FIELDS, _date_cell),
 }
 
 
@@ -977,6 +1022,7 @@ TEMPLATE_EXAMPLE: dict[str, Any] = {
     "party_org": "是",
     "trade_union": "否",
     "categories": "民营企业百强、高新技术企业",
+    "founded_on": "2019-03-05",
 }
 
 TEMPLATE_NOTES: dict[str, tuple[str, str]] = {
@@ -995,6 +1041,7 @@ TEMPLATE_NOTES: dict[str, tuple[str, str]] = {
     "party_org": ("建议填写", "填“是”或“否”（也可填有/无、已建/未建、√/×）。"),
     "trade_union": ("建议填写", "填“是”或“否”（也可填有/无、已建/未建、√/×）。"),
     "categories": ("选填", "自定义标签，多个标签用顿号或逗号分隔，如“民营企业百强、快递物流”。"),
+    "founded_on": ("选填", "成立或登记日期，如2019-03-05、2019/3/5或2019年3月5日。"),
 }
 
 
@@ -1064,6 +1111,7 @@ __all__ = [
     "import_template_xlsx",
     "normalize_header",
     "parse_count",
+    "parse_date",
     "parse_yes_no",
     "read_register",
     "standard_headers",

@@ -168,6 +168,8 @@ LEDGER_COLUMNS: list[Column] = [
     _branch_column(_("Term number"), lambda branch, labels: branch.term_number, 8),
     _branch_column(_("Term ends"), lambda branch, labels: branch.term_ends_on, 12),
     Column(_("Activities"), _empty, width=24),
+    # The organisation's own founding or registration date (the dates above are its women's organisation's).
+    Column(_("Founded or registered on"), lambda row: row.organisation.founded_on, width=12),
 ]
 
 

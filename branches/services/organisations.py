@@ -35,6 +35,7 @@ EDITABLE_FIELDS = [
     "industry",
     "region",
     "address",
+    "founded_on",
     "employees",
     "women",
     "party_org",
@@ -77,6 +78,8 @@ def _require_region_in_scope(user: User, region: Region) -> None:
 def _display(value: Any) -> Any:
     if isinstance(value, Region):
         return value.name
+    if isinstance(value, dt.date):  # the operation log keeps its changes as JSON
+        return value.isoformat()
     return value
 
 
@@ -265,6 +268,7 @@ MERGE_FILL_FIELDS = [
     "unit_type",
     "industry",
     "address",
+    "founded_on",
     "employees",
     "women",
     "party_org",

@@ -23,7 +23,7 @@ URL = reverse("branches:organisation_export")
 HEADERS = [
     "序号", "单位名称", "统一社会信用代码", "三新领域", "单位类型", "行业", "所属区", "街道（乡镇）", "职工数",
     "女职工数", "是否建立党组织", "是否建立工会", "组织形式", "组建方式", "阶段", "成立时间", "批复文号",
-    "联系人", "联系电话", "执委人数", "届次", "届满时间", "活动",
+    "联系人", "联系电话", "执委人数", "届次", "届满时间", "活动", "成立（登记）日期",
 ]  # fmt: skip
 MOBILE = "13947301234"
 
@@ -48,7 +48,7 @@ def by_name(rows: list[list], name: str) -> list:
 
 
 def test_the_layout_has_the_ledger_columns_in_order():
-    assert len(LEDGER_COLUMNS) == len(HEADERS) == 23
+    assert len(LEDGER_COLUMNS) == len(HEADERS) == 24
 
 
 @pytest.mark.parametrize(
@@ -70,14 +70,19 @@ def test_cell_neutralise_prefixes_formula_triggers_only(value, expected):
 
 def test_xlsx_export_has_the_header_row_and_writes_a_formula_name_as_text(client_as, city_officer):
     OrganisationFactory(name='=HYPERLINK("http://evil.example/","点我")', employees=10, women=3)
-    OrganisationFactory(name="乌海市宏达化工有限公司", uscc="91150302MA01231035", party_org=True)
+    OrganisationFactory(
+        name="乌海市宏达化工有限公司",
+        uscc="91150302MA01231035",
+        party_org=True,
+        founded_on=dt.date(2019, 3, 5),
+    )
     response = client_as(city_officer).get(URL, {"format": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     sheet = workbook.active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert len(rows[0]) == 23 and rows[0][1] and rows[0][0]
+    assert len(rows[0]) == 24 and rows[0][1] and rows[0][0]
     evil = next(row for row in sheet.iter_rows(min_row=2) if "HYPERLINK" in str(row[1].value))
     assert evil[1].data_type == "s"
     assert evil[1].value == '\'=HYPERLINK("http://evil.example/","点我")'
@@ -88,7 +93,8 @@ def test_xlsx_export_has_the_header_row_and_writes_a_formula_name_as_text(client
     assert [row[0] for row in rows[1:]] == [1, 2]
     assert hongda[14] == str(Stage.SURVEYING.label)  # the organisation's own stage, with or without a branch
     # No women's organisation, no liaison, no register contact, no activities yet: the rest stays empty.
-    assert all(value in (None, "") for number, value in enumerate(hongda[12:], start=12) if number != 14)
+    assert all(value in (None, "") for number, value in enumerate(hongda[12:23], start=12) if number != 14)
+    assert hongda[23] == dt.datetime(2019, 3, 5)  # noqa: DTZ001 - the founding date, a date cell
 
 
 def test_headers_are_chinese_in_the_zh_hans_interface(client_as, city_officer):
@@ -103,7 +109,7 @@ def test_csv_export_starts_with_the_bom_and_neutralises_formulas(client_as, city
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = csv_rows(response)
-    assert len(rows) == 2 and len(rows[0]) == 23
+    assert len(rows) == 2 and len(rows[0]) == 24
     assert rows[1][1] == "'=1+2" and rows[1][17] == "'@联系人"
 
 

@@ -358,7 +358,7 @@ def test_xlsx_numbers_text_and_dates():
     assert table.file_type == "xlsx"
     assert table.sheet_name == "Sheet1"
     assert table.header_row == 3
-    assert table.unknown_headers == ["成立日期"]
+    assert table.unknown_headers == [] and table.mapping["成立日期"] == "founded_on"
     first, second = table.rows
     assert first.number == 4
     assert first.values == {
@@ -368,6 +368,7 @@ def test_xlsx_numbers_text_and_dates():
         "women": 5,
         "contact_mobile": "13947312345",
         "trade_union": True,
+        "founded_on": dt.date(2020, 5, 1),
         "party_org": True,
     }
     assert first.raw["职工人数"] == "12"
@@ -379,6 +380,7 @@ def test_xlsx_numbers_text_and_dates():
     assert second.values["trade_union"] is False
     assert second.values["party_org"] is None
     assert second.raw["成立日期"] == "2021-01-02"
+    assert second.values["founded_on"] == dt.date(2021, 1, 2)  # an Excel date and time: its day
 
 
 def test_xlsx_uscc_stored_as_number_is_never_a_float_string():

@@ -262,7 +262,7 @@ class _Classifier:
             result.warnings.append(
                 ["women_above_employees", {"women": women, "employees": data["employees"]}]
             )
-        for key in ("party_org", "trade_union"):
+        for key in ("party_org", "trade_union", "founded_on"):
             if values.get(key) is not None:
                 data[key] = values[key]
         mobile = str(values.get("contact_mobile") or "").strip()
@@ -559,7 +559,10 @@ class _Classifier:
             else:
                 old = current[name]
             if old != new:
-                row.diff[name] = [old, new]
+                if name == "founded_on":  # the preview is stored as JSON
+                    row.diff[name] = [old.isoformat() if old else None, new.isoformat()]
+                else:
+                    row.diff[name] = [old, new]
                 changed.append(name)
         employees = data.get("employees", current["employees"])
         women = data.get("women", current["women"])

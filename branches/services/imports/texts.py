@@ -55,6 +55,7 @@ IMPORTED_FIELDS = (
     "industry",
     "region",
     "address",
+    "founded_on",
     "employees",
     "women",
     "party_org",
