@@ -166,6 +166,15 @@ def _regions_forgotten():
 
 
 @pytest.fixture(autouse=True)
+def _content_types_forgotten():
+    """A test that commits flushes the database at its end, and content types come back under new ids (or,
+    after a serialized rollback, only when asked for): no test may use an id cached by an earlier one."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Hashing passwords the production way costs ~100 ms each; tests need only that they match."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
