@@ -73,6 +73,21 @@ def register_contact_scope(model: type[Model], check: Callable[[User, Any], bool
     _contact_scopes[model] = check
 
 
+# functions(user) -> bool, each able to refuse a sign-in by password (registered by apps)
+_sign_in_checks: list[Callable[[User], bool]] = []
+
+
+def register_sign_in_check(check: Callable[[User], bool]) -> None:
+    """Let an app refuse a sign-in by password (a contact whose every link was withdrawn)."""
+    if check not in _sign_in_checks:
+        _sign_in_checks.append(check)
+
+
+def may_sign_in(user) -> bool:
+    """Whether a user whose password is right may sign in with it."""
+    return all(check(user) for check in _sign_in_checks)
+
+
 def actor(user) -> str | None:
     """The actor a user acts as: a staff role, "contact", or None (anonymous, inactive, misconfigured)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:

@@ -192,8 +192,9 @@ ROUTES: dict[str, Route] = {
     "workflows:step_move": Route(post_only(), kwargs=lambda w: {"pk": w["step_template"].pk}),
     "workflows:step_preview": Route(admin_only(), kwargs=lambda w: {"pk": w["step_template"].pk}),
     # guided formation: the organisation's portal (staff see the staff pages instead)
+    # staff are asked before their session is replaced (a page whose POST opens the link)
     "workflows:invitation_open": Route(
-        outcome(others=REDIRECT), kwargs=lambda w: {"token": w["invitation_token"]}
+        outcome(staff=200, others=REDIRECT), kwargs=lambda w: {"token": w["invitation_token"]}
     ),
     "workflows:portal_run": Route(run_scoped(staff=403, liaison=200), kwargs=run),
     "workflows:portal_step": Route(run_scoped(staff=403, liaison=200), kwargs=step),

@@ -22,7 +22,7 @@ class WorkflowsConfig(AppConfig):
         from .home import contact_runs_panel
         from .models import FormationRun
         from .reminders import reminders_steps
-        from .selectors import contact_sees_run
+        from .selectors import contact_may_sign_in, contact_sees_run
         from .views.staff import organisation_runs_panel, review_waiting_panel
 
         reminder_job_register("reminders.steps", reminders_steps)
@@ -30,6 +30,7 @@ class WorkflowsConfig(AppConfig):
         move_follower_register(runs_follow_moves)
         hanging_count_register(FormationRun, runs_count)
         access.register_contact_scope(FormationRun, contact_sees_run)
+        access.register_sign_in_check(contact_may_sign_in)
         # staff pages: navigation, the runs card on an organisation's page, the review count on the home
         nav_item_register(
             "workflows:run_list", _("Formation runs"), "diagram-3", "workflow.view", group="formation"

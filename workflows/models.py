@@ -464,6 +464,8 @@ class Invitation(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # When a session opened by this link set the contact's password: revoking the link withdraws it too.
+    password_set_at = models.DateTimeField(_("password set through it"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invitation link")
@@ -490,6 +492,8 @@ class InvitationUse(models.Model):
     at = models.DateTimeField(_("time"), auto_now_add=True)
     address = models.GenericIPAddressField(_("address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    # The session an opening signed in, so that revoking the link can end it.
+    session_key = models.CharField(_("session"), max_length=40, blank=True, db_index=True, editable=False)
 
     class Meta:
         verbose_name = _("invitation link use")

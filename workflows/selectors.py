@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from federation import access
 from federation.models import User
 
-from .models import FormationRun, StepEntry, StepStatus
+from .models import FormationRun, Invitation, StepEntry, StepStatus
 
 
 def runs_for(user: User) -> QuerySet[FormationRun]:
@@ -44,3 +44,15 @@ def review_queue(user: User) -> QuerySet[StepEntry]:
 def contact_sees_run(user: User, run: FormationRun) -> bool:
     """A run is its organisation's: the active liaisons with a login see it (the access module asks this)."""
     return run.organisation.liaisons.filter(user=user, active=True).exists()
+
+
+def contact_may_sign_in(user: User) -> bool:
+    """Whether a contact may sign in with a password: not once every link to their account is withdrawn
+    (a link counts as withdrawn, as when opened, when revoked, its run cancelled or its liaison replaced)."""
+    if user.kind != User.Kind.CONTACT:
+        return True
+    links = Invitation.objects.filter(liaison__user=user)
+    live = links.filter(revoked_at__isnull=True, liaison__active=True).exclude(
+        run__status=FormationRun.Status.CANCELLED
+    )
+    return live.exists() or not links.exists()

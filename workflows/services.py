@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from importlib import import_module
 
-from django.contrib.auth import login
+from django.conf import settings
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -27,6 +29,7 @@ from federation import access
 from federation.models import User
 from federation.notifications import notification_create
 from federation.services import client_ip, login_event_record, operation_label_register, operation_record
+from federation.uploads import stored_type
 
 from .models import (
     Actor,
@@ -54,6 +57,10 @@ operation_label_register("workflow.new_version", gettext_lazy("started a new tem
 
 INVITATION_SALT = "workflows.invitation"
 INVITATION_DAYS = 14
+# The session key that names the link a session was opened by.
+SESSION_INVITATION = "invitation"
+# Contacts' user names: "c-" and ten of these (no 0/o, 1/l/i to misread when noting it down).
+USERNAME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 OPEN = (StepStatus.TODO, StepStatus.DRAFT, StepStatus.RETURNED)
 
 
@@ -264,9 +271,9 @@ def run_cancel(*, by: User, run: FormationRun, reason: str, request=None) -> For
     )
     if not updated:
         raise WorkflowError(_("The run is no longer in progress."))
-    Invitation.objects.filter(run=run, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_by=by
-    )
+    live = list(Invitation.objects.filter(run=run, revoked_at__isnull=True).values_list("pk", flat=True))
+    Invitation.objects.filter(pk__in=live).update(revoked_at=timezone.now(), revoked_by=by)
+    _invitation_sessions_end(live)
     operation_record(actor=by, action="workflow.cancel", obj=run.organisation, reason=reason, request=request)
     run.refresh_from_db()
     return run
@@ -313,10 +320,12 @@ def invitation_create(
 
 @transaction.atomic
 def invitation_revoke(*, by: User, invitation: Invitation, request=None) -> Invitation:
+    """Withdraw a link: it opens nothing more, and whoever it signed in is signed out."""
     access.require(by, "workflow.run", invitation.run.organisation)
     Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_by=by
     )
+    _invitation_sessions_end([invitation.pk])
     operation_record(
         actor=by,
         action="workflow.revoke",
@@ -328,12 +337,63 @@ def invitation_revoke(*, by: User, invitation: Invitation, request=None) -> Invi
     return invitation
 
 
+def _invitation_sessions_end(invitation_ids: list[int]) -> None:
+    """End the sessions these links opened, and withdraw a password set through one of them.
+
+    Whoever held a withdrawn link may have been someone else than the liaison: a password they set would
+    outlive the link. Making it unusable also ends the account's other sessions (Django checks the
+    password's hash on each request); the liaison sets a new one from a new link.
+    """
+    if not invitation_ids:
+        return
+    uses = InvitationUse.objects.filter(invitation__in=invitation_ids).exclude(session_key="")
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in set(uses.values_list("session_key", flat=True)):
+        store(session_key=key).delete()
+    uses.update(session_key="")
+    tainted = Invitation.objects.filter(pk__in=invitation_ids, password_set_at__isnull=False)
+    for user in User.objects.filter(
+        pk__in=tainted.values("liaison__user"), kind=User.Kind.CONTACT
+    ).select_for_update():
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    tainted.update(password_set_at=None)
+
+
+def contact_username_new() -> str:
+    """A user name for a contact that says nothing about who they are and cannot be guessed from another."""
+    while True:
+        username = "c-" + "".join(secrets.choice(USERNAME_ALPHABET) for _ in range(10))
+        if not User.objects.filter(username=username).exists():
+            return username
+
+
+@transaction.atomic
+def contact_password_set(*, request, form) -> User:
+    """Save the password the signed-in contact chose; the session stays theirs (under a new key).
+
+    The password is remembered as set through the link that opened the session, if one did: revoking that
+    link withdraws the password too (see _invitation_sessions_end)."""
+    old_key = request.session.session_key
+    user = form.save()
+    update_session_auth_hash(request, user)
+    new_key = request.session.session_key
+    if old_key and new_key and old_key != new_key:
+        InvitationUse.objects.filter(session_key=old_key).update(session_key=new_key)
+    links = Invitation.objects.filter(liaison__user=user)
+    links.update(password_set_at=None)
+    opened_by = request.session.get(SESSION_INVITATION)
+    if opened_by:
+        links.filter(pk=opened_by).update(password_set_at=timezone.now())
+    return user
+
+
 def _contact_user(liaison: Liaison) -> User:
     """The liaison's login account, made on first use of a link (no password until they set one)."""
     if liaison.user_id:
         return liaison.user
     user = User(
-        username=f"liaison-{liaison.pk}",
+        username=contact_username_new(),
         full_name=liaison.name,
         kind=User.Kind.CONTACT,
         mobile=liaison.mobile,
@@ -345,10 +405,8 @@ def _contact_user(liaison: Liaison) -> User:
     return user
 
 
-def invitation_open(*, token: str, request) -> tuple[str, Invitation | None]:
-    """Check a link, log its use, and sign its liaison in. Returns (outcome, invitation)."""
-    address = client_ip(request)
-    agent = request.META.get("HTTP_USER_AGENT", "")[:300]
+def invitation_check(*, token: str) -> tuple[str, Invitation | None]:
+    """What a link would do if opened now, without opening it. Returns (outcome, invitation)."""
     invitation = None
     try:
         payload = signing.loads(token, salt=INVITATION_SALT)
@@ -371,16 +429,36 @@ def invitation_open(*, token: str, request) -> tuple[str, Invitation | None]:
         outcome = InvitationUse.Outcome.EXPIRED
     else:
         outcome = InvitationUse.Outcome.OPENED
+    return outcome, invitation
+
+
+def invitation_open(*, token: str, request) -> tuple[str, Invitation | None]:
+    """Check a link, log its use, and sign its liaison in. Returns (outcome, invitation).
+
+    The session is stamped with the link and ends when the link expires; its key is kept with the use, so
+    that revoking the link ends it (see _invitation_sessions_end)."""
+    outcome, invitation = invitation_check(token=token)
+    address = client_ip(request)
+    agent = request.META.get("HTTP_USER_AGENT", "")[:300]
     with transaction.atomic():
-        InvitationUse.objects.create(
-            invitation=invitation, outcome=outcome, address=address, user_agent=agent
-        )
+        use = InvitationUse(invitation=invitation, outcome=outcome, address=address, user_agent=agent)
         if outcome == InvitationUse.Outcome.OPENED:
             user = _contact_user(invitation.liaison)
             if not user.is_active:
+                use.outcome = InvitationUse.Outcome.REVOKED
+                use.save()
                 return InvitationUse.Outcome.REVOKED, invitation
+            if request.user.is_authenticated and request.user.pk != user.pk:
+                logout(request)  # someone else's session (staff who confirmed) ends here
             login(request, user, backend="federation.backends.UserBackend")
             login_event_record(request=request, username=user.username, user=user, success=True)
+            request.session[SESSION_INVITATION] = invitation.pk
+            if invitation.expires_at < timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE):
+                request.session.set_expiry(invitation.expires_at)
+            if request.session.session_key is None:
+                request.session.save()
+            use.session_key = request.session.session_key
+        use.save()
     return outcome, invitation
 
 
@@ -446,7 +524,7 @@ def attachments_add(*, by: User, entry: StepEntry, uploads: dict) -> list[StepAt
                 file=upload,
                 original_name=upload.name[:200],
                 size=upload.size,
-                content_type=(getattr(upload, "content_type", "") or "")[:100],
+                content_type=stored_type(upload, upload.name),  # from its bytes, not the browser's claim
                 uploaded_by=by,
             )
         )

@@ -5,7 +5,6 @@ downloads the papers. Every change goes through the services; a refusal is shown
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied
@@ -41,9 +40,16 @@ STATUS_BADGES = {
 
 @login_not_required
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def invitation_open(request, token):
-    """Sign the liaison in and show the run; a bad link gets a page that says what to do, never a login."""
+    """Sign the liaison in and show the run; a bad link gets a page that says what to do, never a login.
+
+    Staff who open a contact's link (to check what was sent) are asked first: going on signs them out; the
+    POST of that page opens the link."""
+    if request.method == "GET" and request.user.is_authenticated and request.user.is_federation_staff:
+        outcome, invitation = services.invitation_check(token=token)
+        if outcome == InvitationUse.Outcome.OPENED:
+            return render(request, "workflows/portal/link_confirm.html", {"staff": request.user})
     outcome, invitation = services.invitation_open(token=token, request=request)
     if outcome == InvitationUse.Outcome.OPENED:
         return redirect("workflows:portal_run", invitation.run_id)
@@ -258,8 +264,7 @@ def portal_password(request):
     access.require(request.user, "portal.use")
     form = SetPasswordForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        update_session_auth_hash(request, user)
+        services.contact_password_set(request=request, form=form)
         messages.success(request, _("Your password is set. Sign in with your user name and this password."))
         return redirect("federation:home")
     return render(request, "workflows/portal/password.html", {"form": form})
