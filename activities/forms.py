@@ -28,6 +28,7 @@ from branches.forms import ModelIdsField
 from branches.models import Branch, Organisation
 from branches.selectors import branches_for, organisations_for, regions_for
 from branches.widgets import PickMany, PickOne
+from federation.editing import SeenMixin
 from federation.models import FederationUnit, Region
 
 DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
@@ -64,7 +65,7 @@ class ActivityFilterForm(_Filters):
         self.fields["organisation"].queryset = organisations_for(user)
 
 
-class ActivityForm(forms.ModelForm):
+class ActivityForm(SeenMixin, forms.ModelForm):
     """Record or edit a service."""
 
     class Meta:
@@ -117,6 +118,7 @@ class ActivityForm(forms.ModelForm):
                 self.fields["unit"].initial = user.unit_id
         for name in ("participants", "women_served", "pairs"):
             self.fields[name].widget.attrs["inputmode"] = "numeric"
+        self.seen_track(self.instance)
 
     def clean_date(self):
         date = self.cleaned_data["date"]
@@ -166,7 +168,7 @@ class RecognitionFilterForm(_Filters):
         self.fields["district"].empty_label = _("All districts")
 
 
-class RecognitionForm(forms.ModelForm):
+class RecognitionForm(SeenMixin, forms.ModelForm):
     """A recognition: for a person only the name, unit and post (collect the minimum)."""
 
     class Meta:
@@ -198,6 +200,7 @@ class RecognitionForm(forms.ModelForm):
             self.fields["year"].initial = timezone.localdate().year
             self.fields["kind"].initial = RecognitionKind.INDIVIDUAL
         self.fields["year"].widget.attrs["inputmode"] = "numeric"
+        self.seen_track(self.instance)
 
     def clean(self):
         cleaned = super().clean()
@@ -221,7 +224,7 @@ class RecognitionForm(forms.ModelForm):
         return cleaned
 
 
-class AllianceForm(forms.ModelForm):
+class AllianceForm(SeenMixin, forms.ModelForm):
     """An alliance and its members; its women's organisation then covers them."""
 
     class Meta:
@@ -246,6 +249,7 @@ class AllianceForm(forms.ModelForm):
         self.fields["members"].queryset = organisations
         self.fields["branch"].queryset = branches_for(user).filter(dissolved_on__isnull=True).order_by("name")
         self.fields["branch"].required = False
+        self.seen_track(self.instance)
 
     def clean_branch(self):
         branch: Branch | None = self.cleaned_data.get("branch")

@@ -6,6 +6,7 @@ district's organisation, whatever the form sent), then acts inside one transacti
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -29,6 +30,7 @@ from branches.models import Branch, Organisation
 from branches.selectors import branches_for
 from branches.services.branches import branch_update
 from federation import access
+from federation.editing import clash_refuse
 from federation.models import FederationUnit, Region, User
 from federation.services import operation_label_register, operation_record
 from federation.uploads import upload_size_error, upload_type
@@ -203,11 +205,13 @@ def activity_update(
     organisations: Iterable[Organisation] = (),
     partners: Iterable[Partner] = (),
     alliances: Iterable[Alliance] = (),
+    seen: dt.datetime | None = None,
     request=None,
 ) -> Activity:
-    """Edit a service; its region follows the organisations it served."""
+    """Edit a service; its region follows the organisations it served. ``seen``: see clash_refuse."""
     access.require(by, "work.edit", activity)
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    clash_refuse(activity, seen=seen, error=WorkError)
     changes = _changes(activity, data, ACTIVITY_FIELDS)
     _activity_check(by=by, activity=activity, unit_changed="unit" in changes)
     organisations, partners, alliances = _activity_links(
@@ -336,10 +340,13 @@ def recognition_create(*, by: User, data: dict, request=None) -> Recognition:
 
 
 @transaction.atomic
-def recognition_update(*, by: User, recognition: Recognition, data: dict, request=None) -> Recognition:
-    """Edit a recognition."""
+def recognition_update(
+    *, by: User, recognition: Recognition, data: dict, seen: dt.datetime | None = None, request=None
+) -> Recognition:
+    """Edit a recognition. ``seen``: see clash_refuse."""
     access.require(by, "work.edit", recognition)
     recognition = Recognition.objects.select_for_update().get(pk=recognition.pk)
+    clash_refuse(recognition, seen=seen, error=WorkError)
     changes = _changes(recognition, data, RECOGNITION_FIELDS)
     if not changes:
         return recognition
@@ -430,11 +437,18 @@ def alliance_create(*, by: User, data: dict, members: Iterable[Organisation] = (
 
 @transaction.atomic
 def alliance_update(
-    *, by: User, alliance: Alliance, data: dict, members: Iterable[Organisation] = (), request=None
+    *,
+    by: User,
+    alliance: Alliance,
+    data: dict,
+    members: Iterable[Organisation] = (),
+    seen: dt.datetime | None = None,
+    request=None,
 ) -> Alliance:
-    """Edit an alliance; its women's organisation follows the members."""
+    """Edit an alliance; its women's organisation follows the members. ``seen``: see clash_refuse."""
     access.require(by, "work.edit", alliance)
     alliance = Alliance.objects.select_for_update().get(pk=alliance.pk)
+    clash_refuse(alliance, seen=seen, error=WorkError)
     previous_branch = alliance.branch
     changes = _changes(alliance, data, ALLIANCE_FIELDS)
     alliance.name = alliance.name.strip()

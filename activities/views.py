@@ -133,7 +133,9 @@ def _activity_save(request, form, activity=None):
     links = {name: list(form.cleaned_data[name]) for name in ("organisations", "partners", "alliances")}
     if activity is None:
         return work.activity_create(by=request.user, data=data, request=request, **links)
-    return work.activity_update(by=request.user, activity=activity, data=data, request=request, **links)
+    return work.activity_update(
+        by=request.user, activity=activity, data=data, seen=form.seen_at(), request=request, **links
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -273,7 +275,11 @@ def recognition_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             work.recognition_update(
-                by=request.user, recognition=recognition, data=form.cleaned_data, request=request
+                by=request.user,
+                recognition=recognition,
+                data=form.cleaned_data,
+                seen=form.seen_at(),
+                request=request,
             )
         except WorkError as error:
             _form_error(form, error)
@@ -348,7 +354,12 @@ def alliance_edit(request, pk):
         data, members = _alliance_data(form)
         try:
             work.alliance_update(
-                by=request.user, alliance=alliance, data=data, members=members, request=request
+                by=request.user,
+                alliance=alliance,
+                data=data,
+                members=members,
+                seen=form.seen_at(),
+                request=request,
             )
         except WorkError as error:
             _form_error(form, error)

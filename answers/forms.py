@@ -7,6 +7,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organisation
+from federation.editing import SeenMixin
 
 from .models import FAQCategory, FAQEntry
 from .search import QUERY_MAX
@@ -71,7 +72,7 @@ class AskForm(forms.Form):
             self.fields["organisation"].widget = forms.HiddenInput()
 
 
-class FAQEntryForm(forms.ModelForm):
+class FAQEntryForm(SeenMixin, forms.ModelForm):
     step_codes = forms.MultipleChoiceField(
         label=_("Shown on the steps"),
         required=False,
@@ -100,6 +101,7 @@ class FAQEntryForm(forms.ModelForm):
         if not self.is_bound and self.instance.pk:
             self.initial["step_codes"] = self.instance.step_codes
             self.initial["related_fields"] = ", ".join(self.instance.fields or [])
+        self.seen_track(self.instance)
 
     def clean_related_fields(self):
         raw = self.cleaned_data.get("related_fields") or ""

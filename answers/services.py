@@ -7,6 +7,7 @@ nothing. A good answer can be published as an FAQ entry, which then shows on its
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from branches.models import ContactLog, Organisation
 from branches.services.contacts import contact_add
 from federation import access
+from federation.editing import clash_refuse
 from federation.models import User
 from federation.notifications import notification_create
 from federation.services import operation_label_register, operation_record
@@ -252,10 +254,13 @@ def faq_entry_create(
 
 
 @transaction.atomic
-def faq_entry_update(*, by: User, entry: FAQEntry, data: dict, request=None) -> FAQEntry:
-    """Edit an FAQ entry; what changed goes to the operation log."""
+def faq_entry_update(
+    *, by: User, entry: FAQEntry, data: dict, seen: dt.datetime | None = None, request=None
+) -> FAQEntry:
+    """Edit an FAQ entry; what changed goes to the operation log. ``seen``: see clash_refuse."""
     access.require(by, "faq.edit")
     entry = FAQEntry.objects.select_for_update().get(pk=entry.pk)
+    clash_refuse(entry, seen=seen, error=QuestionError)
     values = _faq_clean(data)
     changes = {}
     for name, value in values.items():

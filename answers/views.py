@@ -89,7 +89,7 @@ def faq_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             entry = services.faq_entry_update(
-                by=request.user, entry=entry, data=form.values(), request=request
+                by=request.user, entry=entry, data=form.values(), seen=form.seen_at(), request=request
             )
         except QuestionError as error:
             form.add_error(None, error.message)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 
 from django import forms
@@ -25,6 +24,7 @@ from branches.names import name_normalise
 from branches.selectors import SORTS, regions_for
 from branches.widgets import PickMany
 from federation import access
+from federation.editing import SeenMixin
 from federation.models import Region
 
 # A browser's date picker takes ISO dates only, whatever the interface language formats dates as.
@@ -111,7 +111,7 @@ class OrganisationFilterForm(forms.Form):
 DUPLICATE_REASON_LENGTH = 70  # with its prefix, within the history's reason column
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(SeenMixin, forms.ModelForm):
     """Create or edit an organisation; the credit code and mobile are checked as the standards say."""
 
     force_uscc = forms.BooleanField(
@@ -122,8 +122,6 @@ class OrganisationForm(forms.ModelForm):
     reason = forms.CharField(
         label=_("Reason for the change"), required=False, max_length=500, widget=forms.TextInput()
     )
-    # When the record was last saved as the editor opened it: a save over someone else's is refused.
-    seen = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
     # Second step when the record looks like others: what the warning was about (see lookalikes_accepted),
     # and why it is saved all the same (kept in the organisation's history).
     checked = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
@@ -177,8 +175,7 @@ class OrganisationForm(forms.ModelForm):
         )
         self.fields["region"].label = _("District or street")
         self.fields["categories"].queryset = Category.objects.filter(active=True)
-        if self.instance.pk and self.instance.updated_at:
-            self.fields["seen"].initial = self.instance.updated_at.isoformat()
+        self.seen_track(self.instance)  # a save over someone else's newer one is refused
         # As saved (validation copies the posted values onto the instance).
         self.saved_identity = (self.instance.name_normalised, self.instance.uscc)
         self.fields["name"].widget.attrs["autocomplete"] = "off"
@@ -279,13 +276,6 @@ class OrganisationForm(forms.ModelForm):
         self.data[self.add_prefix("checked")] = key
         return False
 
-    def seen_at(self):
-        """The saved version the editor started from (None for a new record or an unreadable value)."""
-        try:
-            return dt.datetime.fromisoformat(self.cleaned_data.get("seen") or "")
-        except ValueError:
-            return None
-
     def service_data(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data}
         data.pop("categories", None)
@@ -316,7 +306,7 @@ class LiaisonForm(forms.Form):
         return mobile_validate(self.cleaned_data["mobile"])
 
 
-class LiaisonEditForm(forms.Form):
+class LiaisonEditForm(SeenMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
     post = forms.CharField(label=_("Post"), max_length=100, required=False)
     mobile = forms.CharField(
@@ -324,6 +314,10 @@ class LiaisonEditForm(forms.Form):
     )
     active = forms.BooleanField(label=_("Still the liaison"), required=False)
     reason = forms.CharField(label=_("Reason for the change"), max_length=500, required=False)
+
+    def __init__(self, *args, liaison=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seen_track(liaison)
 
     def clean_mobile(self):
         return mobile_validate(self.cleaned_data["mobile"])
@@ -396,7 +390,7 @@ class ModelIdsField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-class BranchForm(forms.ModelForm):
+class BranchForm(SeenMixin, forms.ModelForm):
     """Record or edit a women's organisation; the form and way default to the recommendation."""
 
     covers = ModelIdsField(
@@ -441,6 +435,7 @@ class BranchForm(forms.ModelForm):
         self.fields["term_ends_on"].help_text = _(
             "Left empty, it is the date of establishment plus the term length."
         )
+        self.seen_track(self.instance)
 
     def clean(self):
         cleaned = super().clean()

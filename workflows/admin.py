@@ -13,6 +13,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from federation.editing import SeenAdminForm
+
 from .models import (
     DocumentTemplate,
     FieldSpec,
@@ -59,6 +61,7 @@ class StepTemplateInline(_FrozenInline, admin.TabularInline):
 
 @admin.register(WorkflowTemplate)
 class WorkflowTemplateAdmin(admin.ModelAdmin):
+    form = SeenAdminForm  # two admins editing one draft: the second save is refused, not merged silently
     list_display = ["name", "key", "version", "status", "form", "published_at"]
     list_filter = ["status", "form", "key"]
     search_fields = ["name", "key"]
@@ -127,6 +130,7 @@ class DocumentTemplateInline(_FrozenInline, admin.TabularInline):
 
 @admin.register(StepTemplate)
 class StepTemplateAdmin(admin.ModelAdmin):
+    form = SeenAdminForm
     list_display = ["title", "template", "order", "actor", "deadline_days", "needs_review"]
     list_filter = ["template__key", "template__status", "actor"]
     search_fields = ["title", "code"]

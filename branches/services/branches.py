@@ -23,6 +23,7 @@ from branches.models import (
     Way,
 )
 from federation import access
+from federation.editing import clash_refuse
 from federation.models import User
 from federation.services import operation_label_register, operation_record
 
@@ -145,11 +146,15 @@ def branch_update(
     data: dict,
     covers: list[Organisation] | None = None,
     reason: str = "",
+    seen: dt.datetime | None = None,
     request=None,
 ) -> Branch:
-    """Edit a women's organisation; a re-election (换届) is a new term number and term end."""
+    """Edit a women's organisation; a re-election (换届) is a new term number and term end.
+
+    ``seen``: when the editor opened it (see clash_refuse)."""
     access.require(by, "ledger.edit", branch)
     branch = Branch.objects.select_for_update().get(pk=branch.pk)
+    clash_refuse(branch, seen=seen, error=LedgerError)
     changes = {}
     for name in BRANCH_FIELDS:
         if name in data and getattr(branch, name) != data[name]:

@@ -13,6 +13,7 @@ from branches.errors import LedgerError
 from branches.identifiers import mobile_validate
 from branches.models import HISTORY_REASON_LENGTH, ContactLog, Liaison, Organisation, Stage, StageChange
 from federation import access
+from federation.editing import clash_refuse
 from federation.models import User
 from federation.services import operation_label_register, operation_record
 
@@ -108,10 +109,13 @@ def liaison_add(
 
 
 @transaction.atomic
-def liaison_update(*, by: User, liaison: Liaison, data: dict, reason: str = "", request=None) -> Liaison:
-    """Edit or deactivate a liaison; the old values stay in the history."""
+def liaison_update(
+    *, by: User, liaison: Liaison, data: dict, reason: str = "", seen: dt.datetime | None = None, request=None
+) -> Liaison:
+    """Edit or deactivate a liaison; the old values stay in the history. ``seen``: see clash_refuse."""
     access.require(by, "ledger.edit", liaison.organisation)
     liaison = Liaison.objects.select_for_update().get(pk=liaison.pk)
+    clash_refuse(liaison, seen=seen, error=LedgerError)
     changes = {}
     for name in ("name", "post", "mobile", "active"):
         if name in data:

@@ -15,6 +15,7 @@ from branches.models import HISTORY_REASON_LENGTH, Category, DuplicateDecision, 
 from branches.names import name_normalise, pinyin_keys, search_grams, search_text
 from branches.services.follow import hanging_move, organisations_moved
 from federation import access
+from federation.editing import clash_refuse
 from federation.models import Region, User
 from federation.services import operation_label_register, operation_record
 
@@ -167,14 +168,7 @@ def organisation_update(
     organisation = _locked(organisation)
     if organisation.merged_into_id:
         raise LedgerError(_("This record was merged into another one and can no longer be edited."))
-    if seen is not None and organisation.updated_at != seen:
-        raise LedgerError(
-            _(
-                "Someone else saved this organisation at %(time)s, after you opened this page, so your changes "
-                "were not saved. Open the page again to see theirs, then make yours."
-            )
-            % {"time": timezone.localtime(organisation.updated_at).strftime("%H:%M")}
-        )
+    clash_refuse(organisation, seen=seen, error=LedgerError)
     if "region" in data:
         _require_region_in_scope(by, data["region"])
     before = {name: getattr(organisation, name) for name in data if name in EDITABLE_FIELDS}

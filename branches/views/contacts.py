@@ -64,16 +64,25 @@ def _liaison(request, pk, permission="ledger.edit") -> Liaison:
 def liaison_edit(request, pk):
     liaison = _liaison(request, pk)
     initial = {"name": liaison.name, "post": liaison.post, "active": liaison.active}
-    form = LiaisonEditForm(request.POST or None, initial=initial)
+    form = LiaisonEditForm(request.POST or None, initial=initial, liaison=liaison)
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in ("name", "post", "active")}
         if form.cleaned_data["mobile"]:
             data["mobile"] = form.cleaned_data["mobile"]
-        contact_services.liaison_update(
-            by=request.user, liaison=liaison, data=data, reason=form.cleaned_data["reason"], request=request
-        )
-        messages.success(request, _("The changes were saved."))
-        return redirect("branches:organisation_detail", pk=liaison.organisation_id)
+        try:
+            contact_services.liaison_update(
+                by=request.user,
+                liaison=liaison,
+                data=data,
+                reason=form.cleaned_data["reason"],
+                seen=form.seen_at(),
+                request=request,
+            )
+        except LedgerError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("branches:organisation_detail", pk=liaison.organisation_id)
     context = {"organisation": liaison.organisation, "liaison": liaison, "form": form}
     return render(request, "branches/liaison_form.html", context)
 

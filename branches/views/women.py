@@ -145,6 +145,7 @@ def branch_edit(request, pk):
                 data=data,
                 covers=list(form.cleaned_data["covers"]),
                 reason=form.cleaned_data["reason"],
+                seen=form.seen_at(),
                 request=request,
             )
         except LedgerError as error:
