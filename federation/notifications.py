@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import timezone, translation
 
 from .models import JobRun, Notification, Reminder, User
@@ -18,11 +19,17 @@ from .models import JobRun, Notification, Reminder, User
 log = logging.getLogger(__name__)
 
 
+def text_render(name: str, context: dict) -> str:
+    """A plain-text template rendered as text: nothing is escaped for HTML (a question's "<盖章>" stays as
+    written). Pages that show the text escape it when they put it into HTML."""
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
 def render_for(user: User, template: str, context: dict) -> tuple[str, str]:
     """Subject and body of a message, rendered in the recipient's language."""
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
-        body = render_to_string(f"emails/{template}_body.txt", context).strip()
+        subject = text_render(f"emails/{template}_subject.txt", context).strip()
+        body = text_render(f"emails/{template}_body.txt", context).strip()
     return " ".join(subject.split()), body
 
 
