@@ -13,17 +13,15 @@ from pathlib import Path
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.identifiers import mobile_mask, mobile_normalise, mobile_validate
-from branches.models import Way
 from federation.uploads import upload_archive_error, upload_size_error, upload_type
 
 from .election import NOMINATION_STEP, election_check, nomination_check, planned_seats
 from .models import FieldSpec, FieldType, StepEntry, StepTemplate
-from .wording import form_words
+from .wording import WAYS, form_words
 
 MAX_ROWS = 300
 MAX_CELL = 200
@@ -461,8 +459,7 @@ def run_value(run, name: str, *, organisation=None) -> str | None:
     """What the run was started with, in the words the steps use: `way` is the way of forming as the
     organisation writes it (单独建立 …), `women_org` the organisation's name with its form (…妇女委员会)."""
     if name == "way":
-        with translation.override("zh-hans"):
-            return str(Way(run.way).label) if run.way in Way.values else None
+        return WAYS.get(run.way)
     if name == "women_org":
         organisation = organisation or run.organisation
         return f"{organisation.name}{form_words(run.form)['full']}" if organisation.name else None

@@ -5,6 +5,7 @@ Takes the models as arguments so that a data migration can call it with its hist
 
 from __future__ import annotations
 
+from .wording import WAYS as WAY_WORDS
 from .wording import WORDS
 
 ORG, FED = "organisation", "federation"
@@ -22,7 +23,7 @@ def leader_columns(w: dict) -> str:
 
 
 VOTE_COLUMNS = "name:候选人\nfor:赞成\nagainst:反对\nabstain:弃权"
-WAYS = "单独建立\n联合建立\n行业统建\n区域联建\n村社兜底建"
+WAYS = "\n".join(WAY_WORDS.values())  # the way chosen when a run starts fills this in
 
 
 def field(name, label, type="text", **options):

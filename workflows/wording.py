@@ -46,6 +46,16 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
+# the ways of forming (组建方式) as the request writes them, the seeded choices of its 组建方式 field
+WAYS: dict[str, str] = {
+    "standalone": "单独建立",
+    "joint": "联合建立",
+    "industry": "行业统建",
+    "area": "区域联建",
+    "fallback": "村社兜底建",
+}
+
+
 def form_words(form: str) -> dict[str, str]:
     """The words of a form; forms without papers of their own (a liaison …) read as a 妇联."""
     return WORDS.get(form, WORDS["federation"])
