@@ -162,6 +162,11 @@ class _Generator:
             "archived_at": None,
             "archive_reason": "",
         }
+        # Most registers say when a unit was founded or registered (its own generator: the other values stay
+        # what they were before the date was added).
+        dates = random.Random(f"{name}-founded")
+        if dates.random() < 0.85:
+            spec["founded_on"] = dt.date(2005, 1, 1) + dt.timedelta(days=dates.randint(0, 18 * 365))
         if rng.random() < 0.7:
             road = rng.choice(ROADS)
             spec["address"] = f"乌海市{DISTRICTS[district][0]}{street_name}{road}{rng.randint(1, 299)}号"

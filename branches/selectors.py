@@ -311,9 +311,11 @@ def day_end(day: dt.date) -> dt.datetime:
 
 
 def active_on(day: dt.date) -> Q:
-    """Organisations in the ledger on that day: created on or before it and not archived on or before it."""
+    """Organisations that existed on that day as the ledger knows: founded or registered on or before it (when
+    the date is known; else entered in the ledger by then) and not archived on or before it."""
     end = day_end(day)
-    return Q(created_at__lt=end) & (Q(archived_at__isnull=True) | Q(archived_at__gte=end))
+    existed = Q(founded_on__lte=day) | Q(founded_on__isnull=True, created_at__lt=end)
+    return existed & (Q(archived_at__isnull=True) | Q(archived_at__gte=end))
 
 
 def coverage_target(day: dt.date) -> Q:
