@@ -6,9 +6,11 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import RegisterSource
+from branches.models import Category, Field, RegisterSource
 from branches.registers import RegisterError
+from branches.selectors import regions_for
 from branches.services.imports import column_choices, field_label, upload_limit_bytes
+from federation.models import Region
 
 ACCEPTED_FILES = ".xlsx,.xls,.xlsm,.ods,.csv,.txt"
 
@@ -25,9 +27,30 @@ class RegisterUploadForm(forms.Form):
         ),
     )
     file = forms.FileField(label=_("File"), allow_empty_file=True)
+    # Defaults of the file: what a row that does not say takes (a register that comes from one department).
+    default_field = forms.ChoiceField(
+        label=_("Field of rows that do not say"),
+        choices=[("", _("— work it out from each row —")), *Field.choices],
+        required=False,
+    )
+    default_district = forms.ModelChoiceField(
+        label=_("District of rows that do not say"),
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label=_("— from each row —"),
+    )
+    default_categories = forms.ModelMultipleChoiceField(
+        label=_("Categories of every row"),
+        queryset=Category.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Added to every organisation of the file, besides the categories its own row gives."),
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["default_district"].queryset = regions_for(user, Region.Level.DISTRICT).order_by("path")
+        self.fields["default_categories"].queryset = Category.objects.filter(active=True)
         self.fields["source"].widget.attrs.update({"list": "register-sources", "autocomplete": "off"})
         self.fields["file"].widget.attrs["accept"] = ACCEPTED_FILES
         self.fields["file"].help_text = _(
@@ -41,6 +64,16 @@ class RegisterUploadForm(forms.Form):
         if not name:
             raise forms.ValidationError(_("Say which register this file is."))
         return name
+
+    def defaults(self) -> dict:
+        """The file's defaults as the import keeps them: field, district id, category ids (empty ones left out)."""
+        data = self.cleaned_data
+        defaults = {
+            "field": data.get("default_field") or "",
+            "district": data["default_district"].pk if data.get("default_district") else None,
+            "categories": sorted(category.pk for category in data.get("default_categories") or []),
+        }
+        return {key: value for key, value in defaults.items() if value}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -280,6 +280,9 @@ class RegisterImport(models.Model):
     size = models.PositiveIntegerField(_("size"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    # What a row that does not say takes from the file (one department's register): {"field": value,
+    # "district": region id, "categories": [category ids]}; a row's own value wins.
+    defaults = models.JSONField(_("defaults of this file"), default=dict, blank=True)
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
     uploaded_by = models.ForeignKey(

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from branches.errors import LedgerError
 from branches.forms_imports import ColumnMappingForm, RegisterUploadForm
 from branches.identifiers import mobile_mask
-from branches.models import Field, RegisterImport, UnitType
+from branches.models import Category, Field, Organisation, RegisterImport, UnitType
 from branches.registers import RegisterError, import_template_xlsx
 from branches.services.imports import (
     COUNT_KEYS,
@@ -37,6 +37,7 @@ from branches.services.imports import (
     register_imports_for,
 )
 from federation import access
+from federation.models import Region
 from federation.services import disclosure_record
 
 PAGE_SIZE = 50
@@ -66,7 +67,7 @@ def import_list(request):
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
     access.require(request.user, "ledger.import")
-    form = RegisterUploadForm(request.POST or None, request.FILES or None)
+    form = RegisterUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -75,6 +76,7 @@ def import_upload(request):
                 data=upload.read(),
                 file_name=upload.name,
                 source_name=form.cleaned_data["source"],
+                defaults=form.defaults(),
             )
         except RegisterError as error:
             form.add_error("file", error.message)
@@ -207,6 +209,21 @@ def _display(name: str, value: Any) -> str:
     return str(value)
 
 
+def _defaults_view(defaults: dict[str, Any]) -> list[tuple[str, str]]:
+    """The file's defaults as (label, value) pairs for the page (two small queries, only when there are any)."""
+    shown = []
+    if defaults.get("field") in Field.values:
+        shown.append((field_label("field"), str(Field(defaults["field"]).label)))
+    if defaults.get("district"):
+        district = Region.objects.filter(pk=defaults["district"]).values_list("name", flat=True).first()
+        if district:
+            shown.append((field_label("district"), district))
+    if defaults.get("categories"):
+        names = Category.objects.filter(pk__in=defaults["categories"]).values_list("name", flat=True)
+        shown.append((str(Organisation._meta.get_field("categories").verbose_name), "、".join(names)))
+    return shown
+
+
 def _row_view(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "number": row["n"],
@@ -271,4 +288,5 @@ def _detail_context(request, register_import: RegisterImport, mapping_form=None)
         "remap_form": remap_form,
         "not_in_latest": summary.get("not_in_latest") or [],
         "same_file": summary.get("same_file"),
+        "defaults": _defaults_view(register_import.defaults or {}),
     }

@@ -15,11 +15,11 @@ from typing import Any, Protocol
 from django.core.exceptions import ValidationError
 
 from branches.identifiers import mobile_validate, uscc_normalise, uscc_validate
-from branches.models import Category, Organisation, RegisterPresence, UnitTypeCategory
+from branches.models import Category, Field, Organisation, RegisterPresence, UnitTypeCategory
 from branches.names import name_normalise
 from branches.registers import TEMPLATE_EXAMPLE_USCC, RegisterRow, RegisterTable
 from branches.services.imports.background import Background
-from branches.services.imports.infer import INFERRED, field_infer
+from branches.services.imports.infer import DEFAULT, INFERRED, field_infer
 from branches.services.imports.lookups import (
     _VALUE_COLUMNS,
     _Ledger,
@@ -68,7 +68,7 @@ class _Row:
     # {"how": "default"} (written into value_sources with the import's stamp).
     fills: dict[str, Any] = field(default_factory=dict)
     marks: dict[str, dict] = field(default_factory=dict)
-    inferred_categories: list[int] = field(default_factory=list)
+    category_marks: dict[int, dict] = field(default_factory=dict)  # categories not read from the row
     target: int | None = None
     target_name: str = ""
     seen_id: int | None = None  # the record an invalid row names by its code (it is in the register)
@@ -186,12 +186,26 @@ class _Writer(Protocol):
 class _Classifier:
     """Decides what each row of a register is, against the ledger as it is now, in the uploader's area."""
 
-    def __init__(self, *, scope_root: Region | None, source_id: int | None) -> None:
+    def __init__(
+        self, *, scope_root: Region | None, source_id: int | None, defaults: dict[str, Any] | None = None
+    ) -> None:
         self.root_path = scope_root.path if scope_root is not None else ""
         self.source_id = source_id
         self.places = _Places()
         categories = list(Category.objects.all())
         self.category_names = {category.pk: category.name for category in categories}
+        # The file's defaults (a register of one department): what a row that does not say takes.
+        defaults = defaults or {}
+        self.default_field = defaults.get("field") if defaults.get("field") in Field.values else None
+        district = self.places.by_id.get(defaults.get("district"))
+        self.default_district = (
+            district
+            if district is not None
+            and district.level == Region.Level.DISTRICT
+            and self.in_area(district.path)
+            else None
+        )
+        self.default_categories = [pk for pk in defaults.get("categories") or [] if pk in self.category_names]
         self.categories: dict[str, int] = {}
         self.labels: dict[str, int | None] = {}
         for category in categories:
@@ -285,7 +299,11 @@ class _Classifier:
         for pk in self.type_categories.get(data.get("unit_type") or "", ()):
             if pk not in result.categories:
                 result.categories.append(pk)
-                result.inferred_categories.append(pk)
+                result.category_marks[pk] = {"how": INFERRED, "from": "unit_type"}
+        for pk in self.default_categories:
+            if pk not in result.categories:
+                result.categories.append(pk)
+                result.category_marks[pk] = {"how": DEFAULT}
         if result.reasons:
             result.status = INVALID
         return result
@@ -300,21 +318,32 @@ class _Classifier:
         found = self._place_cache.get(key)
         if found is None:
             found = self._place_cache[key] = self._place(*key)
-        reasons, warnings, district, region = found
+        reasons, warnings, district, region, defaulted = found
+        if reasons == [["district_missing", {}]]:
+            reasons = []  # needed by a new record only (see _new): a row of a known organisation may leave it out
         result.reasons.extend(reasons)
         result.warnings.extend(warnings)
         if region is not None:
             result.district = district
-            result.values["region"] = region
+            if defaulted:  # the file's district: for a new record only, it never moves one
+                result.fills["region"] = region
+                result.marks["region"] = {"how": DEFAULT}
+            else:
+                result.values["region"] = region
 
-    def _place(self, district_text: str, street_text: str, code: str) -> tuple[list, list, Region, Region]:
-        """(reasons, warnings, district, region) of a row's district and street (and code, characters 3-8)."""
+    def _place(
+        self, district_text: str, street_text: str, code: str
+    ) -> tuple[list, list, Region | None, Region | None, bool]:
+        """(reasons, warnings, district, region, whether it is the file's default) of a row's district and street,
+        else the file's default district, else the district of the code's characters 3-8."""
         district = street = None
         warnings = []
+        if not district_text and not street_text and self.default_district is not None:
+            return [], [], self.default_district, self.default_district, True
         if district_text:
             district = self.places.district(district_text)
             if district is None:
-                return [["district_unknown", {"text": district_text}]], [], None, None
+                return [["district_unknown", {"text": district_text}]], [], None, None, False
         if street_text:
             street = self.places.street(street_text, district)
             if street is None and district is not None:
@@ -324,11 +353,11 @@ class _Classifier:
         if district is None and code in self.places.district_codes:
             district = self.places.district_codes[code]
         if district is None:
-            return [["district_missing", {}]], warnings, None, None
+            return [["district_missing", {}]], warnings, None, None, False
         region = street or district
         if not self.in_area(region.path):
-            return [["outside_area", {"region": region.name}]], warnings, None, None
-        return [], warnings, district, region
+            return [["outside_area", {"region": region.name}]], warnings, None, None, False
+        return [], warnings, district, region, False
 
     def _resolve_kind(self, row: RegisterRow, result: _Row) -> None:
         key = (
@@ -345,6 +374,9 @@ class _Classifier:
             result.values["unit_type"] = unit_type
         if field_value:
             result.values["field"] = field_value
+        elif self.default_field:  # the row's own value, then the file's default, then what the row implies
+            result.fills["field"] = self.default_field
+            result.marks["field"] = {"how": DEFAULT}
         elif inferred:
             result.fills["field"] = inferred[0]
             result.marks["field"] = {"how": INFERRED, "from": inferred[1]}
@@ -524,6 +556,9 @@ class _Classifier:
     def _new(self, row: _Row) -> None:
         for name, value in row.fills.items():
             row.values.setdefault(name, value)
+        if "region" not in row.values:
+            row.status, row.reasons = INVALID, [["district_missing", {}]]
+            return
         if "field" not in row.values:
             row.status, row.reasons = INVALID, [["field_unknown", {}]]
             return
@@ -532,10 +567,12 @@ class _Classifier:
 
     @staticmethod
     def _mark_categories(row: _Row) -> None:
-        """The categories a row adds are marked as worked out when every one of them was."""
+        """Keep the marks of the values written; the categories a row adds are marked when every one of them
+        was come by the same way (worked out, or the file's default)."""
         marks = {name: mark for name, mark in row.marks.items() if name in row.values}
-        if row.categories and all(pk in row.inferred_categories for pk in row.categories):
-            marks["categories"] = {"how": INFERRED, "from": "unit_type"}
+        how = {str(row.category_marks.get(pk)) for pk in row.categories}
+        if row.categories and len(how) == 1 and row.categories[0] in row.category_marks:
+            marks["categories"] = row.category_marks[row.categories[0]]
         row.marks = marks
 
     def _diff(self, row: _Row, current: dict[str, Any], categories: set[int]) -> list[str]:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.errors import LedgerError
-from branches.models import RegisterImport, RegisterSource
+from branches.models import Category, Field, RegisterImport, RegisterSource
 from branches.registers import FIELD_ALIASES, RegisterError, RegisterTable
 from branches.services.follow import organisations_moved
 from branches.services.imports.background import Background
@@ -94,7 +94,9 @@ def register_imports_for(user: User) -> QuerySet[RegisterImport]:
 
 def _preview(register_import: RegisterImport, table: RegisterTable) -> RegisterImport:
     classifier = _Classifier(
-        scope_root=_scope_root(register_import.uploaded_by), source_id=register_import.source_id
+        scope_root=_scope_root(register_import.uploaded_by),
+        source_id=register_import.source_id,
+        defaults=register_import.defaults,
     )
     plan = classifier.plan(table)
     register_import.summary = _summary(plan, table, same_file=_same_file(register_import))
@@ -121,8 +123,36 @@ def _source(name: str) -> RegisterSource:
     return RegisterSource.objects.get_or_create(name=name)[0]
 
 
+def _defaults(by: User, defaults: dict[str, Any] | None) -> dict[str, Any]:
+    """The file's defaults as kept: a field of the list, a district of the user's area, existing categories."""
+    defaults = defaults or {}
+    kept: dict[str, Any] = {}
+    if defaults.get("field"):
+        if defaults["field"] not in Field.values:
+            raise LedgerError(_("Choose a field from the list."))
+        kept["field"] = defaults["field"]
+    if defaults.get("district"):
+        district = Region.objects.filter(pk=defaults["district"], level=Region.Level.DISTRICT).first()
+        if district is None or not access.in_region_scope(by, district):
+            raise LedgerError(_("Choose a district of your area."))
+        kept["district"] = district.pk
+    if defaults.get("categories"):
+        kept["categories"] = sorted(
+            Category.objects.filter(pk__in=defaults["categories"]).values_list("pk", flat=True)
+        )
+    return kept
+
+
 @contextmanager
-def _new_import(*, by: User, data: bytes, file_name: str, source: RegisterSource, table: RegisterTable):
+def _new_import(
+    *,
+    by: User,
+    data: bytes,
+    file_name: str,
+    source: RegisterSource,
+    table: RegisterTable,
+    defaults: dict[str, Any] | None = None,
+):
     """Create an import and its stored file inside the caller's transaction; if that fails, no file stays."""
     digest = hashlib.sha256(data).hexdigest()
     register_import = RegisterImport.objects.create(
@@ -134,6 +164,7 @@ def _new_import(*, by: User, data: bytes, file_name: str, source: RegisterSource
         size=len(data),
         uploaded_by=by,
         unit=by.unit,
+        defaults=defaults or {},
         summary={"table": _table_info(table)},
     )
     try:
@@ -143,17 +174,24 @@ def _new_import(*, by: User, data: bytes, file_name: str, source: RegisterSource
         raise
 
 
-def register_import_upload(*, by: User, data: bytes, file_name: str, source_name: str) -> RegisterImport:
+def register_import_upload(
+    *, by: User, data: bytes, file_name: str, source_name: str, defaults: dict[str, Any] | None = None
+) -> RegisterImport:
     """Keep an uploaded register and preview it (or wait for its unknown columns to be mapped).
 
-    A file that cannot be read raises RegisterError and nothing is stored.
+    ``defaults`` (field, district id, category ids) are what a row that does not say takes. A file that cannot
+    be read raises RegisterError and nothing is stored.
     """
     access.require(by, "ledger.import")
+    defaults = _defaults(by, defaults)
     table = _read(data, file_name, None, max_bytes=upload_limit_bytes())
     _check_columns(table)
+    source = _source(source_name)
     with (
         transaction.atomic(),
-        _new_import(by=by, data=data, file_name=file_name, source=_source(source_name), table=table) as new,
+        _new_import(
+            by=by, data=data, file_name=file_name, source=source, table=table, defaults=defaults
+        ) as new,
     ):
         if not table.unknown_headers:
             _preview(new, table)
@@ -210,7 +248,11 @@ def register_import_apply(*, register_import: RegisterImport, by: User, request=
             if register_import.status != RegisterImport.Status.PREVIEWED:
                 raise LedgerError(_status_refusal(register_import))
             table = _stored_table(register_import, stream=True)
-            classifier = _Classifier(scope_root=_scope_root(register_import.uploaded_by), source_id=source.pk)
+            classifier = _Classifier(
+                scope_root=_scope_root(register_import.uploaded_by),
+                source_id=source.pk,
+                defaults=register_import.defaults,
+            )
             try:
                 return _apply(register_import, table, classifier, by=by, source=source, request=request)
             except RegisterError as error:  # the stored file's rows, read as they are classified
@@ -310,22 +352,33 @@ def register_import_discard(*, register_import: RegisterImport, by: User, reques
 
 
 def register_import_run(
-    *, by: User, data: bytes, file_name: str, source_name: str, dry_run: bool
+    *,
+    by: User,
+    data: bytes,
+    file_name: str,
+    source_name: str,
+    dry_run: bool,
+    defaults: dict[str, Any] | None = None,
 ) -> dict[str, int]:
     """Read, classify and (unless dry_run) apply a register in one go; returns the counts.
 
     Columns the reader does not know are left out. A dry run writes nothing at all, not even the import.
     """
     access.require(by, "ledger.import")
+    defaults = _defaults(by, defaults)
     table = _read(data, file_name, None, max_bytes=_stored_limit(), stream=True)
     _check_columns(table, strict=True)
     if dry_run:
         source = RegisterSource.objects.filter(name=" ".join(source_name.split())).first()
-        classifier = _Classifier(scope_root=_scope_root(by), source_id=source.pk if source else None)
+        classifier = _Classifier(
+            scope_root=_scope_root(by), source_id=source.pk if source else None, defaults=defaults
+        )
         return classifier.plan(table).counts()
     with transaction.atomic():
         _one_at_a_time()
         source = RegisterSource.objects.select_for_update().get(pk=_source(source_name).pk)
-        classifier = _Classifier(scope_root=_scope_root(by), source_id=source.pk)
-        with _new_import(by=by, data=data, file_name=file_name, source=source, table=table) as new:
+        classifier = _Classifier(scope_root=_scope_root(by), source_id=source.pk, defaults=defaults)
+        with _new_import(
+            by=by, data=data, file_name=file_name, source=source, table=table, defaults=defaults
+        ) as new:
             return _apply(new, table, classifier, by=by, source=source)
