@@ -226,6 +226,7 @@ class RegisterTable:
     sheet_name: str = ""
     encoding: str = ""
     row_count: int = 0  # data rows read (so far, while a stream is read)
+    named_as: str = ""  # the workbook extension (".xlsx" …) of a file that is CSV text all the same
 
 
 @dataclass(frozen=True)
@@ -989,6 +990,8 @@ def _read_text(data: bytes, extension: str, resolver: _Resolver, options: _Optio
     table = _build_table(numbered, header_row, header_texts, resolver, options)
     table.file_type = "csv"
     table.encoding = encoding
+    if extension in _WORKBOOK_EXTENSIONS:  # saved as CSV and renamed, or exported by a system as "xls"
+        table.named_as = extension
     return table
 
 

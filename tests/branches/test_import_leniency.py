@@ -293,3 +293,32 @@ def test_the_organisation_page_says_which_values_were_inferred(client, city_offi
     outlet = Organisation.objects.get(name="乌海市顺达快递网点")
     page = client.get(reverse("branches:organisation_detail", args=[outlet.pk])).text
     assert "由单位类型推断" in page
+
+
+# --- a CSV file under a workbook's name ---------------------------------------------------------------------
+
+
+def test_a_csv_file_named_xlsx_is_read_and_the_preview_says_so(client, city_officer):
+    data = "单位名称,所属区,单位类型\n乌海市甲协会,海勃湾区,社会团体\n".encode("gb18030")
+    register_import = register_import_upload(
+        by=city_officer, data=data, file_name="名录.xlsx", source_name="名录"
+    )
+
+    assert register_import.summary["counts"]["new"] == 1
+    table = register_import.summary["table"]
+    assert (table["file_type"], table["named_as"], table["encoding"]) == ("csv", ".xlsx", "gb18030")
+    client.force_login(city_officer)
+    page = client.get(reverse("branches:import_detail", args=[register_import.pk])).text
+    assert "名为 .xlsx" in page and "CSV" in page
+
+
+def test_a_real_workbook_is_not_said_to_be_csv(client, city_officer):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["单位名称", "所属区"])
+    workbook.active.append(["乌海市乙协会", "海勃湾区"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    register_import = register_import_upload(
+        by=city_officer, data=buffer.getvalue(), file_name="名录.xlsx", source_name="名录"
+    )
+    assert register_import.summary["table"]["named_as"] == ""

@@ -59,6 +59,7 @@ def _table_info(table: RegisterTable) -> dict[str, Any]:
     return {
         "file_type": table.file_type,
         "encoding": table.encoding,
+        "named_as": table.named_as,
         "sheet": table.sheet_name,
         "header_row": table.header_row,
         "headers": list(dict.fromkeys(table.headers)),
