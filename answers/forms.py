@@ -114,3 +114,24 @@ class FAQEntryForm(SeenMixin, forms.ModelForm):
             "step_codes": data.get("step_codes") or [],
             "fields": data.get("related_fields") or [],
         }
+
+
+class FAQProposalForm(forms.Form):
+    """A change proposed to an entry the user does not keep: the new wording and why."""
+
+    question = forms.CharField(label=_("Question"), max_length=FAQ_QUESTION_MAX)
+    answer = forms.CharField(
+        label=_("Answer"), max_length=FAQ_ANSWER_MAX, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    reason = forms.CharField(
+        label=_("Why"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What is wrong or missing now (a new rule, a district's practice…)."),
+    )
+
+
+class ProposalDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("decline", _("Decline"))])
+    note = forms.CharField(label=_("Note to the proposer"), required=False, max_length=1000)

@@ -8,6 +8,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organisation
+from federation.models import Region
+
+
+def city_region_id() -> int | None:
+    """The city's division: where an FAQ entry lies unless a district keeps it (None before divisions exist)."""
+    return (
+        Region.objects.filter(level=Region.Level.CITY).order_by("path").values_list("pk", flat=True).first()
+    )
 
 
 class FAQCategory(models.Model):
@@ -27,6 +35,9 @@ class FAQCategory(models.Model):
 
 
 class FAQEntry(models.Model):
+    """A question answered once for everyone. A city-wide entry (lying in the city's division) is kept by the
+    city's staff, who decide the changes district officers propose; a district's entry by its officers."""
+
     question = models.CharField(_("question"), max_length=200)
     answer = models.TextField(_("answer"))
     category = models.ForeignKey(
@@ -61,6 +72,15 @@ class FAQEntry(models.Model):
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     published = models.BooleanField(_("published"), default=True)
+    # Who keeps it: the city's division (city-wide) or a district's. Access decides through it.
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("kept by"),
+        null=True,
+        default=city_region_id,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -71,6 +91,59 @@ class FAQEntry(models.Model):
 
     def __str__(self) -> str:
         return self.question
+
+    @property
+    def city_wide(self) -> bool:
+        return self.region_id is None or self.region.level in {Region.Level.CITY, Region.Level.PROVINCE}
+
+
+class FAQProposal(models.Model):
+    """A change to an FAQ entry proposed by someone who does not keep it, for its keepers to accept or decline."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    entry = models.ForeignKey(
+        FAQEntry, verbose_name=_("FAQ entry"), on_delete=models.CASCADE, related_name="proposals"
+    )
+    question = models.CharField(_("question"), max_length=200)
+    answer = models.TextField(_("answer"))
+    reason = models.TextField(_("why"), blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    note = models.TextField(_("note on the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("proposed FAQ change")
+        verbose_name_plural = _("proposed FAQ changes")
+        ordering = ["-proposed_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["proposed_at", "id"], name="faq_proposal_pending", condition=Q(status="pending")
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.question[:40]
+
+    @property
+    def region(self):
+        """Where the proposal lies for access: where its entry lies."""
+        return self.entry.region
 
 
 class Question(models.Model):

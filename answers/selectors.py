@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from branches.models import Organisation
@@ -12,7 +12,7 @@ from federation import access
 from federation.models import User
 from federation.workdays import working_days_between
 
-from .models import FAQEntry, Question
+from .models import FAQEntry, FAQProposal, Question
 
 
 def questions_for(user: User) -> QuerySet[Question]:
@@ -29,10 +29,20 @@ def my_questions(user: User) -> QuerySet[Question]:
 
 def faq_entries_for(user: User) -> QuerySet[FAQEntry]:
     """Published entries for everybody; those who edit the FAQ see the unpublished ones too."""
-    entries = FAQEntry.objects.select_related("category")
+    entries = FAQEntry.objects.select_related("category", "region")
     if access.has(user, "faq.edit"):
         return entries
     return entries.filter(published=True)
+
+
+def faq_proposals_for(user: User) -> QuerySet[FAQProposal]:
+    """The proposed changes the user sees: to entries kept in their area (to decide) and their own."""
+    if not access.has(user, "faq.edit"):
+        return FAQProposal.objects.none()
+    kept = access.scope(user, FAQProposal.objects.all(), "entry__region").values("pk")
+    return FAQProposal.objects.filter(Q(pk__in=kept) | Q(proposed_by=user)).select_related(
+        "entry__region", "proposed_by", "decided_by"
+    )
 
 
 def contact_organisations(user: User) -> QuerySet[Organisation]:

@@ -25,7 +25,7 @@ from federation.models import User
 from federation.notifications import notification_create
 from federation.services import operation_label_register, operation_record
 
-from .models import FAQCategory, FAQEntry, Question
+from .models import FAQCategory, FAQEntry, FAQProposal, Question, city_region_id
 from .search import faq_search_text
 
 QUESTION_MAX = 1000
@@ -42,6 +42,9 @@ operation_label_register("question.answer", gettext_lazy("answered a question"))
 operation_label_register("faq.create", gettext_lazy("added an FAQ entry"))
 operation_label_register("faq.update", gettext_lazy("edited an FAQ entry"))
 operation_label_register("faq.unpublish", gettext_lazy("unpublished an FAQ entry"))
+operation_label_register("faq.propose", gettext_lazy("proposed a change to an FAQ entry"))
+operation_label_register("faq.accept", gettext_lazy("accepted a proposed change to an FAQ entry"))
+operation_label_register("faq.decline", gettext_lazy("declined a proposed change to an FAQ entry"))
 
 
 class QuestionError(Exception):
@@ -238,8 +241,11 @@ def faq_entry_create(
         if source_question.answered_at is None:
             raise QuestionError(_("Only an answered question can be published as FAQ."))
     values = _faq_clean(data)
+    # It is kept where its author works: a district officer's entry by the district, the city's city-wide.
+    home = access.scope_region(by)
     entry = FAQEntry.objects.create(
         **values,
+        region_id=home.pk if home is not None else city_region_id(),
         source_question=source_question,
         search_text=faq_search_text(values["question"], values["answer"]),
     )
@@ -257,9 +263,9 @@ def faq_entry_create(
 def faq_entry_update(
     *, by: User, entry: FAQEntry, data: dict, seen: dt.datetime | None = None, request=None
 ) -> FAQEntry:
-    """Edit an FAQ entry; what changed goes to the operation log. ``seen``: see clash_refuse."""
-    access.require(by, "faq.edit")
-    entry = FAQEntry.objects.select_for_update().get(pk=entry.pk)
+    """Edit an FAQ entry the user keeps; what changed goes to the operation log. ``seen``: see clash_refuse."""
+    entry = FAQEntry.objects.select_for_update().select_related("region").get(pk=entry.pk)
+    access.require(by, "faq.edit", entry)
     clash_refuse(entry, seen=seen, error=QuestionError)
     values = _faq_clean(data)
     changes = {}
@@ -278,8 +284,8 @@ def faq_entry_update(
 @transaction.atomic
 def faq_entry_unpublish(*, by: User, entry: FAQEntry, request=None) -> FAQEntry:
     """Take an entry off the FAQ and the steps' pages (it stays, to be edited and published again)."""
-    access.require(by, "faq.edit")
-    entry = FAQEntry.objects.select_for_update().get(pk=entry.pk)
+    entry = FAQEntry.objects.select_for_update().select_related("region").get(pk=entry.pk)
+    access.require(by, "faq.edit", entry)
     if not entry.published:
         raise QuestionError(_("This entry is not published."))
     entry.published = False
@@ -288,3 +294,75 @@ def faq_entry_unpublish(*, by: User, entry: FAQEntry, request=None) -> FAQEntry:
         actor=by, action="faq.unpublish", obj=entry, changes={"published": [True, False]}, request=request
     )
     return entry
+
+
+# --- changes proposed to entries kept by a wider area ---------------------------------------------------------
+
+
+@transaction.atomic
+def faq_proposal_create(*, by: User, entry: FAQEntry, data: dict, request=None) -> FAQProposal:
+    """Propose a new question and answer for an entry the user may not edit (a city-wide one, for a district
+    officer); it waits for those who keep the entry."""
+    access.require(by, "faq.propose", entry)
+    question = _text_check(data.get("question", ""), empty=_("Write the question."), limit=FAQ_QUESTION_MAX)
+    answer = _text_check(data.get("answer", ""), empty=_("Write the answer."), limit=FAQ_ANSWER_MAX)
+    if question == entry.question and answer == entry.answer:
+        raise QuestionError(_("Change the question or the answer first: this is what the entry says now."))
+    proposal = FAQProposal.objects.create(
+        entry=entry,
+        question=question,
+        answer=answer,
+        reason=(data.get("reason") or "").strip()[:1000],
+        proposed_by=by,
+    )
+    operation_record(
+        actor=by,
+        action="faq.propose",
+        obj=entry,
+        changes={"proposal": [None, proposal.pk]},
+        reason=proposal.reason,
+        request=request,
+    )
+    return proposal
+
+
+@transaction.atomic
+def faq_proposal_decide(
+    *, by: User, proposal: FAQProposal, accept: bool, note: str = "", request=None
+) -> FAQProposal:
+    """Accept (the entry then says what was proposed) or decline a proposed change, once, with a note."""
+    proposal = FAQProposal.objects.select_for_update().select_related("entry__region").get(pk=proposal.pk)
+    access.require(by, "faq.review", proposal)
+    # Two reviewers at once: the second waits for the lock, then finds it decided.
+    if proposal.status != FAQProposal.Status.PENDING:
+        raise QuestionError(_("This proposal was decided already; reload the page to see how."))
+    if accept:
+        entry = proposal.entry
+        faq_entry_update(
+            by=by,
+            entry=entry,
+            data={
+                "question": proposal.question,
+                "answer": proposal.answer,
+                "category": entry.category,
+                "step_codes": entry.step_codes,
+                "fields": entry.fields,
+                "order": entry.order,
+                "published": entry.published,
+            },
+            request=request,
+        )
+    proposal.status = FAQProposal.Status.ACCEPTED if accept else FAQProposal.Status.DECLINED
+    proposal.decided_by = by
+    proposal.decided_at = timezone.now()
+    proposal.note = note.strip()[:1000]
+    proposal.save(update_fields=["status", "decided_by", "decided_at", "note"])
+    operation_record(
+        actor=by,
+        action="faq.accept" if accept else "faq.decline",
+        obj=proposal.entry,
+        changes={"proposal": [proposal.pk, proposal.status]},
+        reason=proposal.note,
+        request=request,
+    )
+    return proposal

@@ -15,4 +15,7 @@ urlpatterns = [
     path("faq/new/", views.faq_create, name="faq_create"),
     path("faq/<int:pk>/edit/", views.faq_edit, name="faq_edit"),
     path("faq/<int:pk>/unpublish/", views.faq_unpublish, name="faq_unpublish"),
+    path("faq/<int:pk>/propose/", views.faq_propose, name="faq_propose"),
+    path("faq/proposals/", views.faq_proposal_list, name="faq_proposal_list"),
+    path("faq/proposals/<int:pk>/decide/", views.faq_proposal_decide, name="faq_proposal_decide"),
 ]

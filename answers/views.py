@@ -15,11 +15,27 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from federation import access
 
 from . import services
-from .forms import AnswerForm, AskForm, FAQEntryForm, FAQFilterForm, QuestionFilterForm, step_choices
-from .models import AnswerSettings, FAQCategory, FAQEntry
+from .forms import (
+    AnswerForm,
+    AskForm,
+    FAQEntryForm,
+    FAQFilterForm,
+    FAQProposalForm,
+    ProposalDecisionForm,
+    QuestionFilterForm,
+    step_choices,
+)
+from .models import AnswerSettings, FAQCategory, FAQEntry, FAQProposal
 from .search import faq_search
 from .seed import STEP_CATEGORY
-from .selectors import contact_organisations, faq_entries_for, my_questions, questions_annotate, questions_for
+from .selectors import (
+    contact_organisations,
+    faq_entries_for,
+    faq_proposals_for,
+    my_questions,
+    questions_annotate,
+    questions_for,
+)
 from .services import QUESTION_MAX, QuestionError
 from .suggestions import faq_suggestions
 
@@ -48,13 +64,20 @@ def faq_list(request):
     page.object_list = list(page.object_list)
     for entry in page.object_list:
         entry.step_titles = [steps.get(code, code) for code in entry.step_codes or []]
+        entry.may_edit = access.has(request.user, "faq.edit", entry)
+        entry.may_propose = access.has(request.user, "faq.propose", entry)
+    may_edit = access.has(request.user, "faq.edit")
+    pending = (
+        faq_proposals_for(request.user).filter(status=FAQProposal.Status.PENDING).count() if may_edit else 0
+    )
     context = {
         "form": form,
         "page": page,
         "query": query,
         "category": category,
         "categories": list(FAQCategory.objects.all()),
-        "may_edit": access.has(request.user, "faq.edit"),
+        "may_edit": may_edit,
+        "pending": pending,
     }
     return render(request, "answers/faq_list.html", context)
 
@@ -83,8 +106,8 @@ def faq_create(request):
 
 @require_http_methods(["GET", "POST"])
 def faq_edit(request, pk):
-    access.require(request.user, "faq.edit")
-    entry = get_object_or_404(FAQEntry, pk=pk)
+    entry = get_object_or_404(faq_entries_for(request.user), pk=pk)
+    access.require(request.user, "faq.edit", entry)  # a city-wide entry: the city's staff only
     form = FAQEntryForm(request.POST or None, instance=entry)
     if request.method == "POST" and form.is_valid():
         try:
@@ -101,8 +124,8 @@ def faq_edit(request, pk):
 
 @require_POST
 def faq_unpublish(request, pk):
-    access.require(request.user, "faq.edit")
-    entry = get_object_or_404(FAQEntry, pk=pk)
+    entry = get_object_or_404(faq_entries_for(request.user), pk=pk)
+    access.require(request.user, "faq.edit", entry)
     try:
         services.faq_entry_unpublish(by=request.user, entry=entry, request=request)
     except QuestionError as error:
@@ -112,6 +135,68 @@ def faq_unpublish(request, pk):
             request, _("“%(question)s” is no longer shown in the FAQ.") % {"question": entry.question}
         )
     return redirect("answers:faq_list")
+
+
+@require_http_methods(["GET", "POST"])
+def faq_propose(request, pk):
+    """A district officer proposes a new wording for a city-wide entry; the city's staff decide."""
+    entry = get_object_or_404(faq_entries_for(request.user), pk=pk)
+    access.require(request.user, "faq.propose", entry)
+    form = FAQProposalForm(request.POST or None, initial={"question": entry.question, "answer": entry.answer})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.faq_proposal_create(
+                by=request.user, entry=entry, data=form.cleaned_data, request=request
+            )
+        except QuestionError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("Your proposal was sent to the city federation, who will decide on it.")
+            )
+            return redirect("answers:faq_proposal_list")
+    context = {"form": form, "entry": entry}
+    return render(request, "answers/faq_propose.html", context, status=400 if form.errors else 200)
+
+
+@require_GET
+def faq_proposal_list(request):
+    """Changes proposed to FAQ entries: those waiting for the user's decision, then the user's own and the
+    decided ones, with who decided, when and why."""
+    access.require(request.user, "faq.edit")
+    proposals = faq_proposals_for(request.user)
+    waiting = [
+        proposal
+        for proposal in proposals.filter(status=FAQProposal.Status.PENDING).order_by("proposed_at", "id")
+        if access.has(request.user, "faq.review", proposal)
+    ]
+    others = proposals.exclude(pk__in=[proposal.pk for proposal in waiting]).order_by("-proposed_at", "-id")
+    page = Paginator(others, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"waiting": waiting, "page": page, "decision_form": ProposalDecisionForm()}
+    return render(request, "answers/faq_proposal_list.html", context)
+
+
+@require_POST
+def faq_proposal_decide(request, pk):
+    proposal = get_object_or_404(faq_proposals_for(request.user), pk=pk)
+    access.require(request.user, "faq.review", proposal)
+    form = ProposalDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose to accept or decline the proposal."))
+        return redirect("answers:faq_proposal_list")
+    accept = form.cleaned_data["decision"] == "accept"
+    try:
+        services.faq_proposal_decide(
+            by=request.user, proposal=proposal, accept=accept, note=form.cleaned_data["note"], request=request
+        )
+    except QuestionError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("The entry now says what was proposed.") if accept else _("The proposal was declined."),
+        )
+    return redirect("answers:faq_proposal_list")
 
 
 # --- the questions inbox ------------------------------------------------------------------------------------

@@ -53,7 +53,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "work.export": ALL_STAFF,
     # questions answered on the spot and the FAQ
     "faq.view": ALL_STAFF | {CONTACT},
-    "faq.edit": WRITING_STAFF,
+    "faq.edit": WRITING_STAFF,  # an entry of the user's area: a city-wide one by the city's staff only
+    "faq.propose": WRITING_STAFF,  # a change to an entry of a wider area than the user's (see OBJECT_RULES)
+    "faq.review": WRITING_STAFF,  # accept or decline the changes proposed to entries the user edits
     "questions.view": ALL_STAFF,
     "questions.answer": WRITING_STAFF,
     "questions.ask": frozenset({CONTACT}),
@@ -195,13 +197,33 @@ def place(obj) -> Region | None:
     return getattr(organisation, "region", None)
 
 
+def _wider_than_own_area(user, obj) -> bool:
+    """Whether the object lies in a division holding the user's own one (a city-wide FAQ entry, for a
+    district officer): they may see it, and propose a change to those who keep it."""
+    region = place(obj)
+    try:
+        root = scope_region(user)
+    except PermissionDenied:
+        return False
+    return (
+        region is not None and root is not None and root.pk != region.pk and root.path.startswith(region.path)
+    )
+
+
+# permission → whether the user may act on a given object, in place of "it lies in their area" (in_scope)
+OBJECT_RULES: dict[str, Callable[[Any, Any], bool]] = {
+    "faq.propose": _wider_than_own_area,
+}
+
+
 def has(user, permission: str, obj=None) -> bool:
-    """Whether the user holds the permission (and, given an object, whether it lies in their scope)."""
+    """Whether the user holds the permission (and, given an object, whether it lies in their scope, or
+    meets the permission's own rule in OBJECT_RULES)."""
     allowed = PERMISSIONS[permission]  # an unknown permission is a programming error, not a "no"
     role = actor(user)
     if role is None or role not in allowed:
         return False
-    return obj is None or in_scope(user, obj)
+    return obj is None or OBJECT_RULES.get(permission, in_scope)(user, obj)
 
 
 def require(user, permission: str, obj=None) -> None:

@@ -239,10 +239,17 @@ ROUTES: dict[str, Route] = {
     "answers:question_ask": Route(contacts_only()),
     "answers:faq_list": Route(signed_in()),
     "answers:faq_create": Route(staff_only()),
+    # a city-wide entry: the city's staff edit it, district officers propose changes for them to decide
     "answers:faq_edit": Route(
-        staff_only(),
+        outcome(anonymous=LOGIN, contacts=403, district_officer=403, other_district_officer=403, staff=200),
         kwargs=_answers("faq"),
     ),
+    "answers:faq_propose": Route(
+        outcome(anonymous=LOGIN, contacts=403, city_officer=403, admin=403, staff=200),
+        kwargs=_answers("faq"),
+    ),
+    "answers:faq_proposal_list": Route(staff_only()),
+    "answers:faq_proposal_decide": Route(post_only(), kwargs=_answers("proposal")),
     "answers:faq_unpublish": Route(
         post_only(),
         kwargs=_answers("faq"),

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from answers.models import FAQEntry, Question
+from answers.models import FAQEntry, FAQProposal, Question
 from answers.search import faq_search_text
 
 
@@ -36,10 +36,17 @@ def at(day: dt.date, hour: int = 10) -> dt.datetime:
 def route_kwargs(world: dict, what: str) -> dict:
     """URL arguments for the route × role test: an open or an answered question on the world's step, an entry."""
     people = world["people"]
-    if what == "faq":
+    if what in {"faq", "proposal"}:
         entry = FAQEntry.objects.filter(question="请示要盖章吗？").first() or faq_entry(
             "请示要盖章吗？", "要加盖单位公章。", step_codes=["request"]
         )
+        if what == "proposal":
+            proposal, _created = FAQProposal.objects.get_or_create(
+                entry=entry,
+                proposed_by=people["district_officer"],
+                defaults={"question": entry.question, "answer": "要加盖单位公章，并由负责人签字。"},
+            )
+            return {"pk": proposal.pk}
         return {"pk": entry.pk}
     values = {}
     if what == "answered":

@@ -126,10 +126,10 @@ def test_a_bad_entry_is_refused_with_a_message(client_as, district_officer, data
     assert not FAQEntry.objects.filter(answer__startswith="答").exists()
 
 
-def test_editing_an_entry_recomputes_its_search_and_logs_what_changed(client_as, district_officer):
+def test_editing_an_entry_recomputes_its_search_and_logs_what_changed(client_as, city_officer):
     entry = faq_entry("旧问题", "旧答案", step_codes=["request"])
     data = {"question": "新的问题", "answer": "新的答案", "step_codes": ["request", "approval"], "order": 0}
-    response = client_as(district_officer).post(reverse("answers:faq_edit", args=[entry.pk]), data)
+    response = client_as(city_officer).post(reverse("answers:faq_edit", args=[entry.pk]), data)
     assert response.status_code == 302
     entry.refresh_from_db()
     assert entry.step_codes == ["request", "approval"] and not entry.published  # unticked
@@ -138,15 +138,15 @@ def test_editing_an_entry_recomputes_its_search_and_logs_what_changed(client_as,
     assert log.changes["question"] == ["旧问题", "新的问题"]
 
 
-def test_unpublishing_takes_the_entry_off_the_faq(client_as, district_officer, liaison):
+def test_unpublishing_takes_the_entry_off_the_faq(client_as, city_officer, liaison):
     entry = faq_entry("要下线的问题", "答案")
     url = reverse("answers:faq_unpublish", args=[entry.pk])
-    assert client_as(district_officer).get(url).status_code == 405
-    assert client_as(district_officer).post(url).status_code == 302
+    assert client_as(city_officer).get(url).status_code == 405
+    assert client_as(city_officer).post(url).status_code == 302
     entry.refresh_from_db()
     assert not entry.published
     assert "要下线的问题" not in listed(client_as(liaison).get(FAQ))
-    assert client_as(district_officer).post(url).status_code == 302  # again: a message, not a 500
+    assert client_as(city_officer).post(url).status_code == 302  # again: a message, not a 500
 
 
 def test_viewers_and_contacts_cannot_keep_the_faq(client_as, city_viewer, liaison):
