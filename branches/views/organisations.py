@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.apps import apps
 from django.contrib import messages
 from django.db.models import IntegerField, Prefetch, Subquery
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from branches.forms import (
 )
 from branches.identifiers import mobile_mask, uscc_registering_body
 from branches.models import Branch, Category, Organisation, RegisterPresence
+from branches.names import name_normalise
 from branches.selectors import (
     duplicate_candidates_for,
     organisation_lookalikes,
@@ -316,11 +317,30 @@ def _form_page(request, form, organisation: Organisation | None, lookalikes, *, 
     return render(request, "branches/organisation_form.html", context)
 
 
+def _lookalikes_live(request, organisation: Organisation | None = None):
+    """The warning as the name is typed (htmx): records that look like the name and code in the query."""
+    name = " ".join(request.GET.get("name", "").split())[:200]
+    code = request.GET.get("uscc", "")[:40]
+    unchanged = organisation is not None and (
+        name_normalise(name)[:200] == organisation.name_normalised and code.strip() in ("", organisation.uscc)
+    )
+    lookalikes = None
+    if len(name) >= 2 and not unchanged:
+        lookalikes = organisation_lookalikes(user=request.user, name=name, uscc=code, exclude=organisation)
+    if not lookalikes:
+        return HttpResponse("")
+    context = {"lookalikes": lookalikes, "live": True}
+    return render(request, "branches/_organisation_lookalikes.html", context)
+
+
 @require_http_methods(["GET", "POST"])
 def organisation_create(request):
     """Add an organisation. A record that looks like others (same code, same or near name) comes back with
-    them listed and is saved only once the user says why it is a different organisation."""
+    them listed and is saved only once the user says why it is a different organisation; with htmx the
+    warning also comes as the name is typed."""
     access.require(request.user, "ledger.edit")
+    if request.htmx and request.method == "GET" and "name" in request.GET:
+        return _lookalikes_live(request)
     form = OrganisationForm(request.POST or None, user=request.user)
     valid = request.method == "POST" and form.is_valid()
     lookalikes = _lookalikes(request, form)
@@ -345,6 +365,8 @@ def organisation_create(request):
 @require_http_methods(["GET", "POST"])
 def organisation_edit(request, pk):
     organisation = organisation_or_404(request, pk, "ledger.edit")
+    if request.htmx and request.method == "GET" and "name" in request.GET:
+        return _lookalikes_live(request, organisation)
     form = OrganisationForm(request.POST or None, instance=organisation, user=request.user)
     valid = request.method == "POST" and form.is_valid()
     lookalikes = _lookalikes(request, form, organisation)

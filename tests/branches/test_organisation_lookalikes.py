@@ -202,3 +202,18 @@ def test_the_form_page_costs_the_same_queries(client, city_officer, django_asser
     client.get(reverse("branches:organisation_create"))
     with django_assert_max_num_queries(8):
         assert client.get(reverse("branches:organisation_create")).status_code == 200
+
+
+def test_with_htmx_the_warning_comes_as_the_name_is_typed(client, district_officer, other_district_officer):
+    existing = OrganisationFactory(name="乌海市爱心协会", uscc="")
+    client.force_login(district_officer)
+    url = reverse("branches:organisation_create")
+    live = client.get(url, {"name": "烏海市愛心協會", "uscc": ""}, HTTP_HX_REQUEST="true").content.decode()
+    assert "名称相同" in live and reverse("branches:organisation_detail", args=[existing.pk]) in live
+    assert 'id="lookalikes-live-panel"' in live and "duplicate_reason" not in live and "<html" not in live
+    assert client.get(url, {"name": "乌"}, HTTP_HX_REQUEST="true").content == b""
+    assert client.get(url, {"name": "乌海市巾帼家政服务中心"}, HTTP_HX_REQUEST="true").content == b""
+    edit = reverse("branches:organisation_edit", args=[existing.pk])
+    assert client.get(edit, {"name": "乌海市爱心协会"}, HTTP_HX_REQUEST="true").content == b""
+    client.force_login(other_district_officer)
+    assert client.get(edit, {"name": "乌海市爱心协会"}, HTTP_HX_REQUEST="true").status_code == 404

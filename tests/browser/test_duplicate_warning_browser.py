@@ -1,5 +1,6 @@
-"""Adding an organisation that is already in the ledger (written in traditional characters): the form warns
-before saving, lists the record, and saves only with a reason, on a desktop and a 390 px phone."""
+"""Adding an organisation that is already in the ledger (written in traditional characters): the form warns as
+the name is typed and again before saving, lists the record, and saves only with a reason, on a desktop and a
+390 px phone."""
 
 import pytest
 from playwright.sync_api import expect
@@ -21,6 +22,7 @@ def test_adding_a_record_already_in_the_ledger_warns_and_asks_why(
     sign_in_as(district_officer)
     page.goto(f"{live_server.url}/ledger/organisations/new/")
     page.fill("#id_name", "烏海市愛心協會")
+    expect(page.locator("#lookalikes-live")).to_contain_text("名称相同")  # as it is typed
     page.select_option("#id_field", "social")
     page.select_option("#id_region", str(Region.objects.get(code="150302001").pk))
     page.click("form button[type=submit]:has-text('保存')")
