@@ -1,7 +1,7 @@
 """The whole app's data at scale for `manage.py benchmark` (PostgreSQL only), written through COPY.
 
-Organisations come from branches.benchmark (names start with 基准, notes = "benchmark_ledger", derived columns
-computed by organisation_derive) and their women's organisations from coverage.benchmark; this module adds what
+Organisations come from benchmarks.ledger (names start with 基准, notes = "benchmark_ledger", derived columns
+computed by organisation_derive) and their women's organisations from benchmarks.women; this module adds what
 the other pages read: liaisons (some with a portal login), a contact log with the organisations' cadence kept as
 the contact services keep it, formation runs with their step entries, services (activities) and questions. A
 day's work is due (follow-ups, cadence, steps, questions past their target), as on any working day, so that the
@@ -21,10 +21,9 @@ from django.utils import timezone
 
 from activities.models import Activity, ActivityType
 from answers.models import Question
-from branches import benchmark as ledger
-from branches.benchmark_sweep import ModelRows, copy_model_rows, reserve_ids
+from benchmarks import ledger, women
+from benchmarks.sweep import ModelRows, copy_model_rows, reserve_ids
 from branches.models import Branch, ContactLog, Liaison, Organisation
-from coverage import benchmark as coverage
 from coverage.services import snapshot_compute
 from federation.models import FederationUnit, JobRun, Notification, Reminder, User
 from workflows.models import FormationRun, StepEntry, StepTemplate, StepTransition, WorkflowTemplate
@@ -62,7 +61,7 @@ def strangers() -> dict[str, int]:
 
 
 def benchmark_people() -> dict[str, Any]:
-    """The city officer and the admin of branches.benchmark, a city manager (escalations go to managers)."""
+    """The city officer and the admin of benchmarks.ledger, a city manager (escalations go to managers)."""
     officer, admin = ledger.benchmark_users()
     manager, _ = User.objects.update_or_create(
         username=MANAGER,
@@ -98,7 +97,7 @@ def benchmark_generate(*, scale: int, log=print) -> dict[str, Any]:
     started = time.perf_counter()
     people = benchmark_people()
     _timed(timings, "organisations", log, ledger.benchmark_generate, scale)
-    _timed(timings, "branches", log, coverage.benchmark_branches, round(scale * BRANCH_SHARE))
+    _timed(timings, "branches", log, women.benchmark_branches, round(scale * BRANCH_SHARE))
     organisations = list(benchmark_organisations().order_by("id").values_list("id", "region_id", "district_id",
                                                                               "archived_at"))  # fmt: skip
     with transaction.atomic():
@@ -339,7 +338,7 @@ def _questions(portal: list[dict[str, Any]], people, rng: random.Random) -> int:
 @transaction.atomic
 def benchmark_cleanup() -> dict[str, Any]:
     """Remove everything `manage.py benchmark` generated: what the organisations protect first, then the
-    women's organisations, the organisations and the users through coverage.benchmark and branches.benchmark."""
+    women's organisations, the organisations and the users through benchmarks.women and benchmarks.ledger."""
     removed: dict[str, Any] = {}
     organisations = benchmark_organisations()
     users = list(User.objects.filter(username__startswith=ledger.USER_PREFIX).values_list("id", flat=True))
@@ -365,7 +364,7 @@ def benchmark_cleanup() -> dict[str, Any]:
             removed[label] = cursor.rowcount
     # the coverage figures computed since the benchmark's users were made are the generated data's
     first = User.objects.filter(username__startswith=ledger.USER_PREFIX).order_by("date_joined").first()
-    removed.update(coverage.benchmark_cleanup(since=first.date_joined if first else None))
+    removed.update(women.benchmark_cleanup(since=first.date_joined if first else None))
     return removed
 
 

@@ -1,12 +1,12 @@
 """The whole app's figures in one run (`manage.py benchmark`, PostgreSQL only).
 
 1. generates the data at a scale (benchmarks/generate.py) unless --reuse finds it there, then VACUUM ANALYZE;
-2. measures pages in-process with branches.benchmark.measure_page (django.test.Client, DEBUG off: median and
+2. measures pages in-process with benchmarks.ledger.measure_page (django.test.Client, DEBUG off: median and
    p95 over `repeat` requests after a warm-up request whose queries are counted) against a floor page, a view
    that only returns the user's name, mounted through benchmarks.urls for the run and nowhere else;
 3. imports an XLSX register end to end through the import service's public entry point against a raw COPY of
-   the same parsed rows (branches.benchmark.benchmark_import), then undoes what the import created;
-4. runs the daily reminder sweep (branches.benchmark_sweep.sweep_once) twice — the second run must send
+   the same parsed rows (benchmarks.ledger.benchmark_import), then undoes what the import created;
+4. runs the daily reminder sweep (benchmarks.sweep.sweep_once) twice — the second run must send
    nothing — and forgets what it sent, so that a later --reuse run finds the same day's work.
 """
 
@@ -23,9 +23,8 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from benchmarks import generate
-from branches import benchmark as ledger
-from branches.benchmark_sweep import sweep_once
+from benchmarks import generate, ledger
+from benchmarks.sweep import sweep_once
 from branches.models import Region
 from coverage.models import SnapshotBatch
 from coverage.services import snapshot_compute
@@ -225,7 +224,7 @@ def _counts() -> dict[str, int]:
 
 
 def report_table(report: Report) -> str:
-    """The figures (pages, import) as branches.benchmark prints them, then the sweep and the generation."""
+    """The figures (pages, import) as benchmarks.ledger prints them, then the sweep and the generation."""
     lines = [ledger.report_table(ledger.Report(figures=report.figures, imports=report.imports)), ""]
     fresh = report.freshness
     if fresh:

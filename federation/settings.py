@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "answers",
     "activities",
     "coverage",
+    "benchmarks",  # the benchmark commands (manage.py benchmark …); no models, nothing served
 ]
 
 MIDDLEWARE = [

@@ -1,9 +1,9 @@
-"""manage.py benchmark_ledger: figures for the ledger on a large generated ledger (see branches/benchmark.py)."""
+"""manage.py benchmark_ledger: figures for the ledger on a large generated ledger (see benchmarks/ledger.py)."""
 
 from django.core.management.base import CommandError
 
-from branches.benchmark import benchmark_cleanup, benchmark_run, leftovers, report_table
-from branches.management.benchmark import BenchmarkCommand
+from benchmarks.command import BenchmarkCommand
+from benchmarks.ledger import benchmark_cleanup, benchmark_run, leftovers, report_table
 
 
 class Command(BenchmarkCommand):

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from branches.benchmark import FIGURE_KEYS, IMPORT_KEYS, NAME_PREFIX, SOURCE_NAME, USER_PREFIX, benchmark_uscc
+from benchmarks.ledger import FIGURE_KEYS, IMPORT_KEYS, NAME_PREFIX, SOURCE_NAME, USER_PREFIX, benchmark_uscc
 from branches.identifiers import uscc_validate
 from branches.models import Organisation, RegisterImport, RegisterSource
 from federation.models import DisclosureLog, OperationLog, User
@@ -27,7 +27,7 @@ def test_it_refuses_anything_but_postgresql(settings, monkeypatch):
     from types import SimpleNamespace
 
     settings.DEBUG = True
-    monkeypatch.setattr("branches.management.benchmark.connection", SimpleNamespace(vendor="sqlite"))
+    monkeypatch.setattr("benchmarks.command.connection", SimpleNamespace(vendor="sqlite"))
     with pytest.raises(CommandError, match="PostgreSQL"):
         call_command("benchmark_ledger", *TINY, stdout=io.StringIO())
 

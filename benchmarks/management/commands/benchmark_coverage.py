@@ -1,9 +1,9 @@
-"""manage.py benchmark_coverage: the coverage dashboards on a large generated ledger (coverage/benchmark.py)."""
+"""manage.py benchmark_coverage: the coverage dashboards on a large generated ledger (benchmarks/women.py)."""
 
 from django.core.management.base import CommandError
 
-from branches.management.benchmark import BenchmarkCommand
-from coverage.benchmark import benchmark_cleanup, benchmark_run, leftovers, report_table
+from benchmarks.command import BenchmarkCommand
+from benchmarks.women import benchmark_cleanup, benchmark_run, leftovers, report_table
 
 
 class Command(BenchmarkCommand):

@@ -11,14 +11,14 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import Resolver404, resolve
 
+from benchmarks.ledger import IMPORT_KEYS, NAME_PREFIX, USER_PREFIX
 from benchmarks.run import FIGURE_KEYS, PAGES
-from branches.benchmark import IMPORT_KEYS, NAME_PREFIX, USER_PREFIX
 from branches.models import Organisation
 from federation.models import Notification, Reminder, User
 from tests.conftest import need
 from workflows.models import FormationRun
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--scale", "300", "--rows", "500", "--repeat", "2"]
 
 
@@ -46,7 +46,7 @@ def test_the_floor_page_is_served_only_when_the_load_test_turns_it_on(monkeypatc
 @pytest.mark.django_db
 def test_it_refuses_anything_but_postgresql(monkeypatch):
     monkeypatch.setattr(
-        "federation.management.commands.benchmark.connection", SimpleNamespace(vendor="sqlite")
+        "benchmarks.management.commands.benchmark.connection", SimpleNamespace(vendor="sqlite")
     )
     with pytest.raises(CommandError, match="PostgreSQL only"):
         call_command("benchmark", *TINY, stdout=io.StringIO())

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from branches.benchmark_sweep import MARKER, NAME_PREFIX, SELECTION_KEYS, USER_PREFIX
+from benchmarks.sweep import MARKER, NAME_PREFIX, SELECTION_KEYS, USER_PREFIX
 from branches.models import Branch, ContactLog, Organisation
 from federation.models import JobRun, Notification, Reminder, User
 from tests.conftest import need
@@ -20,7 +20,7 @@ def test_it_refuses_anything_but_postgresql(settings, monkeypatch):
     from types import SimpleNamespace
 
     settings.DEBUG = True
-    monkeypatch.setattr("branches.management.benchmark.connection", SimpleNamespace(vendor="sqlite"))
+    monkeypatch.setattr("benchmarks.command.connection", SimpleNamespace(vendor="sqlite"))
     with pytest.raises(CommandError, match="PostgreSQL"):
         call_command("benchmark_reminders", *TINY, stdout=io.StringIO())
 

@@ -1,11 +1,11 @@
 """Figures for the coverage dashboards at scale (PostgreSQL only); run through `manage.py benchmark_coverage`.
 
-1. generates N organisations through branches.benchmark (COPY, marked 基准 / notes benchmark_ledger) and M
+1. generates N organisations through benchmarks.ledger (COPY, marked 基准 / notes benchmark_ledger) and M
    women's organisations on them through COPY (names start with 基准; a tenth industry-wide, each covering five
    more organisations; established dates over two years, a twentieth dissolved), then ANALYZE;
 2. times computing a snapshot from nothing (today's and last month's);
-3. measures pages in-process (branches.benchmark.measure_page: median and p95, queries of a warm request):
-   the trivial page branches.benchmark measures (its "floor" page, the staff home, which shows the coverage
+3. measures pages in-process (benchmarks.ledger.measure_page: median and p95, queries of a warm request):
+   the trivial page benchmarks.ledger measures (its "floor" page, the staff home, which shows the coverage
    panel), the inbox for reference, the dashboard today, the dashboard as of last month's end, the printable report;
 4. removes what it generated (branches, organisations, users, the snapshots computed during the run).
 """
@@ -22,7 +22,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from branches import benchmark as ledger
+from benchmarks import ledger
 from branches.models import Branch
 from coverage.models import SnapshotBatch
 from coverage.services import month_end, month_start, snapshot_compute

@@ -43,7 +43,7 @@ from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from branches.benchmark import copy_rows, pad
+from benchmarks.ledger import copy_rows, pad
 from branches.models import Branch, BranchMember, ContactLog, LedgerSettings, Organisation, StageChange
 from branches.services.reminders import CONTACT_CADENCE, FOLLOW_UP_DUE, reminders_send_due
 from federation.models import FederationUnit, JobRun, Notification, Region, Reminder, User
@@ -214,7 +214,7 @@ def benchmark_cleanup() -> dict[str, int]:
 
 
 def copy_model_rows(cursor, model, columns: list[str], rows: Iterable[tuple]) -> int:
-    """COPY rows into a model's table (see branches.benchmark.copy_rows); columns such as "order" quoted."""
+    """COPY rows into a model's table (see benchmarks.ledger.copy_rows); columns such as "order" quoted."""
     return copy_rows(cursor, model._meta.db_table, [connection.ops.quote_name(c) for c in columns], rows)
 
 
@@ -228,6 +228,8 @@ class ModelRows:
 
     @staticmethod
     def _default(model_field) -> Any:
+        if getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
+            return timezone.now()  # what a save would have stamped
         if model_field.has_default():
             value = model_field.get_default()
         elif model_field.null:

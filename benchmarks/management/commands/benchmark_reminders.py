@@ -1,9 +1,9 @@
-"""manage.py benchmark_reminders: the daily reminder sweep on a large generated ledger (branches/benchmark_sweep.py)."""
+"""manage.py benchmark_reminders: the daily reminder sweep on a large generated ledger (benchmarks/sweep.py)."""
 
 from django.core.management.base import CommandError
 
-from branches.benchmark_sweep import benchmark_cleanup, benchmark_run, leftovers, report_table, strangers
-from branches.management.benchmark import BenchmarkCommand
+from benchmarks.command import BenchmarkCommand
+from benchmarks.sweep import benchmark_cleanup, benchmark_run, leftovers, report_table, strangers
 
 
 def _levels(text: str) -> list[int]:
