@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -38,6 +38,7 @@ from activities.selectors import (
 from branches.models import Organisation
 from federation import access
 from federation.pagination import keyset_page, pk_param
+from federation.uploads import stored_file_response
 
 PAGE_SIZE = 50
 ACTIVITY_FORM_FIELDS = ["type", "date", "title", "unit", "participants", "women_served", "pairs", "notes"]
@@ -195,17 +196,10 @@ def _photo(request, pk) -> ActivityPhoto:
 
 @require_GET
 def activity_photo(request, pk):
-    """A service's photo, shown inline (its type was read from its bytes on upload)."""
+    """A service's photo, shown inline as what its bytes are."""
     photo = _photo(request, pk)
     access.require(request.user, "work.view", photo.activity)
-    try:
-        handle = photo.file.open("rb")
-    except (FileNotFoundError, ValueError) as error:
-        raise Http404 from error
-    response = FileResponse(handle, content_type=photo.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(photo.file, name=photo.original_name, cache="private, max-age=3600")
 
 
 @require_POST

