@@ -289,7 +289,9 @@ def _formation_world(organisation, liaison, officer) -> dict:
 # --- A real Celery worker on Redis, against the test database ---------------------------------------
 
 
-WORKER_MAIL_DIR = Path(__file__).resolve().parent.parent / "var" / "test-worker-mail"
+# One outbox (and log) per test process when the suite runs in several (pytest -n): each starts its own worker.
+XDIST = os.environ.get("PYTEST_XDIST_WORKER", "")
+WORKER_MAIL_DIR = Path(__file__).resolve().parent.parent / "var" / f"test-worker-mail{XDIST}"
 
 
 def redis_answers(url: str) -> bool:
@@ -335,7 +337,7 @@ def celery_worker_queue(django_db_setup, django_db_blocker):
         "CELERY_QUEUE": queue,  # tasks the worker itself sends stay on its queue
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    log = open(Path(__file__).resolve().parent.parent / "var" / "test-worker.log", "w")  # noqa: SIM115 (outlives the block)
+    log = open(Path(__file__).resolve().parent.parent / "var" / f"test-worker{XDIST}.log", "w")  # noqa: SIM115 (outlives the block)
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "federation", "worker", "--pool=solo", "-Q", queue,
          "--loglevel=info", "--without-gossip", "--without-mingle", "--without-heartbeat"],
