@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import importlib
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
+from django.db import connection
 from django.http import QueryDict
 from django.urls import reverse
 from docx import Document
@@ -35,6 +37,7 @@ from .test_portal import progress_to
 pytestmark = pytest.mark.django_db
 
 wording_migration = importlib.import_module("workflows.migrations.0004_template_wording_by_form")
+EDITOR = SimpleNamespace(connection=connection)  # what the migration's functions use of a schema editor
 
 
 @pytest.fixture
@@ -370,7 +373,7 @@ def test_an_existing_installation_gets_a_corrected_version_and_keeps_what_an_adm
     StepTemplate.objects.filter(pk=request.pk).update(guidance="本单位自行填写的说明")  # an admin's text
     run = _start(organisation, officer, key="committee")  # a run under way keeps its version
 
-    wording_migration.wording_by_form(apps, None)
+    wording_migration.wording_by_form(apps, EDITOR)
 
     old.refresh_from_db()
     new = WorkflowTemplate.objects.get(key="committee", status="published")
@@ -390,7 +393,7 @@ def test_an_existing_installation_gets_a_corrected_version_and_keeps_what_an_adm
     # the others were already corrected: no new version for them
     assert WorkflowTemplate.objects.filter(key="federation").count() == 1
 
-    wording_migration.wording_as_seeded(apps, None)
+    wording_migration.wording_as_seeded(apps, EDITOR)
 
     assert not WorkflowTemplate.objects.filter(pk=new.pk).exists()
     old.refresh_from_db()
@@ -403,12 +406,12 @@ def test_a_draft_is_corrected_in_place_and_going_back_restores_its_first_wording
     _as_first_seeded("group")  # the published version and the draft both read as first seeded
     steps = StepTemplate.objects.filter(template=draft)
 
-    wording_migration.wording_by_form(apps, None)
+    wording_migration.wording_by_form(apps, EDITOR)
 
     draft.refresh_from_db()
     assert draft.status == "draft"
     assert "组长" in steps.get(code="request").sentences
-    wording_migration.wording_as_seeded(apps, None)
+    wording_migration.wording_as_seeded(apps, EDITOR)
     assert "主席（主任）" in steps.get(code="request").sentences
 
 

@@ -107,6 +107,22 @@ def _copy(template, WorkflowTemplate):
     return copy
 
 
+def _version_delete(apps, schema_editor, pk):
+    """Remove a version with its steps, fields and papers (no run uses it). Plain SQL: going back, the
+    related models of the migration state are not the ones Django's cascade expects."""
+    tables = {
+        name: apps.get_model("workflows", name)._meta.db_table
+        for name in ("WorkflowTemplate", "StepTemplate", "FieldSpec", "DocumentTemplate")
+    }
+    quote = schema_editor.connection.ops.quote_name
+    steps = f"SELECT id FROM {quote(tables['StepTemplate'])} WHERE template_id = %s"
+    with schema_editor.connection.cursor() as cursor:
+        for part in ("FieldSpec", "DocumentTemplate"):
+            cursor.execute(f"DELETE FROM {quote(tables[part])} WHERE step_id IN ({steps})", [pk])
+        cursor.execute(f"DELETE FROM {quote(tables['StepTemplate'])} WHERE template_id = %s", [pk])
+        cursor.execute(f"DELETE FROM {quote(tables['WorkflowTemplate'])} WHERE id = %s", [pk])
+
+
 def wording_by_form(apps, schema_editor):
     WorkflowTemplate = apps.get_model("workflows", "WorkflowTemplate")
     for key in sorted({change[1] for change in CHANGES}):
@@ -123,23 +139,29 @@ def wording_by_form(apps, schema_editor):
 
 def wording_as_seeded(apps, schema_editor):
     WorkflowTemplate = apps.get_model("workflows", "WorkflowTemplate")
+    FormationRun = apps.get_model("workflows", "FormationRun")
     for key in sorted({change[1] for change in CHANGES}):
         for draft in WorkflowTemplate.objects.filter(key=key, status="draft"):
             _apply(draft, 1, 0)
         published = WorkflowTemplate.objects.filter(key=key, status="published").order_by("-version").first()
-        if published is None or published.published_by_id is not None or published.runs.exists():
+        if published is None or published.published_by_id is not None:
             continue
+        if FormationRun.objects.filter(template_id=published.pk).exists():
+            continue  # runs were started on it: it stays
         before = WorkflowTemplate.objects.filter(key=key, version__lt=published.version, status="retired")
         before = before.order_by("-version").first()
         if before is None:
             continue
         if _apply(published, 1, 0, write=False):  # it reads as corrected here: this migration made it
-
-            published.delete()
+            _version_delete(apps, schema_editor, published.pk)
             WorkflowTemplate.objects.filter(pk=before.pk).update(status="published")
 
 
 class Migration(migrations.Migration):
+    # PostgreSQL refuses to alter a table in the transaction that changed its rows (going back, the rows
+    # change before the column goes): the data step runs in a transaction of its own
+    atomic = False
+
     dependencies = [
         ("workflows", "0003_formationrun_region_removed"),
     ]
@@ -166,5 +188,5 @@ class Migration(migrations.Migration):
                 verbose_name="filled in from",
             ),
         ),
-        migrations.RunPython(wording_by_form, wording_as_seeded),
+        migrations.RunPython(wording_by_form, wording_as_seeded, atomic=True),
     ]
