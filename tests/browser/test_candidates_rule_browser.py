@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from branches.models import Liaison
 from tests.branches.factories import OrganisationFactory
 from tests.browser.conftest import assert_fits_width
+from tests.browser.test_accessibility import axe_violations, blocking
 from tests.workflows.test_portal import progress_to
 from workflows import services
 from workflows.election import WARN
@@ -15,6 +16,12 @@ from workflows.models import StepStatus, WorkflowTemplate
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHORT_LIST = ["张丽", "李娜", "王静"]
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # axe is injected as an inline script, which the app's Content-Security-Policy would refuse
+    return {**browser_context_args, "bypass_csp": True}
 
 
 @pytest.fixture
@@ -53,6 +60,7 @@ def test_three_candidates_for_five_seats_are_refused(page, live_server, candidat
     assert_fits_width(page)
     alert.scroll_into_view_if_needed()
     shoot("candidates-refused")
+    assert blocking("candidates refused", axe_violations(page, f"candidates-refused-{viewport}")) == []
     entry.refresh_from_db()
     assert entry.status != StepStatus.SUBMITTED
 
@@ -69,6 +77,7 @@ def test_a_template_that_warns_takes_the_list_after_the_tick(
     expect(warning).to_contain_text("如确需提交，请先勾选确认。")
     assert_fits_width(page)
     shoot("candidates-warned")
+    assert blocking("candidates warned", axe_violations(page, f"candidates-warned-{viewport}")) == []
 
     page.check("[name=accept_warnings]")
     page.click("form.step-form button[type=submit]")
