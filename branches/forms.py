@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from branches.identifiers import mobile_validate, uscc_validate
+from branches.identifiers import mobile_mask, mobile_validate, uscc_validate
 from branches.models import (
     FORMED_STAGES,
     Branch,
@@ -180,6 +180,11 @@ class OrganisationForm(SeenMixin, forms.ModelForm):
         self.saved_identity = (self.instance.name_normalised, self.instance.uscc)
         self.fields["name"].widget.attrs["autocomplete"] = "off"
         self.fields["contact_mobile"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+        # The saved mobile is shown masked, as everywhere; left as shown, it is kept (see clean_contact_mobile).
+        self.saved_mobile = self.instance.contact_mobile if self.instance.pk else ""
+        if self.saved_mobile:
+            self.initial["contact_mobile"] = mobile_mask(self.saved_mobile)
+            self.fields["contact_mobile"].help_text = _("Shown masked. Type a new number to change it.")
         self.fields["uscc"].widget.attrs.update({"autocapitalize": "characters", "spellcheck": "false"})
         if not access.has(user, "ledger.force_uscc"):
             del self.fields["force_uscc"]
@@ -215,6 +220,8 @@ class OrganisationForm(SeenMixin, forms.ModelForm):
 
     def clean_contact_mobile(self):
         value = self.cleaned_data.get("contact_mobile", "")
+        if self.saved_mobile and value.strip() == mobile_mask(self.saved_mobile):
+            return self.saved_mobile
         return mobile_validate(value) if value.strip() else ""
 
     def clean(self):

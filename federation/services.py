@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from branches.identifiers import mobile_mask
+
 from .models import DisclosureLog, LoginEvent, Notification, OperationLog, User
 
 # action code → label shown in the operation log; apps add theirs with operation_label_register
@@ -53,10 +55,24 @@ def operation_record(
         content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=str(obj)[:200] if obj is not None else "",
-        changes=changes or {},
+        changes=changes_masked(changes or {}),
         reason=reason,
         ip=client_ip(request),
     )
+
+
+def changes_masked(value, *, mobile: bool = False):
+    """Changes as the operation log keeps them: each value under a key that names a mobile is masked
+    (138****5678), however deep (a step's answers, a table's rows). The log is read by every manager."""
+    if isinstance(value, dict):
+        return {
+            key: changes_masked(item, mobile=mobile or "mobile" in str(key)) for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [changes_masked(item, mobile=mobile) for item in value]
+    if mobile and isinstance(value, str) and value and "*" not in value:
+        return mobile_mask(value)
+    return value
 
 
 def login_event_record(*, request, username: str, user: User | None, success: bool) -> LoginEvent:

@@ -294,6 +294,12 @@ class StepForm(forms.Form):
             self.fields[spec.name] = _form_field(spec)
             if spec.type == FieldType.FILE and spec.required:
                 self.fields[spec.name].widget.is_required = True
+        # Mobiles kept (prefilled from the ledger or answered before) are shown masked; left as shown, the
+        # number kept is what is saved (see _mobiles_kept).
+        for spec in self._mobile_specs():
+            value = self.initial.get(spec.name)
+            if isinstance(value, str) and value and "*" not in value:
+                self.initial[spec.name] = mobile_mask(value)
         self.attachments = {
             spec.name: [a for a in self._attachments() if a.field == spec.name]
             for spec in self.specs
@@ -307,8 +313,30 @@ class StepForm(forms.Form):
             self._attachment_list = list(self.entry.attachments.filter(removed_at__isnull=True))
         return self._attachment_list
 
+    def _mobile_specs(self) -> list[FieldSpec]:
+        return [spec for spec in self.specs if spec.type == FieldType.TEXT and "mobile" in spec.name]
+
+    def _mobiles_kept(self, cleaned: dict) -> None:
+        """A masked mobile left as shown stands for the number kept: the step's answer, else its prefill."""
+        for spec in self._mobile_specs():
+            typed = cleaned.get(spec.name)
+            if not isinstance(typed, str) or "*" not in typed:
+                continue
+            kept = [self.entry.answers.get(spec.name)] if self.entry.answers else []
+            if self.entry.run_id is not None:
+                kept.append(prefill_value(self.entry, spec, earlier=self.earlier()))
+            full = next(
+                (v for v in kept if isinstance(v, str) and "*" not in v and v and mobile_mask(v) == typed),
+                None,
+            )
+            if full is None:
+                self.add_error(spec.name, _("Type the full mobile number."))
+            else:
+                cleaned[spec.name] = full
+
     def clean(self):
         cleaned = super().clean()
+        self._mobiles_kept(cleaned)
         for spec in self.specs:
             if spec.type == FieldType.FILE:
                 upload = cleaned.get(spec.name)
@@ -435,27 +463,30 @@ def initial_answers(entry: StepEntry, *, organisation=None, earlier: dict | None
     if entry.answers:
         return {spec.name: _to_initial(spec, entry.answers.get(spec.name)) for spec in specs}
     organisation = organisation or entry.run.organisation
-    earlier = earlier or {}
     result = {}
     for spec in specs:
-        if not spec.prefill:
-            continue
-        source, _dot, name = spec.prefill.partition(".")
-        if source == "run":
-            value = run_value(entry.run, name, organisation=organisation)
-            if spec.type == FieldType.CHOICE and value not in spec.choice_list:
-                value = None  # an admin's own choices without the word: leave the choice to the user
-        elif source == "organisation":
-            if name == "federation_unit":
-                unit = getattr(entry.run.owner, "unit", None)
-                value = unit.name if unit else ""
-            else:
-                value = getattr(organisation, name, None)
-        else:
-            value = earlier.get(source, {}).get(name)
+        value = prefill_value(entry, spec, organisation=organisation, earlier=earlier)
         if value not in (None, ""):
             result[spec.name] = _to_initial(spec, value)
     return result
+
+
+def prefill_value(entry: StepEntry, spec: FieldSpec, *, organisation=None, earlier: dict | None = None):
+    """What a field is prefilled with: from the run, the organisation's record or an earlier step."""
+    if not spec.prefill:
+        return None
+    source, _dot, name = spec.prefill.partition(".")
+    if source == "run":
+        value = run_value(entry.run, name, organisation=organisation)
+        if spec.type == FieldType.CHOICE and value not in spec.choice_list:
+            value = None  # an admin's own choices without the word: leave the choice to the user
+        return value
+    if source == "organisation":
+        if name == "federation_unit":
+            unit = getattr(entry.run.owner, "unit", None)
+            return unit.name if unit else ""
+        return getattr(organisation or entry.run.organisation, name, None)
+    return (earlier or {}).get(source, {}).get(name)
 
 
 def run_value(run, name: str, *, organisation=None) -> str | None:

@@ -269,7 +269,8 @@ def organisation_detail(request, pk):
 
 @require_POST
 def organisation_reveal(request, pk):
-    """Show the contact's full mobile number once, and log that it was shown."""
+    """Show the contact's full mobile number once, and log that it was shown: on the organisation's page,
+    or (``?into=form``) in the edit form's input, where it can then be corrected."""
     organisation = organisation_or_404(request, pk, "personal.reveal")
     if not organisation.contact_mobile:
         raise Http404
@@ -280,14 +281,18 @@ def organisation_reveal(request, pk):
         obj=organisation,
         request=request,
     )
+    into_form = request.GET.get("into") == "form"
     if request.htmx:
-        return render(request, "branches/_mobile_revealed.html", {"organisation": organisation})
+        template = "branches/_mobile_input.html" if into_form else "branches/_mobile_revealed.html"
+        return render(request, template, {"organisation": organisation})
     messages.info(
         request,
         _("%(name)s's contact mobile: %(mobile)s")
         % {"name": organisation.contact_name or organisation.name, "mobile": organisation.contact_mobile},
     )
-    return redirect("branches:organisation_detail", pk=organisation.pk)
+    return redirect(
+        "branches:organisation_edit" if into_form else "branches:organisation_detail", pk=organisation.pk
+    )
 
 
 def _lookalikes(request, form: OrganisationForm, organisation: Organisation | None = None):
@@ -314,6 +319,11 @@ def _saving_reason(form: OrganisationForm, lookalikes) -> str:
 
 def _form_page(request, form, organisation: Organisation | None, lookalikes, *, ask_reason: bool = False):
     context = {"form": form, "organisation": organisation, "lookalikes": lookalikes, "ask_reason": ask_reason}
+    context["can_reveal"] = (
+        organisation is not None
+        and bool(organisation.contact_mobile)
+        and access.has(request.user, "personal.reveal", organisation)
+    )
     return render(request, "branches/organisation_form.html", context)
 
 
