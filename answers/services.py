@@ -264,7 +264,7 @@ def faq_entry_update(
     *, by: User, entry: FAQEntry, data: dict, seen: dt.datetime | None = None, request=None
 ) -> FAQEntry:
     """Edit an FAQ entry the user keeps; what changed goes to the operation log. ``seen``: see clash_refuse."""
-    entry = FAQEntry.objects.select_for_update().select_related("region").get(pk=entry.pk)
+    entry = FAQEntry.objects.select_for_update(of=("self",)).select_related("region").get(pk=entry.pk)
     access.require(by, "faq.edit", entry)
     clash_refuse(entry, seen=seen, error=QuestionError)
     values = _faq_clean(data)
@@ -284,7 +284,7 @@ def faq_entry_update(
 @transaction.atomic
 def faq_entry_unpublish(*, by: User, entry: FAQEntry, request=None) -> FAQEntry:
     """Take an entry off the FAQ and the steps' pages (it stays, to be edited and published again)."""
-    entry = FAQEntry.objects.select_for_update().select_related("region").get(pk=entry.pk)
+    entry = FAQEntry.objects.select_for_update(of=("self",)).select_related("region").get(pk=entry.pk)
     access.require(by, "faq.edit", entry)
     if not entry.published:
         raise QuestionError(_("This entry is not published."))
@@ -331,7 +331,11 @@ def faq_proposal_decide(
     *, by: User, proposal: FAQProposal, accept: bool, note: str = "", request=None
 ) -> FAQProposal:
     """Accept (the entry then says what was proposed) or decline a proposed change, once, with a note."""
-    proposal = FAQProposal.objects.select_for_update().select_related("entry__region").get(pk=proposal.pk)
+    proposal = (
+        FAQProposal.objects.select_for_update(of=("self",))
+        .select_related("entry__region")
+        .get(pk=proposal.pk)
+    )
     access.require(by, "faq.review", proposal)
     # Two reviewers at once: the second waits for the lock, then finds it decided.
     if proposal.status != FAQProposal.Status.PENDING:
