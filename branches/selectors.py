@@ -32,6 +32,7 @@ from federation import access
 from federation.models import Region, User
 
 USCC_PREFIX = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{4,18}$")
+USCC_SHAPE = re.compile(r"[0-9A-Z]{18}")
 
 # sort name → keys (field or annotation, descending) for ordering and keyset pagination; the last is unique
 SORTS: dict[str, list[tuple[str, bool]]] = {
@@ -211,6 +212,8 @@ def organisation_lookalikes(
     Two queries (three when editing), whatever the ledger holds."""
     normalised = name_normalise(name or "")[:200]
     code = uscc_normalise(uscc or "")
+    if not USCC_SHAPE.fullmatch(code):
+        code = ""  # only a whole code can be the same code (and nothing else reaches the query)
     condition = Q()
     if normalised:
         condition |= Q(name_normalised=normalised)

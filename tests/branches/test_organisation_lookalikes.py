@@ -176,9 +176,13 @@ def test_renaming_to_anothers_name_warns_but_not_about_itself(client, district_o
 def test_hostile_names_never_fail(client, city_officer):
     OrganisationFactory(name="乌海市爱心协会", uscc="")
     client.force_login(city_officer)
-    for name in ["x" * 5000, "\x00", "%_%", "' OR 1=1 --", "有限公司", "乌海市", "(", "　"]:
-        response = client.post(reverse("branches:organisation_create"), form_data(name=name))
+    for name in ["x" * 5000, "\x00", "爱心\x00协会", "%_%", "' OR 1=1 --", "有限公司", "乌海市", "(", "　"]:
+        response = client.post(reverse("branches:organisation_create"), form_data(name=name, uscc="9115\x00"))
         assert response.status_code in {200, 302}
+        live = client.get(
+            reverse("branches:organisation_create"), {"name": name, "uscc": "\x00%"}, HTTP_HX_REQUEST="true"
+        )
+        assert live.status_code == 200
 
 
 @pytest.mark.parametrize("others", [1, 30])
