@@ -140,6 +140,7 @@ def test_the_old_districts_officer_cannot_act_on_the_moved_run(client, moving):
     assert (
         client.post(reverse("workflows:invitation_revoke", args=[world["invitation"].pk])).status_code == 404
     )
+    assert client.post(reverse("branches:contact_done", args=[world["contact"].pk])).status_code == 404
     queue = client.get(reverse("workflows:review_queue")).content.decode()
     assert world["organisation"].name not in queue
     client.force_login(people["other_district_officer"])
