@@ -300,6 +300,9 @@ class StepForm(forms.Form):
             value = self.initial.get(spec.name)
             if isinstance(value, str) and value and "*" not in value:
                 self.initial[spec.name] = mobile_mask(value)
+                field = self.fields[spec.name]
+                note = _("Shown masked. Type a new number to change it.")
+                field.help_text = f"{field.help_text} {note}" if field.help_text else note
         self.attachments = {
             spec.name: [a for a in self._attachments() if a.field == spec.name]
             for spec in self.specs

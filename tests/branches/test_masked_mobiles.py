@@ -185,6 +185,7 @@ def test_a_step_form_prefilled_from_the_organisation_shows_the_mobile_masked_and
     page = client.get(url).content.decode()
     assert f'value="{MASKED}"' in page
     assert MOBILE not in page
+    assert "号码已隐去中间四位" in page
 
     data = {**POST["request"], "contact_mobile": MASKED, "version": entry.version}
     response = client.post(url, data)
