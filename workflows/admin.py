@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from federation.editing import SeenAdminForm
-from federation.uploads import docx_active_content_error, upload_archive_error
+from federation.uploads import docx_active_content_error
 
 from .models import (
     DocumentTemplate,
@@ -105,9 +105,6 @@ class DocumentTemplateForm(forms.ModelForm):
             return upload
         if Path(upload.name).suffix.lower() != ".docx":
             raise forms.ValidationError(gettext("Upload a Word document (.docx)."))
-        error = upload_archive_error(upload) or docx_active_content_error(upload)
-        if error:  # every paper filled from this template would carry the macros or the remote link
-            raise forms.ValidationError(error)
         try:
             import docx
 
@@ -118,6 +115,9 @@ class DocumentTemplateForm(forms.ModelForm):
             ) from error
         finally:
             upload.seek(0)
+        error = docx_active_content_error(upload)
+        if error:  # every paper filled from this template would carry the macros or the remote link
+            raise forms.ValidationError(error)
         return upload
 
 
