@@ -498,3 +498,21 @@ def test_every_page_of_a_committee_run_speaks_of_the_committee(client, organisat
     assert seen >= 12
     run.refresh_from_db()
     assert run.status == FormationRun.Status.COMPLETED
+
+
+def test_an_admin_chooses_refuse_or_warn_on_a_draft_version(client, admin_user):
+    published = WorkflowTemplate.objects.get(key="committee", status="published")
+    draft = services.template_new_version(by=admin_user, template=published)
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:workflows_workflowtemplate_change", args=[draft.pk])).content.decode()
+    assert 'name="competitive_rule"' in page and 'value="warn"' in page
+    WorkflowTemplate.objects.filter(pk=published.pk).update(competitive_rule=WARN)
+    copy = services.template_new_version(
+        by=admin_user, template=WorkflowTemplate.objects.get(pk=published.pk)
+    )
+    assert copy.pk == draft.pk  # one draft at a time; a fresh copy carries the choice:
+    WorkflowTemplate.objects.filter(pk=draft.pk).delete()
+    fresh = services.template_new_version(
+        by=admin_user, template=WorkflowTemplate.objects.get(pk=published.pk)
+    )
+    assert fresh.competitive_rule == WARN
