@@ -12,10 +12,12 @@ class AnswersConfig(AppConfig):
         from branches.services.reminders import reminder_job_register
         from federation.context_processors import nav_item_register
         from federation.home import home_panel_register
+        from workflows.panels import step_panel_register
 
         from .follow import questions_count, questions_follow_merge
         from .home import contact_questions_panel, open_questions_panel
         from .models import Question
+        from .panels import step_questions_panel
         from .reminders import reminders_questions
 
         reminder_job_register("reminders.questions", reminders_questions)
@@ -31,3 +33,4 @@ class AnswersConfig(AppConfig):
         nav_item_register("answers:faq_list", _("FAQ"), "question-circle", "faq.view", group="work")
         home_panel_register("answers/_home_open_questions.html", open_questions_panel)
         home_panel_register("answers/_home_ask.html", contact_questions_panel, home="contact")
+        step_panel_register("answers/_step_questions.html", step_questions_panel)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.question_answer, name="question_answer"),
     path("<int:pk>/publish/", views.question_publish, name="question_publish"),
     path("ask/", views.question_ask, name="question_ask"),
+    path("steps/<int:pk>/ask/", views.step_question_ask, name="step_question_ask"),
     path("faq/", views.faq_list, name="faq_list"),
     path("faq/new/", views.faq_create, name="faq_create"),
     path("faq/<int:pk>/edit/", views.faq_edit, name="faq_edit"),

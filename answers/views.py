@@ -339,3 +339,23 @@ def question_ask(request):
         "question_max": QUESTION_MAX,
     }
     return render(request, "answers/question_ask.html", context, status=status)
+
+
+# --- asking from a formation step ---------------------------------------------------------------------------
+
+
+@require_POST
+def step_question_ask(request, pk):
+    """Ask the federation a question about a formation step; the run's owner is notified."""
+    from workflows.views.common import entry_or_404
+    from workflows.views.portal import step_page
+
+    entry = entry_or_404(request, pk, "portal.use")
+    text = request.POST.get("text", "")
+    try:
+        services.question_ask(by=request.user, entry=entry, text=text)
+    except QuestionError as error:
+        state = {"ask_text": text[:5000], "ask_error": error.message}
+        return step_page(request, entry, panel_state=state, status=400)
+    messages.success(request, _("Your question was sent. The federation will answer you soon."))
+    return redirect(f"{reverse('workflows:portal_step', args=[entry.pk])}#ask")

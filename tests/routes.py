@@ -199,7 +199,7 @@ ROUTES: dict[str, Route] = {
     "workflows:portal_run": Route(run_scoped(staff=403, liaison=200), kwargs=run),
     "workflows:portal_step": Route(run_scoped(staff=403, liaison=200), kwargs=step),
     "workflows:portal_draft": Route(post_only(), kwargs=step),
-    "workflows:portal_ask": Route(post_only(), kwargs=step),
+    "answers:step_question_ask": Route(post_only(), kwargs=step),
     "workflows:portal_password": Route(contacts_only()),
     # guided formation: papers, for staff and the organisation's liaison
     "workflows:document_download": Route(

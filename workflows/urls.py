@@ -32,7 +32,6 @@ urlpatterns = [
     path("portal/runs/<int:pk>/", portal.portal_run, name="portal_run"),
     path("portal/steps/<int:pk>/", portal.portal_step, name="portal_step"),
     path("portal/steps/<int:pk>/draft/", portal.portal_draft, name="portal_draft"),
-    path("portal/steps/<int:pk>/ask/", portal.portal_ask, name="portal_ask"),
     path("portal/password/", portal.portal_password, name="portal_password"),
     # papers, for staff and the organisation alike
     path(

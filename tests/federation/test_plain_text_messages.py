@@ -29,7 +29,7 @@ def test_a_question_reaches_the_officers_inbox_and_e_mail_as_it_was_typed(
     contact = world["people"]["liaison"]
     with django_capture_on_commit_callbacks(execute=True):
         response = client_as(contact).post(
-            reverse("workflows:portal_ask", args=[world["step"].pk]), {"text": QUESTION}
+            reverse("answers:step_question_ask", args=[world["step"].pk]), {"text": QUESTION}
         )
     assert response.status_code == 302
 

@@ -62,7 +62,7 @@ def step(run, code):
 
 
 def step_url(entry, name="portal_step"):
-    return reverse(f"workflows:{name}", args=[entry.pk])
+    return reverse(name if ":" in name else f"workflows:{name}", args=[entry.pk])
 
 
 def run_url(run):
@@ -264,7 +264,7 @@ def test_another_organisations_liaison_gets_404(client, run, people):
     assert client.get(step_url(entry)).status_code == 404
     assert client.post(step_url(entry), POST["request"]).status_code == 404
     assert client.post(step_url(entry, "portal_draft"), {"version": 1}).status_code == 404
-    assert client.post(step_url(entry, "portal_ask"), {"text": "?"}).status_code == 404
+    assert client.post(step_url(entry, "answers:step_question_ask"), {"text": "?"}).status_code == 404
 
 
 def test_staff_are_refused_the_portal(client, run, officer):
@@ -294,7 +294,7 @@ def test_a_contact_cannot_act_on_a_federation_step(signed_in, run, officer, cont
 
 def test_asking_a_question_creates_it_and_notifies_the_owner(signed_in, run, officer, contact):
     entry = step(run, "request")
-    response = signed_in.post(step_url(entry, "portal_ask"), {"text": "执委名额可以是6名吗？"})
+    response = signed_in.post(step_url(entry, "answers:step_question_ask"), {"text": "执委名额可以是6名吗？"})
     assert response.status_code == 302
     question = Question.objects.get()
     assert (question.step_entry, question.asked_by, question.organisation) == (
@@ -309,7 +309,7 @@ def test_asking_a_question_creates_it_and_notifies_the_owner(signed_in, run, off
 
 @pytest.mark.parametrize("text", ["   ", "问" * 1001])
 def test_an_empty_or_overlong_question_is_refused(signed_in, run, text):
-    response = signed_in.post(step_url(step(run, "request"), "portal_ask"), {"text": text})
+    response = signed_in.post(step_url(step(run, "request"), "answers:step_question_ask"), {"text": text})
     assert response.status_code == 400
     assert "is-invalid" in response.content.decode()
     assert not Question.objects.exists()

@@ -11,19 +11,17 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from answers.models import FAQEntry
-from answers.services import QUESTION_MAX, QuestionError, question_ask
 from federation import access
 
 from .. import services
 from ..forms import BLANK, INLINE_TYPES, StepForm, answer_display, initial_answers
 from ..models import Actor, FieldType, FormationRun, InvitationUse, StepEntry, StepStatus
+from ..panels import step_panels
 from .common import entry_or_404, posted_version, run_or_404
 
 STATUS_BADGES = {
@@ -138,10 +136,9 @@ def _readonly(step, specs, answers: dict, attachments) -> dict:
     return {"segments": segments, "items": items if answers else []}
 
 
-def _step_page(
-    request, entry: StepEntry, *, entries=None, form=None, ask_text="", ask_error="", error="", status=200
-):
-    """The step page: guidance, the form or the answers, the papers, the FAQ and the ask box."""
+def step_page(request, entry: StepEntry, *, entries=None, form=None, panel_state=None, error="", status=200):
+    """The step page: guidance, the form or the answers, the papers, and the panels other apps register (the
+    FAQ and the ask box); `panel_state` is what a refused post to a panel shows again."""
     run = entry.run
     entries = entries if entries is not None else _entries(run)
     current = _current(entries)
@@ -159,12 +156,6 @@ def _step_page(
         has_files = any(spec.type == FieldType.FILE for spec in specs)
         attachments = list(entry.attachments.filter(removed_at__isnull=True)) if has_files else []
         readonly = _readonly(step, specs, entry.answers, attachments)
-    faqs = [
-        faq
-        for faq in FAQEntry.objects.filter(published=True, step_codes__icontains=f'"{step.code}"')
-        if step.code in (faq.step_codes or [])
-    ]
-    questions = list(entry.questions.filter(asked_by=request.user).order_by("-asked_at")[:10])
     position = next(index for index, e in enumerate(entries) if e.pk == entry.pk)
     context = {
         "run": run,
@@ -181,12 +172,8 @@ def _step_page(
         "number": position + 1,
         "total": len(entries),
         "previous": entries[position - 1] if position > 0 else None,
-        "faqs": faqs,
-        "questions": questions,
-        "ask_text": ask_text,
-        "ask_error": ask_error,
+        "panels": step_panels(request, entry, panel_state or {}),
         "error": error,
-        "question_max": QUESTION_MAX,
     }
     return render(request, "workflows/portal/step.html", context, status=status)
 
@@ -196,18 +183,18 @@ def portal_step(request, pk):
     """Show a step; POST hands in its answers (validated on the server; files kept with the answers)."""
     entry = entry_or_404(request, pk, "portal.use")
     if request.method == "GET":
-        return _step_page(request, entry)
+        return step_page(request, entry)
     if entry.step.actor != Actor.ORGANISATION:
         raise PermissionDenied  # the federation fills its own steps
     entries = _entries(entry.run)
     refusal = services.fill_refusal(request.user, entry, current=_current(entries))
     if refusal:
-        return _step_page(request, entry, entries=entries, error=refusal, status=409)
+        return step_page(request, entry, entries=entries, error=refusal, status=409)
     prefetch_related_objects([entry.step], "fields")
     earlier = {e.step.code: e.answers for e in entries if e.order < entry.order}
     form = StepForm(request.POST, request.FILES, entry=entry, earlier=earlier)
     if not form.is_valid():
-        return _step_page(request, entry, entries=entries, form=form)
+        return step_page(request, entry, entries=entries, form=form)
     try:
         services.step_hand_in(
             by=request.user,
@@ -219,7 +206,7 @@ def portal_step(request, pk):
         )
     except services.WorkflowError as error:
         entry.refresh_from_db()
-        return _step_page(request, entry, form=form, error=error.message, status=409)
+        return step_page(request, entry, form=form, error=error.message, status=409)
     messages.success(request, _("“%(step)s” was handed in.") % {"step": entry.step.title})
     return redirect("workflows:portal_run", entry.run_id)
 
@@ -243,19 +230,6 @@ def portal_draft(request, pk):
         return JsonResponse({"error": error.message}, status=409)
     saved = timezone.localtime(entry.draft_saved_at)
     return JsonResponse({"saved_at": saved.isoformat(), "time": saved.strftime("%H:%M")})
-
-
-@require_POST
-def portal_ask(request, pk):
-    """Ask the federation a question about this step; the run's owner is notified."""
-    entry = entry_or_404(request, pk, "portal.use")
-    text = request.POST.get("text", "")
-    try:
-        question_ask(by=request.user, entry=entry, text=text)
-    except QuestionError as error:
-        return _step_page(request, entry, ask_text=text[:5000], ask_error=error.message, status=400)
-    messages.success(request, _("Your question was sent. The federation will answer you soon."))
-    return redirect(f"{reverse('workflows:portal_step', args=[entry.pk])}#ask")
 
 
 @require_http_methods(["GET", "POST"])
