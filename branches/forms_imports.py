@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Category, Field, RegisterSource
-from branches.registers import RegisterError
+from branches.registers import ALIAS_INDEX, RegisterError, column_letter, normalize_header
 from branches.selectors import regions_for
 from branches.services.imports import column_choices, field_label, upload_limit_bytes
 from federation.models import Region
@@ -120,3 +120,61 @@ class ColumnMappingForm(forms.Form):
             header: self.cleaned_data.get(f"column_{index}") or ""
             for index, header in enumerate(self.unknown)
         }
+
+
+class HeaderRowForm(forms.Form):
+    """For a file whose header row was not found: which of its first rows holds the headers, and what each
+    column holds (a select per column, over the ledger's columns)."""
+
+    def __init__(self, data=None, *, head: list[tuple[int, list[str]]], mapping: dict[str, str]):
+        super().__init__(data)
+        self.head = head
+        width = max((len(texts) for _number, texts in head), default=0)
+        self.fields["header_row"] = forms.TypedChoiceField(
+            label=_("Row with the headers"),
+            choices=[(number, str(number)) for number, _texts in head],
+            coerce=int,
+            widget=forms.RadioSelect,
+        )
+
+        # A column is offered what its header text was matched to before (this register's earlier files) or the
+        # column a known header names, read off the row most likely to be the header.
+        def known(text: str) -> str:
+            return mapping.get(text) or ALIAS_INDEX.get(normalize_header(text), "") if text else ""
+
+        first = max((texts for _number, texts in head), key=lambda texts: sum(map(bool, map(known, texts))))
+        choices = [("", _("— leave out —")), *column_choices()]
+        for index in range(width):
+            self.fields[f"column_{index}"] = forms.ChoiceField(
+                label=_("Column %(letter)s") % {"letter": column_letter(index)},
+                choices=choices,
+                required=False,
+                initial=known(first[index]) if index < len(first) else "",
+            )
+            self.fields[f"column_{index}"].widget.attrs["class"] = "form-select form-select-sm"
+
+    def clean(self):
+        cleaned = super().clean()
+        used: dict[str, int] = {}
+        for name, key in cleaned.items():
+            if not name.startswith("column_") or not key:
+                continue
+            if key in used:
+                self.add_error(name, _("%(column)s is already read from another column.") % {
+                    "column": field_label(key)
+                })  # fmt: skip
+            used[key] = int(name.removeprefix("column_"))
+        if "name" not in used and not self.errors:
+            raise forms.ValidationError(_("Choose which column holds the unit name."))
+        return cleaned
+
+    def columns(self) -> dict[int, str]:
+        """Column index → ledger column ("" for a column left out)."""
+        return {
+            int(name.removeprefix("column_")): key or ""
+            for name, key in self.cleaned_data.items()
+            if name.startswith("column_")
+        }
+
+    def column_fields(self) -> list:
+        return [self[name] for name in self.fields if name.startswith("column_")]

@@ -109,6 +109,9 @@ class RegisterSource(models.Model):
     """A department's register the ledger is built from (民政局社会组织名录, 社工部两新组织台账 …)."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
+    # How people matched this register's columns (header text → ledger column, "" for one left out): offered to
+    # its next file, so that a register whose headers the reader does not know is matched once.
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -280,6 +283,8 @@ class RegisterImport(models.Model):
     size = models.PositiveIntegerField(_("size"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    # The row that holds the headers when a person had to say which (None: the reader found it).
+    header_row = models.PositiveIntegerField(_("header row"), null=True, blank=True)
     # What a row that does not say takes from the file (one department's register): {"field": value,
     # "district": region id, "categories": [category ids]}; a row's own value wins.
     defaults = models.JSONField(_("defaults of this file"), default=dict, blank=True)

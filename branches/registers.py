@@ -192,6 +192,8 @@ class RegisterError(Exception):
         self.code = code
         template = _MESSAGES[code] if message is None else message
         self.message = _lazy_interpolate(template, params) if params else template
+        # no_header: the first rows of the file as read, [(row number, texts)], for a person to point at the header
+        self.head: list[tuple[int, list[str]]] = []
         super().__init__(code)
 
     def __str__(self) -> str:
@@ -236,6 +238,7 @@ class _Options:
     raw: bool = True
     max_columns: int = DEFAULT_MAX_COLUMNS
     max_cells: int = DEFAULT_MAX_CELLS
+    header_row: int | None = None  # the row a person said holds the headers (else it is looked for)
 
 
 # --------------------------------------------------------------------------------------------
@@ -455,21 +458,46 @@ def _columns(header_texts: list[str], resolver: _Resolver) -> _Columns:
 
 
 def _find_header(
-    numbered: Iterator[tuple[int, list[Any]]], resolver: _Resolver
+    numbered: Iterator[tuple[int, list[Any]]],
+    resolver: _Resolver,
+    head: list[tuple[int, list[str]]] | None = None,
+    forced: int | None = None,
 ) -> tuple[int, list[str], int, int]:
-    """Consume rows until the header; return (row number, texts, matches, non-blank rows seen)."""
+    """Consume rows until the header; return (row number, texts, matches, non-blank rows seen). The non-blank
+    rows scanned are added to `head`. With `forced`, that row is the header (its blank cells named after their
+    column letter, 列C, so that a person can say what they hold) and matches counts its non-blank cells."""
     seen = 0
     for number, cells in numbered:
         texts = [_cell_text(cell) for cell in cells]
+        if forced is not None:
+            if number < forced:
+                continue
+            if number > forced or not any(texts):
+                break
+            count = sum(1 for text in texts if text)
+            texts = [text or blank_column_header(index) for index, text in enumerate(texts)]
+            return number, texts, count, 1
         if not any(texts):
             continue
         seen += 1
+        if head is not None:
+            head.append((number, texts))
         matches = resolver.matches(texts)
         if matches >= 2:
             return number, texts, matches, seen
         if seen >= HEADER_SCAN_ROWS:
             break
     return 0, [], 0, seen
+
+
+def blank_column_header(index: int) -> str:
+    """The name given to a column whose header cell is blank, by its letter (列C for the third)."""
+    return f"列{column_letter(index)}"
+
+
+def column_letter(index: int) -> str:
+    """A column's letter as a spreadsheet shows it (0 → A, 27 → AB)."""
+    return _column_letters(index + 1)
 
 
 def _build_table(
@@ -652,8 +680,12 @@ def read_register(
     max_bytes: int = MAX_REGISTER_BYTES,
     stream: bool = False,
     raw: bool = True,
+    header_row: int | None = None,
 ) -> RegisterTable:
     """Read an XLSX/XLS/CSV register into a RegisterTable, or raise RegisterError.
+
+    With ``header_row`` that row holds the headers (a person said so) instead of the first row with two known
+    ones. A file whose header is not found raises no_header with the first rows in the error's ``head``.
 
     With ``stream``, ``rows`` is an iterator that cleans each row as it is taken (a RegisterError about the
     rows, such as too many or none, is raised while iterating); ``skipped`` and ``row_count`` are complete once
@@ -666,6 +698,7 @@ def read_register(
         max_cells=_limit("IMPORT_MAX_CELLS", DEFAULT_MAX_CELLS),
         stream=stream,
         raw=raw,
+        header_row=header_row,
     )
     if not data:
         raise RegisterError("empty")
@@ -874,6 +907,7 @@ def _read_workbook(data: bytes, file_type: str, resolver: _Resolver, options: _O
     ]
     names = visible or [sheet.name for sheet in sheets if sheet.typ == SheetTypeEnum.WorkSheet]
     any_content = False
+    head: list[tuple[int, list[str]]] = []
     with workbook:
         for name in names:
             try:
@@ -887,8 +921,12 @@ def _read_workbook(data: bytes, file_type: str, resolver: _Resolver, options: _O
                 raise RegisterError("too_many_columns", limit=options.max_columns)
             # iter_rows() yields every row from the top of the sheet, so row numbers are absolute.
             numbered = enumerate(sheet.iter_rows(), start=1)
-            header_row, header_texts, _matches, seen = _find_header(numbered, resolver)
+            scanned: list[tuple[int, list[str]]] = []
+            header_row, header_texts, _matches, seen = _find_header(
+                numbered, resolver, scanned, options.header_row
+            )
             any_content = any_content or seen > 0
+            head = head or scanned  # the first sheet with something on it is the one to show
             if header_row:
                 table = _build_table(numbered, header_row, header_texts, resolver, options)
                 table.file_type = file_type
@@ -896,7 +934,9 @@ def _read_workbook(data: bytes, file_type: str, resolver: _Resolver, options: _O
                 return table
     if not any_content:
         raise RegisterError("empty")
-    raise RegisterError("no_header", rows=HEADER_SCAN_ROWS)
+    error = RegisterError("no_header", rows=HEADER_SCAN_ROWS)
+    error.head = head
+    raise error
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -970,23 +1010,30 @@ def _read_text(data: bytes, extension: str, resolver: _Resolver, options: _Optio
 
     best: tuple[int, str] | None = None
     any_content = False
+    head: tuple[int, list[tuple[int, list[str]]]] = (0, [])  # the head as the delimiter cutting most cells reads it
     for delimiter in _DELIMITERS:
+        scanned: list[tuple[int, list[str]]] = []
         try:
             header_row, _texts, matches, seen = _find_header(
-                enumerate(_csv_rows(text, delimiter), 1), resolver
+                enumerate(_csv_rows(text, delimiter), 1), resolver, scanned, options.header_row
             )
         except csv.Error:
             continue
         any_content = any_content or seen > 0
         if header_row and (best is None or matches > best[0]):
             best = (matches, delimiter)
+        cells = sum(1 for _number, texts in scanned for cell in texts if cell)
+        if cells > head[0]:
+            head = (cells, scanned)
     if best is None:
         if not any_content:
             raise RegisterError("empty")
-        raise RegisterError("no_header", rows=HEADER_SCAN_ROWS)
+        error = RegisterError("no_header", rows=HEADER_SCAN_ROWS)
+        error.head = head[1]
+        raise error
 
     numbered = _numbered_csv(_csv_rows(text, best[1]), options.max_columns)
-    header_row, header_texts, _matches, _seen = _find_header(numbered, resolver)
+    header_row, header_texts, _matches, _seen = _find_header(numbered, resolver, None, options.header_row)
     table = _build_table(numbered, header_row, header_texts, resolver, options)
     table.file_type = "csv"
     table.encoding = encoding
@@ -1111,6 +1158,8 @@ __all__ = [
     "RegisterError",
     "RegisterRow",
     "RegisterTable",
+    "blank_column_header",
+    "column_letter",
     "import_template_xlsx",
     "normalize_header",
     "parse_count",

@@ -37,6 +37,7 @@ urlpatterns = [
     path("imports/template.xlsx", imports.import_template, name="import_template"),
     path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
     path("imports/<int:pk>/mapping/", imports.import_mapping, name="import_mapping"),
+    path("imports/<int:pk>/header/", imports.import_header, name="import_header"),
     path("imports/<int:pk>/apply/", imports.import_apply, name="import_apply"),
     path("imports/<int:pk>/discard/", imports.import_discard, name="import_discard"),
     path("imports/<int:pk>/errors.xlsx", imports.import_errors, name="import_errors"),

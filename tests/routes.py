@@ -172,6 +172,7 @@ ROUTES: dict[str, Route] = {
     "branches:import_template": Route(staff_only()),
     "branches:import_detail": Route(in_district(), kwargs=register_import),
     "branches:import_mapping": Route(post_only(), kwargs=register_import),
+    "branches:import_header": Route(post_only(), kwargs=register_import),
     "branches:import_apply": Route(post_only(), kwargs=register_import),
     "branches:import_discard": Route(post_only(), kwargs=register_import),
     "branches:import_errors": Route(in_district(), kwargs=register_import),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from branches.errors import LedgerError
-from branches.forms_imports import ColumnMappingForm, RegisterUploadForm
+from branches.forms_imports import ColumnMappingForm, HeaderRowForm, RegisterUploadForm
 from branches.identifiers import mobile_mask
 from branches.models import Category, Field, Organisation, RegisterImport, UnitType
 from branches.registers import RegisterError, import_template_xlsx
@@ -31,6 +31,8 @@ from branches.services.imports import (
     register_import_apply,
     register_import_discard,
     register_import_errors_xlsx,
+    register_import_head,
+    register_import_header,
     register_import_map,
     register_import_table,
     register_import_upload,
@@ -120,6 +122,31 @@ def import_mapping(request, pk):
 
 
 @require_POST
+def import_header(request, pk):
+    """The row that holds the headers of a file where none was found, and what each column holds."""
+    register_import = get_object_or_404(register_imports_for(request.user), pk=pk)
+    access.require(request.user, "ledger.import")
+    form = _header_form(register_import, request.POST)
+    if form is None:
+        messages.error(request, _("This file's header row is known already."))
+        return redirect("branches:import_detail", pk=register_import.pk)
+    if form.is_valid():
+        try:
+            register_import_header(
+                register_import=register_import,
+                by=request.user,
+                header_row=form.cleaned_data["header_row"],
+                columns=form.columns(),
+            )
+        except LedgerError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect("branches:import_detail", pk=register_import.pk)
+    context = _detail_context(request, register_import, header_form=form)
+    return render(request, "branches/import_detail.html", context, status=200)
+
+
+@require_POST
 def import_apply(request, pk):
     register_import = get_object_or_404(register_imports_for(request.user), pk=pk)
     access.require(request.user, "ledger.import")
@@ -176,6 +203,17 @@ def import_errors(request, pk):
 def _not_applied(register_import: RegisterImport) -> int:
     counts = (register_import.summary or {}).get("counts") or {}
     return sum(counts.get(COUNT_KEYS[status], 0) for status in ("duplicate", "repeated", "invalid"))
+
+
+def _header_form(register_import: RegisterImport, data=None) -> HeaderRowForm | None:
+    """The header-row picker of a file whose header row was not found (None once it is known)."""
+    table = (register_import.summary or {}).get("table") or {}
+    if register_import.status != RegisterImport.Status.UPLOADED or not table.get("needs_header"):
+        return None
+    head = register_import_head(register_import)
+    if not head:
+        return None
+    return HeaderRowForm(data, head=head, mapping=register_import.mapping or {})
 
 
 def _mapping_form(register_import: RegisterImport, data=None) -> ColumnMappingForm | None:
@@ -243,7 +281,9 @@ def _row_view(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _detail_context(request, register_import: RegisterImport, mapping_form=None) -> dict[str, Any]:
+def _detail_context(
+    request, register_import: RegisterImport, mapping_form=None, header_form=None
+) -> dict[str, Any]:
     summary = register_import.summary or {}
     counts = summary.get("counts") or {}
     rows = summary.get("rows") or []
@@ -261,7 +301,13 @@ def _detail_context(request, register_import: RegisterImport, mapping_form=None)
         for status in ROW_STATUSES
     ]
     tabs.append({"key": WARNINGS, "label": _("With warnings"), "count": summary.get("warnings", 0)})
-    if mapping_form is None and register_import.status == RegisterImport.Status.UPLOADED:
+    if header_form is None:
+        header_form = _header_form(register_import)
+    if (
+        mapping_form is None
+        and header_form is None
+        and register_import.status == RegisterImport.Status.UPLOADED
+    ):
         mapping_form = _mapping_form(register_import)
     remap_form = None
     if register_import.status == RegisterImport.Status.PREVIEWED:
@@ -289,4 +335,6 @@ def _detail_context(request, register_import: RegisterImport, mapping_form=None)
         "not_in_latest": summary.get("not_in_latest") or [],
         "same_file": summary.get("same_file"),
         "defaults": _defaults_view(register_import.defaults or {}),
+        "header_form": header_form,
+        "remembered": table.get("remembered") or [],
     }

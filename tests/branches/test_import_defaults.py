@@ -121,3 +121,22 @@ def test_the_command_takes_the_defaults_by_name(city_officer, tmp_path):
     )  # fmt: skip
     women = Organisation.objects.get(name="乌海市甲女性协会")
     assert (women.field, women.district.name) == ("social", "乌达区")
+
+
+def test_the_files_field_beats_what_a_code_implies_but_not_a_new_employment_unit_type(city_officer):
+    from branches.identifiers import uscc_check_char
+
+    code = "91150302MA0000077"
+    code += uscc_check_char(code)
+    data = f"单位名称,统一社会信用代码,所属区,单位类型\n乌海市甲网点,{code},海勃湾区,\n乌海市乙网点,,海勃湾区,快递物流\n"
+    for default in ("employment", "economic"):
+        register_import = register_import_upload(
+            by=city_officer, data=data.encode(), file_name="a.csv", source_name=f"邮政名录{default}",
+            defaults={"field": default},
+        )  # fmt: skip
+        rows = {row["name"]: row for row in register_import.summary["rows"]}
+        assert rows["乌海市乙网点"]["i"]["field"] == {"how": "inferred", "from": "unit_type"}
+        assert rows["乌海市甲网点"]["i"]["field"] == {"how": "default"}  # its 91 code says 新经济组织
+    register_import_apply(register_import=register_import, by=city_officer)  # the file said 新经济组织
+    fields = dict(Organisation.objects.values_list("name", "field"))
+    assert fields == {"乌海市甲网点": "economic", "乌海市乙网点": "employment"}

@@ -24,10 +24,11 @@ and places; the records a file names), ``classify`` (what each row is), ``write`
 step by step), ``report`` (the error report XLSX).
 """
 
-from branches.services.imports.files import register_import_table, upload_limit_bytes
+from branches.services.imports.files import register_import_head, register_import_table, upload_limit_bytes
 from branches.services.imports.flow import (
     register_import_apply,
     register_import_discard,
+    register_import_header,
     register_import_map,
     register_import_run,
     register_import_upload,
@@ -53,6 +54,8 @@ __all__ = [
     "register_import_apply",
     "register_import_discard",
     "register_import_errors_xlsx",
+    "register_import_head",
+    "register_import_header",
     "register_import_map",
     "register_import_run",
     "register_import_table",

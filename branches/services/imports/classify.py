@@ -372,9 +372,11 @@ class _Classifier:
         result.warnings.extend(warnings)
         if unit_type:
             result.values["unit_type"] = unit_type
+        # The row's own field; a new-employment unit type (the field's own rule, whatever the file); the file's
+        # default (a person's word on the file beats what a code implies); what the row's code or type implies.
         if field_value:
             result.values["field"] = field_value
-        elif self.default_field:  # the row's own value, then the file's default, then what the row implies
+        elif self.default_field and (not inferred or inferred[0] != Field.EMPLOYMENT):
             result.fills["field"] = self.default_field
             result.marks["field"] = {"how": DEFAULT}
         elif inferred:

@@ -18,12 +18,24 @@ def upload_limit_bytes() -> int:
 
 
 def _read(
-    data: bytes, file_name: str, mapping: dict[str, str] | None, *, max_bytes: int, stream: bool = False
+    data: bytes,
+    file_name: str,
+    mapping: dict[str, str] | None,
+    *,
+    max_bytes: int,
+    stream: bool = False,
+    header_row: int | None = None,
 ) -> RegisterTable:
     """The file as a table; streamed (rows cleaned as they are classified, no raw texts kept) for the passes
     that only classify and write, which then hold one row of the file at a time instead of all of them."""
     return read_register(
-        data, file_name, mapping=mapping or None, max_bytes=max_bytes, stream=stream, raw=not stream
+        data,
+        file_name,
+        mapping=mapping or None,
+        max_bytes=max_bytes,
+        stream=stream,
+        raw=not stream,
+        header_row=header_row,
     )
 
 
@@ -50,9 +62,35 @@ def _stored_table(register_import: RegisterImport, *, stream: bool = False) -> R
             register_import.mapping,
             max_bytes=_stored_limit(),
             stream=stream,
+            header_row=register_import.header_row,
         )
     except RegisterError as error:
         raise LedgerError(error.message) from error
+
+
+#: How much of a file's head the page shows for a person to point at the header row.
+HEAD_COLUMNS = 30
+HEAD_CELL_LENGTH = 40
+
+
+def register_import_head(register_import: RegisterImport) -> list[tuple[int, list[str]]]:
+    """The first rows of a file whose header row was not found, [(row number, cell texts)], read again from the
+    stored file (they are personal data: never kept in the preview); empty when the header is found."""
+    try:
+        _read(_stored_bytes(register_import), register_import.file_name, register_import.mapping,
+              max_bytes=_stored_limit())  # fmt: skip
+    except RegisterError as error:
+        if error.code != "no_header":
+            return []
+        used = [max(index for index, text in enumerate(texts) if text) + 1 for _number, texts in error.head]
+        width = min(HEAD_COLUMNS, max(used, default=0))
+        return [
+            (number, [text[:HEAD_CELL_LENGTH] for text in (texts + [""] * width)[:width]])
+            for number, texts in error.head
+        ]
+    except LedgerError:
+        return []
+    return []
 
 
 def _table_info(table: RegisterTable) -> dict[str, Any]:

@@ -68,6 +68,14 @@ def _summary(plan: _Plan, table: RegisterTable, *, same_file: RegisterImport | N
     return summary
 
 
+def _with_notes(summary: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
+    """The new summary, keeping what the upload noted about the file (the columns matched from memory)."""
+    remembered = ((before or {}).get("table") or {}).get("remembered")
+    if remembered:
+        summary["table"]["remembered"] = remembered
+    return summary
+
+
 def _same_file(register_import: RegisterImport) -> RegisterImport | None:
     return (
         RegisterImport.objects.filter(
@@ -99,7 +107,9 @@ def _preview(register_import: RegisterImport, table: RegisterTable) -> RegisterI
         defaults=register_import.defaults,
     )
     plan = classifier.plan(table)
-    register_import.summary = _summary(plan, table, same_file=_same_file(register_import))
+    register_import.summary = _with_notes(
+        _summary(plan, table, same_file=_same_file(register_import)), register_import.summary
+    )
     register_import.status = RegisterImport.Status.PREVIEWED
     register_import.save(update_fields=["summary", "status"])
     return register_import
@@ -121,6 +131,19 @@ def _source(name: str) -> RegisterSource:
     if not name:
         raise LedgerError(_("Say which register this file is."))
     return RegisterSource.objects.get_or_create(name=name)[0]
+
+
+def _remembered(source_name: str) -> dict[str, str]:
+    """How people matched the columns of this register's earlier files (offered to this one)."""
+    source = RegisterSource.objects.filter(name=" ".join(source_name.split())[:100]).only("mapping").first()
+    return dict(source.mapping) if source is not None else {}
+
+
+def _remember(source: RegisterSource, mapping: dict[str, str]) -> None:
+    """Keep how a person matched columns for the register's next files (under the register's lock)."""
+    source = RegisterSource.objects.select_for_update().get(pk=source.pk)
+    source.mapping = {**source.mapping, **mapping}
+    source.save(update_fields=["mapping"])
 
 
 def _defaults(by: User, defaults: dict[str, Any] | None) -> dict[str, Any]:
@@ -150,7 +173,7 @@ def _new_import(
     data: bytes,
     file_name: str,
     source: RegisterSource,
-    table: RegisterTable,
+    info: dict[str, Any],
     defaults: dict[str, Any] | None = None,
 ):
     """Create an import and its stored file inside the caller's transaction; if that fails, no file stays."""
@@ -165,7 +188,7 @@ def _new_import(
         uploaded_by=by,
         unit=by.unit,
         defaults=defaults or {},
-        summary={"table": _table_info(table)},
+        summary={"table": info},
     )
     try:
         yield register_import
@@ -177,25 +200,72 @@ def _new_import(
 def register_import_upload(
     *, by: User, data: bytes, file_name: str, source_name: str, defaults: dict[str, Any] | None = None
 ) -> RegisterImport:
-    """Keep an uploaded register and preview it (or wait for its unknown columns to be mapped).
+    """Keep an uploaded register and preview it (or wait for its unknown columns to be mapped, or for the
+    uploader to point at its header row when none was found).
 
-    ``defaults`` (field, district id, category ids) are what a row that does not say takes. A file that cannot
-    be read raises RegisterError and nothing is stored.
+    ``defaults`` (field, district id, category ids) are what a row that does not say takes. The columns are
+    matched as people matched them for this register's earlier files. A file that cannot be read raises
+    RegisterError and nothing is stored.
     """
     access.require(by, "ledger.import")
     defaults = _defaults(by, defaults)
-    table = _read(data, file_name, None, max_bytes=upload_limit_bytes())
-    _check_columns(table)
-    source = _source(source_name)
-    with (
-        transaction.atomic(),
-        _new_import(
-            by=by, data=data, file_name=file_name, source=source, table=table, defaults=defaults
-        ) as new,
-    ):
-        if not table.unknown_headers:
-            _preview(new, table)
+    remembered = _remembered(source_name)
+    try:
+        table = _read(data, file_name, remembered, max_bytes=upload_limit_bytes())
+    except RegisterError as error:
+        if error.code != "no_header" or not error.head:
+            raise
+        table = None  # kept all the same: the uploader points at the header row and says what columns hold
+    if table is not None:
+        _check_columns(table)
+        info = _table_info(table)
+        info["remembered"] = [header for header in table.mapping if header in remembered]
+    else:
+        info = {**_NO_TABLE, "needs_header": True}
+    with transaction.atomic():
+        source = _source(source_name)
+        with _new_import(
+            by=by, data=data, file_name=file_name, source=source, info=info, defaults=defaults
+        ) as new:
+            if remembered:
+                new.mapping = remembered
+                new.save(update_fields=["mapping"])
+            if table is not None and not table.unknown_headers:
+                _preview(new, table)
     return new
+
+
+_NO_TABLE = {"headers": [], "mapping": {}, "unknown": [], "missing": [], "rows": 0, "skipped": 0}
+
+
+def register_import_header(
+    *, register_import: RegisterImport, by: User, header_row: int, columns: dict[int, str]
+) -> RegisterImport:
+    """Say which row of the file holds the headers and what each column holds (column index → ledger column,
+    "" to leave it out), then preview the rows; the register remembers the matching for its next files."""
+    access.require(by, "ledger.import")
+    for key in columns.values():
+        if key and key not in FIELD_ALIASES:
+            raise LedgerError(_("Choose a ledger column from the list."))
+    chosen = [key for key in columns.values() if key]
+    if "name" not in chosen:
+        raise LedgerError(_("Choose which column holds the unit name."))
+    if len(chosen) != len(set(chosen)):
+        raise LedgerError(_("Each ledger column can be read from one column of the file only."))
+    with transaction.atomic():
+        register_import = RegisterImport.objects.select_for_update().get(pk=register_import.pk)
+        if register_import.status != RegisterImport.Status.UPLOADED:
+            raise LedgerError(_("This import is finished; its columns can no longer be changed."))
+        register_import.header_row, register_import.mapping = header_row, {}
+        headers = _stored_table(
+            register_import
+        ).headers  # the row's texts, blank ones named after their column
+        register_import.mapping = {header: columns.get(index, "") for index, header in enumerate(headers)}
+        register_import.save(update_fields=["header_row", "mapping"])
+        _remember(register_import.source, register_import.mapping)
+        table = _stored_table(register_import)
+        register_import.summary = {**(register_import.summary or {}), "table": _table_info(table)}
+        return _preview(register_import, table)
 
 
 def register_import_map(
@@ -212,6 +282,7 @@ def register_import_map(
             raise LedgerError(_("This import is finished; its columns can no longer be changed."))
         register_import.mapping = {**register_import.mapping, **mapping}
         register_import.save(update_fields=["mapping"])
+        _remember(register_import.source, mapping)
         table = _stored_table(register_import)
         if "name" not in table.mapping.values():
             raise LedgerError(_("Choose which column holds the unit name."))
@@ -293,7 +364,7 @@ def _apply(
                 plan, by=by, source=source, register_import=register_import, regions=classifier.places.by_id
             )
         # Made while the database writes the last batches, and stored after them.
-        register_import.summary = _summary(plan, table)
+        register_import.summary = _with_notes(_summary(plan, table), register_import.summary)
         _save_summary(register_import, background)
     _write_presences(plan, source=source, register_import=register_import)
     # Records the register places elsewhere take along what keeps a copy of their place (on PostgreSQL too,
@@ -366,7 +437,7 @@ def register_import_run(
     """
     access.require(by, "ledger.import")
     defaults = _defaults(by, defaults)
-    table = _read(data, file_name, None, max_bytes=_stored_limit(), stream=True)
+    table = _read(data, file_name, _remembered(source_name), max_bytes=_stored_limit(), stream=True)
     _check_columns(table, strict=True)
     if dry_run:
         source = RegisterSource.objects.filter(name=" ".join(source_name.split())).first()
@@ -379,6 +450,6 @@ def register_import_run(
         source = RegisterSource.objects.select_for_update().get(pk=_source(source_name).pk)
         classifier = _Classifier(scope_root=_scope_root(by), source_id=source.pk, defaults=defaults)
         with _new_import(
-            by=by, data=data, file_name=file_name, source=source, table=table, defaults=defaults
+            by=by, data=data, file_name=file_name, source=source, info=_table_info(table), defaults=defaults
         ) as new:
             return _apply(new, table, classifier, by=by, source=source)
