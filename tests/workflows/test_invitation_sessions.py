@@ -24,6 +24,7 @@ from workflows.models import InvitationUse, WorkflowTemplate
 pytestmark = pytest.mark.django_db
 
 usernames_migration = importlib.import_module("workflows.migrations.0007_contact_usernames_random")
+sessions_migration = importlib.import_module("workflows.migrations.0008_contact_sessions_ended")
 PASSWORD = "Wuhai-Women-2026"
 
 
@@ -244,6 +245,18 @@ def test_the_migration_renames_guessable_user_names_and_its_reverse_restores_the
 
     old.refresh_from_db()
     assert old.username == f"liaison-{liaison_record.pk}"
+
+
+def test_contacts_sessions_from_before_are_ended_once_and_staff_stay_signed_in(people, officer):
+    contact, staff = Client(), Client()
+    contact.force_login(people["liaison"])  # opened before links recorded their sessions
+    staff.force_login(officer)
+
+    sessions_migration.contact_sessions_end(apps, None)
+
+    assert contact.get(reverse("federation:contact_home")).status_code == 302
+    assert signed_in_as(contact) is None
+    assert signed_in_as(staff) == officer.pk
 
 
 # --- staff who open a contact's link --------------------------------------------------------------------------
