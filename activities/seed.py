@@ -1,4 +1,4 @@
-"""Default option lists (admin-editable afterwards): the services and the recognitions of DOMAIN.md."""
+"""Default option lists (admin-editable afterwards): the services and the recognitions of docs/domain.md."""
 
 # code → name; 爱心妈妈结对 records pairs (counts only: children's data stay out of the app)
 ACTIVITY_TYPES = [

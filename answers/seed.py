@@ -1,5 +1,5 @@
 """The FAQ shipped with the app: the questions organisations phone the federation with, answered from the
-formation rules (DOMAIN.md). Admins and officers edit them afterwards.
+formation rules (docs/domain.md). Admins and officers edit them afterwards.
 
 Takes the models as arguments so that a data migration can call it with its historical models.
 """

@@ -2,7 +2,7 @@
 
 Every name here is invented from common words (字号 such as 宏达 or 金泰 are found all over China); credit codes
 and mobile numbers are generated, never copied. Brands of delivery and ride-hailing platforms appear only as
-invented local outlets, as DOMAIN.md describes them.
+invented local outlets, as docs/domain.md describes them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The election rules checked on the congress step (DOMAIN "Election rules"); thresholds come from the template.
+"""The election rules checked on the congress step (docs/domain.md, "Formation"); thresholds come from the template.
 
 - quorum: present > numerator/denominator of those expected (2/3 by default; older rules 1/2)
 - a candidate is elected with more than half of the expected attendance voting for

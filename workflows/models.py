@@ -37,7 +37,7 @@ class WorkflowTemplate(models.Model):
     form = models.CharField(_("women's organisation formed"), max_length=15, choices=Form.choices)
     description = models.TextField(_("description"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    # election rules checked on the congress step (DOMAIN: quorum > 2/3 of those expected; older rules 1/2)
+    # election rules checked on the congress step (docs/domain.md: quorum > 2/3 of those expected; older rules 1/2)
     quorum_numerator = models.PositiveSmallIntegerField(_("quorum numerator"), default=2)
     quorum_denominator = models.PositiveSmallIntegerField(_("quorum denominator"), default=3)
     min_extra_candidates_percent = models.PositiveSmallIntegerField(

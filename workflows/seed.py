@@ -1,4 +1,4 @@
-"""The default formation procedures (DOMAIN's eleven steps), seeded in Chinese; admins edit new versions.
+"""The default formation procedures (the eleven steps of docs/domain.md), seeded in Chinese; admins edit new versions.
 
 Takes the models as arguments so that a data migration can call it with its historical models.
 """

@@ -1,4 +1,4 @@
-"""Export the ledger (台账) as XLSX or CSV in the layout of DOMAIN.md's "Ledger fields".
+"""Export the ledger (台账) as XLSX or CSV in the ledger's usual layout (docs/domain.md).
 
 The layout is one list, LEDGER_COLUMNS: a column says its header, how to read its value from an organisation
 and which related rows it needs (prefetched once per chunk), so adding a column is one line and the number of

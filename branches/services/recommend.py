@@ -1,4 +1,4 @@
-"""Which women's organisation to set up: DOMAIN's rules in their sourced order, thresholds from the settings."""
+"""Which women's organisation to set up: the rules of docs/domain.md in their sourced order, thresholds from the settings."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The form helper: DOMAIN's rules in order, the rule that matched, thresholds from the settings."""
+"""The form helper: the rules of docs/domain.md in order, the rule that matched, thresholds from the settings."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""The congress step's election rules (DOMAIN "Election rules"), each violation a precise sentence."""
+"""The congress step's election rules (docs/domain.md, "Formation"), each violation a precise sentence."""
 
 from __future__ import annotations
 
