@@ -7,7 +7,7 @@ IGNORE := --ignore=.venv --ignore=node_modules --ignore=var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup assets messages lint lock worker beat benchmark load clean
+.PHONY: run test test-fast setup assets messages lint lock worker beat benchmark load clean
 
 $(VENV)/.installed: requirements.lock
 	@$(PY) -c 'import sys; sys.exit("Python 3.11 or newer is needed (set PY=python3.x)") if sys.version_info < (3, 11) else None'
@@ -36,6 +36,12 @@ test: $(VENV)/.installed assets
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run -v1
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fast lane while working: every test but the browser and worker ones, in two processes, lint after.
+test-fast: $(VENV)/.installed assets
+	$(MANAGE) compilemessages -v0 $(IGNORE)
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not browser and not worker" $(PYTEST_ARGS)
+	$(BIN)/ruff check .
 
 # Update locale/zh_Hans/LC_MESSAGES/django.po from the sources, then translate what is new.
 messages: $(VENV)/.installed
