@@ -2,7 +2,9 @@
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
+from .identifiers import mobile_mask
 from .models import (
     Branch,
     BranchMember,
@@ -18,6 +20,19 @@ from .models import (
     UnitTypeCategory,
 )
 from .services.contacts import contact_cadence_recompute
+
+
+class _MobilesMasked(HistoricalRecordContextHelper):
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        return mobile_mask(value) if "mobile" in change.field and isinstance(value, str) and value else value
+
+
+class MaskedHistoryAdmin(SimpleHistoryAdmin):
+    """History whose differences show mobiles masked, as the organisation's page does."""
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return _MobilesMasked(self.model, historical_record)
 
 
 @admin.register(Category)
@@ -75,7 +90,7 @@ class RegisterSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
+class OrganisationAdmin(MaskedHistoryAdmin):
     list_display = [
         "name",
         "uscc",
@@ -91,6 +106,7 @@ class OrganisationAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "uscc"]
     raw_id_fields = ["region", "district", "merged_into", "officer"]
     readonly_fields = ["name_normalised", "search_text", "sort_key", "value_sources"]
+    exclude = ["contact_mobile"]  # shown masked in the app; revealing it there is logged
 
 
 class BranchMemberInline(admin.TabularInline):
@@ -108,7 +124,7 @@ class BranchAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Liaison)
-class LiaisonAdmin(SimpleHistoryAdmin):
+class LiaisonAdmin(MaskedHistoryAdmin):
     list_display = ["name", "organisation", "post", "active", "consent_at"]
     list_filter = ["active"]
     search_fields = ["name", "organisation__name"]

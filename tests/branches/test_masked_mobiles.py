@@ -209,3 +209,30 @@ def test_a_step_form_takes_a_new_mobile_and_refuses_a_mangled_mask(client, run, 
     assert taken.status_code == 302
     entry.refresh_from_db()
     assert entry.answers["contact_mobile"] == "13904730000"
+
+
+# --- the admin ------------------------------------------------------------------------------------------------
+
+
+def test_the_admin_shows_no_whole_mobile_in_the_form_nor_in_the_history(
+    client, admin_user, officer, organisation
+):
+    from branches.services.organisations import organisation_update
+
+    organisation_update(organisation=organisation, by=officer, data={"contact_mobile": "13904731111"})
+    liaison = Liaison.objects.create(organisation=organisation, name="王芳", mobile="13904731234")
+    liaison.mobile = "13904733333"
+    liaison.save()
+    client.force_login(admin_user)
+
+    change = client.get(reverse("admin:branches_organisation_change", args=[organisation.pk]))
+    history = client.get(reverse("admin:branches_organisation_history", args=[organisation.pk]))
+    liaison_history = client.get(reverse("admin:branches_liaison_history", args=[liaison.pk]))
+
+    assert change.status_code == history.status_code == liaison_history.status_code == 200
+    assert "13904731111" not in change.content.decode()
+    page = history.content.decode()
+    assert MASKED in page and "139****1111" in page
+    assert MOBILE not in page and "13904731111" not in page
+    page = liaison_history.content.decode()
+    assert "139****3333" in page and "13904733333" not in page and "13904731234" not in page
