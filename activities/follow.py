@@ -99,8 +99,7 @@ def activities_follow_merge(
         recognition._history_user = by
         recognition._change_reason = reason[:HISTORY_REASON_LENGTH]
         recognition.save(update_fields=["organisation"])
-    # Their regions follow the kept record's place.
-    activities_follow_moves(ids=[keep.pk], by=by, reason=reason)
+    # Their regions follow the kept record's place: organisations_moved, once every app has moved its rows.
     changes = {}
     for name, count in (
         ("services", len(activities)),

@@ -272,4 +272,7 @@ def hanging_move(
     contact_cadence_refresh(organisation=keep)
     for follow in _merge_followers:
         changes.update(follow(keep=keep, duplicate=duplicate, by=by, reason=moved_reason))
+    # What came from the duplicate now lies where the record kept lies (another district, maybe): regions
+    # follow, and runs or follow-ups out of their owner's reach go to whoever merged.
+    organisations_moved(ids=[keep.pk], by=by, reason=moved_reason)
     return changes

@@ -219,3 +219,34 @@ def test_two_runs_in_progress_are_refused_and_nothing_moves(people):
         organisation_merge(keep=keep, duplicate=duplicate, by=officer)
     assert ContactLog.objects.get().organisation == duplicate
     assert Organisation.objects.get(pk=duplicate.pk).merged_into is None
+
+
+def test_merging_a_record_of_another_district_hands_its_run_to_the_merging_officer(client, people):
+    """The city merges a 乌达区 duplicate into the 海勃湾区 record: its run goes along, and so does the
+    responsibility the 乌达区 officer can no longer exercise."""
+    wuda_officer, city = people["other_district_officer"], people["city_officer"]
+    keep = OrganisationFactory(name="乌海市跨区物流有限公司")
+    duplicate = OrganisationFactory(
+        name="乌海市跨区物流有限公司（乌达）", region=Region.objects.get(code="150304002")
+    )
+    template = WorkflowTemplate.objects.get(key="federation", status="published")
+    run = formation.run_start(by=wuda_officer, organisation=duplicate, template=template, owner=wuda_officer)
+    contact_add(
+        by=wuda_officer,
+        organisation=duplicate,
+        contacted_on=timezone.localdate(),
+        channel="visit",
+        summary="走访",
+        next_follow_up=timezone.localdate(),
+    )
+
+    organisation_merge(keep=keep, duplicate=duplicate, by=city)
+
+    run.refresh_from_db()
+    assert run.organisation == keep and run.owner == city
+    assert Organisation.objects.get(pk=keep.pk).officer == city
+    url = reverse("workflows:run_detail", args=[run.pk])
+    client.force_login(wuda_officer)
+    assert client.get(url).status_code == 404
+    client.force_login(people["district_officer"])
+    assert client.get(url).status_code == 200
