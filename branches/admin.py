@@ -1,6 +1,7 @@
 """Admin configuration: option lists, thresholds, checklists and term rules; daily work happens in the app."""
 
 from django.contrib import admin
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -20,6 +21,8 @@ from .models import (
     UnitTypeCategory,
 )
 from .services.contacts import contact_cadence_recompute
+from .services.follow import organisations_moved
+from .services.organisations import district_of
 
 
 class _MobilesMasked(HistoricalRecordContextHelper):
@@ -107,6 +110,19 @@ class OrganisationAdmin(MaskedHistoryAdmin):
     raw_id_fields = ["region", "district", "merged_into", "officer"]
     readonly_fields = ["name_normalised", "search_text", "sort_key", "value_sources"]
     exclude = ["contact_mobile"]  # shown masked in the app; revealing it there is logged
+
+    def save_model(self, request, obj, form, change):
+        moved = change and "region" in form.changed_data
+        if moved:
+            obj.district = district_of(obj.region)
+        super().save_model(request, obj, form, change)
+        if moved:
+            # What keeps a copy of the organisation's place follows it, as when the ledger's edit form moves it.
+            organisations_moved(
+                ids=[obj.pk],
+                by=request.user,
+                reason=_("%(name)s moved to %(region)s") % {"name": obj.name, "region": obj.region.name},
+            )
 
 
 class BranchMemberInline(admin.TabularInline):

@@ -173,3 +173,35 @@ def test_an_industry_wide_womens_organisation_keeps_its_own_place_when_its_host_
     branch_update(by=city_officer, branch=wide, data={"way": Way.STANDALONE})
     wide.refresh_from_db()
     assert wide.region.code == WUDA_STREET
+
+
+def test_a_move_in_the_admin_takes_the_womens_organisation_and_the_services_along(client, moving):
+    world, people = moving, moving["people"]
+    organisation = world["organisation"]
+    url = reverse("admin:branches_organisation_change", args=[organisation.pk])
+    client.force_login(people["admin"])
+    form = client.get(url).context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name)
+        if name == "region":
+            value = Region.objects.get(code=WUDA_STREET).pk
+        elif name == "categories":
+            value = [category.pk for category in value or []]
+        elif name == "former_names":
+            value = field.prepare_value(value)
+        elif hasattr(value, "pk"):
+            value = value.pk
+        if value is None or value is False:
+            continue
+        data[name] = "on" if value is True else value
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+    organisation.refresh_from_db()
+    wuda = Region.objects.get(code=WUDA_STREET)
+    assert organisation.region == wuda and organisation.district.code == "150304"
+    assert Branch.objects.get(pk=world["branch"].pk).region == wuda
+    assert Activity.objects.get(pk=world["activity"].pk).region == wuda
+    client.force_login(people["other_district_officer"])
+    assert client.get(reverse("branches:branch_detail", args=[world["branch"].pk])).status_code == 200
