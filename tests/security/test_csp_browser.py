@@ -118,7 +118,11 @@ def test_pages_work_under_the_policy_without_a_single_refusal(
     assert page.locator(".js-copy span").inner_text() == "已复制"
     assert_clean(page, problems, "invitation link")
 
-    visit(page, link)  # the liaison's portal: the run with its progress, then a step that saves drafts
+    visit(page, link)  # staff are asked before the link signs them out
+    assert_clean(page, problems, "link confirmation")
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    # the liaison's portal: the run with its progress, then a step that saves drafts
     assert page.locator("progress.portal-progress").count() == 1
     assert_clean(page, problems, "portal run")
     page.click(".current-step a.btn")
