@@ -135,32 +135,45 @@ def scope(user, queryset: QuerySet, region_field: str = "region") -> QuerySet:
         return queryset.none()
     if root is None:
         return queryset
-    return queryset.filter(**{f"{region_field}__in": _subtree_ids(root)})
+    ids = _subtree_ids(root)
+    if ids is None:
+        return queryset.filter(**{f"{region_field}__path__startswith": root.path})
+    return queryset.filter(**{f"{region_field}__in": ids})
 
 
-def _subtree_ids(root: Region) -> list[int]:
-    """The ids of a region and the regions below it, queried once per loaded root region.
+# Past this many divisions (a province's streets and villages) scoping joins on the path instead of listing ids.
+SUBTREE_IDS_MAX = 5000
+
+
+def _subtree_ids(root: Region) -> list[int] | None:
+    """The ids of a region and the regions below it, queried once per loaded root region (one prefix match
+    on the indexed path, whatever the depth); None for a subtree of more than SUBTREE_IDS_MAX divisions.
 
     Scoping filters by this literal list rather than by a join on the path: the planner then estimates the
-    rows from the big table's own statistics. The few-dozen-row region table is never auto-analysed, and
-    the join's misestimate made PostgreSQL loop over regions to count a 100,000-row ledger. The list is kept
-    on the root instance (the user's unit's region, loaded afresh with each request's user), so a page that
-    scopes several querysets asks once; divisions are seeded data that a request does not see change.
+    rows from the big table's own statistics. A region table of a few dozen rows is never auto-analysed, and
+    the join's misestimate made PostgreSQL loop over regions to count a 100,000-row ledger. A table holding a
+    province's villages is big enough to be analysed, and a list of tens of thousands of ids in every query
+    would cost more than the join, so such a subtree is scoped by its path. The answer is kept on the root
+    instance (the user's unit's region, loaded afresh with each request's user), so a page that scopes several
+    querysets asks once; divisions are loaded data that a request does not see change.
     """
-    cached = root.__dict__.get("_subtree_ids")
-    if cached is None:
+    if "_subtree_ids" not in root.__dict__:
         key = (root.pk, root.path)
         known = _SUBTREES.get(key)
         if known is not None and known[0] > time.monotonic():
             cached = known[1]
         else:
             cached = list(
-                Region.objects.filter(path__startswith=root.path).order_by().values_list("pk", flat=True)
+                Region.objects.filter(path__startswith=root.path)
+                .order_by()
+                .values_list("pk", flat=True)[: SUBTREE_IDS_MAX + 1]
             )
+            if len(cached) > SUBTREE_IDS_MAX:
+                cached = None
             if settings.SCOPE_CACHE_SECONDS:
                 _SUBTREES[key] = (time.monotonic() + settings.SCOPE_CACHE_SECONDS, cached)
         root.__dict__["_subtree_ids"] = cached
-    return cached
+    return root.__dict__["_subtree_ids"]
 
 
 # Subtrees kept by the process for SCOPE_CACHE_SECONDS (every staff page asks): divisions change perhaps once

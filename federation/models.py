@@ -16,6 +16,7 @@ class Region(models.Model):
         CITY = "city", _("City")
         DISTRICT = "district", _("District")
         STREET = "street", _("Street or town")
+        VILLAGE = "village", _("Community or village")
 
     code = models.CharField(_("division code"), max_length=12, unique=True)
     name = models.CharField(_("name"), max_length=64)
@@ -30,6 +31,8 @@ class Region(models.Model):
     )
     # Materialised path of codes ("150000/150300/150302/"): scoping a subtree is one indexed prefix match.
     path = models.CharField(_("path"), max_length=120, db_index=True, editable=False)
+    # Set when a newer dataset no longer lists the division; the row stays so old records still point at it.
+    retired_on = models.DateField(_("retired on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("region")
@@ -44,6 +47,7 @@ class FederationUnit(models.Model):
     """A women's federation at one level (市妇联, 区妇联, 街道妇联); staff belong to one."""
 
     class Level(models.TextChoices):
+        PROVINCE = "province", _("Province federation")
         CITY = "city", _("City federation")
         DISTRICT = "district", _("District federation")
         STREET = "street", _("Street or town federation")

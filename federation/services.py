@@ -17,6 +17,12 @@ from .models import DisclosureLog, LoginEvent, Notification, OperationLog, User
 # action code → label shown in the operation log; apps add theirs with operation_label_register
 OPERATION_LABELS: dict[str, Any] = {
     "user.language": _("changed language"),
+    "divisions.load": _("loaded divisions"),
+    "division.rename": _("renamed a division"),
+    "division.retire": _("retired a division"),
+    "division.restore": _("put a division back in use"),
+    "division.recode": _("gave a division its new code"),
+    "division.code_change": _("found a division under a new code"),
 }
 
 
