@@ -11,11 +11,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from branches.services.reminders import Planned, reminder_kind_register, send_planned
+from branches.services.reminders import Planned, reminder_kind_register, send_planned, url_maker
 from federation.models import FederationUnit, User
 from federation.workdays import working_days_after, working_days_between
 
@@ -96,9 +95,10 @@ def questions_planned(
             escalate[question.pk] = day
     managers = _managers([q for q in questions if q.pk in escalate], recipients) if escalate else {}
     planned = []
+    answer_url = url_maker("answers:question_answer")
     for question in questions:
         asked_on = timezone.localdate(question.asked_at)
-        url = reverse("answers:question_answer", args=[question.pk])
+        url = answer_url(question.pk)
         on = past[question.pk]
         context = {
             "question": question,

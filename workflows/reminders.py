@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from branches.services.reminders import Planned, reminder_kind_register, send_planned
+from branches.services.reminders import Planned, reminder_kind_register, send_planned, url_maker
 
 from .models import Actor, FormationRun, StepEntry, StepStatus
 
@@ -52,11 +51,12 @@ def steps_planned(
     if entries is not None:
         selected = selected.filter(pk__in=entries)
     planned = []
+    staff_url, portal_url = url_maker("workflows:step_detail"), url_maker("workflows:portal_step")
     for entry in selected.select_related("step", "run__organisation", "run__owner", "run__liaison__user"):
-        recipients = [(entry.run.owner, reverse("workflows:step_detail", args=[entry.pk]))]
+        recipients = [(entry.run.owner, staff_url(entry.pk))]
         liaison = entry.run.liaison
         if entry.step.actor == Actor.ORGANISATION and liaison and liaison.active and liaison.user_id:
-            recipients.append((liaison.user, reverse("workflows:portal_step", args=[entry.pk])))
+            recipients.append((liaison.user, portal_url(entry.pk)))
         recipients = [(user, url) for user, url in recipients if user.is_active]
         moments = []
         if entry.due_on >= today:  # from three days before

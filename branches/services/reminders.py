@@ -3,11 +3,15 @@
 Each job derives its work from the database and claims each reminder through a unique row (federation
 Reminder), so a lost run loses nothing (the next one finds the same rows due) and a repeated or concurrent run
 sends nothing twice. What is already settled (a follow-up done, a term renewed) is simply no longer selected.
+
+Each rule is a planner (``follow_ups_planned`` …) that says which reminders it selects on a day, or on each day
+of a window: the sweep sends today's, and the page of reminders to come lists the week's, from the same code.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
@@ -43,7 +47,7 @@ def already_sent(kind: str, model, object_ids: Iterable) -> set[tuple[str, dt.da
     )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Planned:
     """One reminder a rule selects: its kind, object, due date and recipient (what a Reminder row claims),
     the message, and the first day of the window on which the rule selects it (``on``; it goes out on the
@@ -55,7 +59,7 @@ class Planned:
     due_on: dt.date
     user: User
     template: str
-    context: dict = field(compare=False, hash=False)
+    context: dict = field(compare=False)
     url: str
     on: dt.date
     organisation: Organisation
@@ -125,6 +129,16 @@ reminder_kind_register(
 )
 
 
+_PK = 2_147_483_647  # stands for the id in an address reversed once
+
+
+def url_maker(name: str) -> Callable[[int], str]:
+    """The address of ``name`` for an id, reversed once: a planner makes thousands (reverse() costs more than
+    the rest of planning a reminder)."""
+    pattern = reverse(name, args=[_PK])
+    return lambda pk: pattern.replace(str(_PK), str(pk))
+
+
 def _managers_of(unit_ids: Iterable[int]) -> dict[int, list[User]]:
     managers: dict[int, list[User]] = defaultdict(list)
     for user in User.objects.filter(unit_id__in=set(unit_ids), role=User.Role.MANAGER, is_active=True):
@@ -178,11 +192,12 @@ def follow_ups_planned(
         if (c.organisation.officer or c.staff).unit_id
     )
     planned = []
+    detail = url_maker("branches:organisation_detail")
     for contact in contacts:
         officer = contact.organisation.officer or contact.staff
         organisation = contact.organisation
         context = {"contact": contact, "organisation": organisation, "today": today}
-        url = reverse("branches:organisation_detail", args=[contact.organisation_id])
+        url = detail(contact.organisation_id)
         due = contact.next_follow_up
         if due >= today:  # from the day before it is due
             on = max(due - dt.timedelta(days=1), today)
@@ -261,6 +276,7 @@ def contact_cadence_planned(
         ).select_related("unit"):
             district_managers[manager.unit.region_id].append(manager)
     planned = []
+    detail = url_maker("branches:organisation_detail")
     for organisation in organisations:
         recipients = (
             [organisation.officer]
@@ -273,7 +289,7 @@ def contact_cadence_planned(
             "today": today,
             "days": (on - organisation.contact_due_on).days,
         }
-        url = reverse("branches:organisation_detail", args=[organisation.pk])
+        url = detail(organisation.pk)
         planned += [
             Planned(
                 CONTACT_CADENCE,
@@ -317,6 +333,7 @@ def terms_planned(
         )
     )
     planned = []
+    detail = url_maker("branches:organisation_detail")
     for branch in branches:
         recipients = [branch.organisation.officer] if branch.organisation.officer else []
         recipients += [
@@ -326,7 +343,7 @@ def terms_planned(
         ]
         on = max(branch.term_ends_on - warning, today)
         context = {"branch": branch, "today": today, "days": (branch.term_ends_on - on).days}
-        url = reverse("branches:organisation_detail", args=[branch.organisation_id])
+        url = detail(branch.organisation_id)
         planned += [
             Planned(
                 TERM_ENDING,
@@ -447,6 +464,7 @@ def reminders_upcoming(
     return dict(sorted(by_day.items()))
 
 
+@functools.lru_cache(maxsize=1024)
 def send_day(day: dt.date) -> dt.date:
     """The day a reminder selected on ``day`` goes out: that day if offices work, else the next working day."""
     return day if is_working_day(day) else working_days_after(day, 1)
