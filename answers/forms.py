@@ -6,7 +6,7 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Organisation
+from branches.models import Form, Organisation
 from federation.editing import SeenMixin
 
 from .models import FAQCategory, FAQEntry
@@ -79,6 +79,13 @@ class FAQEntryForm(SeenMixin, forms.ModelForm):
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         help_text=_("The entry appears on these steps in every organisation's portal."),
     )
+    applies_to = forms.MultipleChoiceField(
+        label=_("For the forms"),
+        required=False,
+        choices=[(form.value, form.label) for form in (Form.FEDERATION, Form.COMMITTEE, Form.GROUP)],
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        help_text=_("Shown only on the runs forming these; none ticked: on every run."),
+    )
     related_fields = forms.CharField(
         label=_("Related fields"),
         required=False,
@@ -100,6 +107,7 @@ class FAQEntryForm(SeenMixin, forms.ModelForm):
         self.fields["step_codes"].choices = step_choices()
         if not self.is_bound and self.instance.pk:
             self.initial["step_codes"] = self.instance.step_codes
+            self.initial["applies_to"] = self.instance.forms
             self.initial["related_fields"] = ", ".join(self.instance.fields or [])
         self.seen_track(self.instance)
 
@@ -112,6 +120,7 @@ class FAQEntryForm(SeenMixin, forms.ModelForm):
         data = self.cleaned_data
         return {name: data.get(name) for name in ("question", "answer", "category", "order", "published")} | {
             "step_codes": data.get("step_codes") or [],
+            "forms": data.get("applies_to") or [],
             "fields": data.get("related_fields") or [],
         }
 

@@ -54,6 +54,12 @@ class FAQEntry(models.Model):
         blank=True,
         help_text=_('The codes of the workflow steps it is shown on, e.g. ["congress"].'),
     )
+    forms = models.JSONField(
+        _("forms it applies to"),
+        default=list,
+        blank=True,
+        help_text=_("Shown on the steps of runs forming these women's organisations; empty: every form."),
+    )
     fields = models.JSONField(
         _("related fields"),
         default=list,

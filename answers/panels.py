@@ -9,12 +9,13 @@ from .services import QUESTION_MAX
 
 
 def step_questions_panel(request, entry, state: dict[str, Any]) -> dict[str, Any]:
-    """The published FAQ entries that belong to the step, the contact's questions about it and the ask box."""
-    code = entry.step.code
+    """The published FAQ entries that belong to the step and to the form the run sets up (a 妇委会's run is never
+    shown an entry written for a 妇联), the contact's questions about it and the ask box."""
+    code, form = entry.step.code, entry.run.form
     faqs = [
         faq
         for faq in FAQEntry.objects.filter(published=True, step_codes__icontains=f'"{code}"')
-        if code in (faq.step_codes or [])
+        if code in (faq.step_codes or []) and (not faq.forms or form in faq.forms)
     ]
     return {
         "entry": entry,

@@ -202,7 +202,7 @@ ENTRIES = [
     (
         "personal_data",
         "系统会收集哪些个人信息？要填身份证号吗？",
-        "只收集必要信息：联系人和执委的姓名、单位、职务、手机号码；出生年月和政治面貌只在候选人名单中、因选举需要才填写。"
+        "只收集必要信息：联系人和委员的姓名、单位、职务、手机号码；出生年月和政治面貌只在候选人名单中、因选举需要才填写。"
         "不收集身份证号码。登记前会告知用途并记录本人同意。",
         ["candidates", "name_liaison", "preparation"],
         ["mobile"],
@@ -216,6 +216,75 @@ ENTRIES = [
         ["mobile"],
     ),
 ]
+
+
+# Entries written in a 妇联's words (执委, 主席, 执委会): on the steps of a 妇联's runs only. A 妇委会's runs show the
+# entries below instead, the same questions in its own words (委员, 主任, 妇委会).
+FEDERATION_ONLY = [
+    "筹备组由哪些人组成？要做哪些准备？",
+    "候选人要比执委名额多吗？多多少？",
+    "执委会首次会议做什么？",
+    "选举结束后还要做什么？",
+    "妇联每届任期几年？到期了怎么换届？",
+    "成立妇联一共要走哪些步骤？",
+    "请示要写哪些内容？要盖章吗？",
+]
+COMMITTEE_ENTRIES = [
+    (
+        "procedure",
+        "成立妇委会一共要走哪些步骤？",
+        "一般为：摸底建账 → 向上级妇联和本单位党组织请示 → 取得批复 → 酝酿候选人 → 准备选举材料 → 召开妇女大会选举 → "
+        "妇委会首次全体会议选举主任、副主任 → 报批或备案 → 挂牌。"
+        "每一步在本系统里都是一张填空表，填好后可以一键下载成套文书。",
+        ["survey", "request", "approval"],
+        [],
+    ),
+    (
+        "procedure",
+        "请示要写哪些内容？要盖章吗？",
+        "请示写明单位名称、统一社会信用代码、成立理由、拟成立组织的名称和形式、组建方式、女职工人数、委员名额"
+        "及主任、副主任名额、拟召开妇女大会的时间和联系人。组织名称为“单位全称＋妇女委员会”。"
+        "请示须加盖单位公章，同时报上级妇联和本单位党组织。",
+        ["request"],
+        ["proposed_name", "seats", "chair_seats", "vice_chair_seats", "congress_date"],
+    ),
+    (
+        "election",
+        "候选人要比委员名额多吗？多多少？",
+        "妇委会委员选举实行差额选举，候选人人数须多于应选名额；具体差额比例按上级妇联的规定，由管理员在流程模板中设置。"
+        "主任、副主任在妇委会首次全体会议上可以等额选举。",
+        ["candidates", "congress"],
+        ["seats"],
+    ),
+    (
+        "election",
+        "妇委会首次全体会议做什么？",
+        "妇女大会选举产生妇委会委员后，随即召开妇委会第一次全体会议，等额选举主任、副主任。"
+        "常见的规模：5人（主任1名、副主任1名）、7人（主任1名、副主任2名）。",
+        ["first_meeting"],
+        ["leaders"],
+    ),
+    (
+        "procedure",
+        "选举结束后还要做什么？",
+        "将选举结果报告（委员名单、主任副主任名单、得票情况）报上级妇联批准或备案；"
+        "获批后举行挂牌仪式，区妇联在工作台账中登记成立日期和任期届满日期。",
+        ["report", "unveiling"],
+        [],
+    ),
+    (
+        "terms",
+        "妇委会每届任期几年？到期了怎么换届？",
+        "每届任期一般为5年（管理员可按组织形式和单位类型调整）。任期届满前90天，系统会提醒区妇联和单位联系人；"
+        "换届由上届妇委会筹备，按与成立时相同的流程进行：请示、批复、选举、报批。",
+        ["report", "unveiling", "request"],
+        [],
+    ),
+]
+PERSONAL_DATA_BEFORE = (
+    "只收集必要信息：联系人和执委的姓名、单位、职务、手机号码；出生年月和政治面貌只在候选人名单中、因选举需要才填写。"
+    "不收集身份证号码。登记前会告知用途并记录本人同意。"
+)
 
 
 def faq_seed(category_model, entry_model) -> None:
@@ -238,6 +307,48 @@ def faq_seed(category_model, entry_model) -> None:
             published=True,
             search_text=faq_search_text(question, answer),
         )
+    if any(field.name == "forms" for field in entry_model._meta.get_fields()):
+        faq_forms_seed(category_model, entry_model)
+
+
+def faq_forms_seed(category_model, entry_model) -> None:
+    """Show the entries written in a 妇联's words on a 妇联's runs only and add a 妇委会's own (idempotent; entries
+    an officer has edited keep what they say)."""
+    entries = list(entry_model.objects.filter(question__in=FEDERATION_ONLY))
+    for entry in entries:
+        if not entry.forms and entry.source_question_id is None:
+            entry.forms = ["federation"]
+            entry.save(update_fields=["forms"])
+    for entry in entry_model.objects.filter(answer=PERSONAL_DATA_BEFORE):
+        entry.answer = PERSONAL_DATA_BEFORE.replace("执委", "委员")
+        entry.search_text = faq_search_text(entry.question, entry.answer)
+        entry.save(update_fields=["answer", "search_text"])
+    categories = {category.code: category for category in category_model.objects.all()}
+    present = {entry.question for entry in entry_model.objects.filter(forms=["committee"])}
+    top = entry_model.objects.order_by("-order").values_list("order", flat=True).first() or 0
+    for number, (category, question, answer, step_codes, fields) in enumerate(COMMITTEE_ENTRIES, start=1):
+        if question in present:
+            continue
+        entry_model.objects.create(
+            category=categories.get(category),
+            question=question,
+            answer=answer,
+            step_codes=step_codes,
+            fields=fields,
+            forms=["committee"],
+            order=top + number * 10,
+            published=True,
+            search_text=faq_search_text(question, answer),
+        )
+
+
+def faq_forms_unseed(category_model, entry_model) -> None:
+    """The reverse of faq_forms_seed: the 妇委会's entries go, the words of the personal-data entry come back."""
+    entry_model.objects.filter(forms=["committee"], question__in=[e[1] for e in COMMITTEE_ENTRIES]).delete()
+    for entry in entry_model.objects.filter(answer=PERSONAL_DATA_BEFORE.replace("执委", "委员")):
+        entry.answer = PERSONAL_DATA_BEFORE
+        entry.search_text = faq_search_text(entry.question, entry.answer)
+        entry.save(update_fields=["answer", "search_text"])
 
 
 def faq_unseed(category_model, entry_model) -> None:
