@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin
 
-from branches.identifiers import mobile_mask, mobile_validate
+from federation.identifiers import mobile_mask, mobile_validate
 
 from .models import ActivityType, Partner, RecognitionTitle
 

@@ -51,9 +51,9 @@ from branches.demo_data import (
     TRADES,
     Kind,
 )
-from branches.identifiers import USCC_ALPHABET, uscc_check_char
 from branches.models import Category, Organisation, RegisterImport, RegisterPresence, RegisterSource
 from branches.services.organisations import organisation_derive
+from federation.identifiers import USCC_ALPHABET, uscc_check_char
 from federation.models import DisclosureLog, FederationUnit, LoginEvent, OperationLog, Region, User
 
 NAME_PREFIX = "基准"

@@ -5,7 +5,8 @@ from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from .identifiers import mobile_mask
+from federation.identifiers import mobile_mask
+
 from .models import (
     Branch,
     BranchMember,

@@ -42,9 +42,9 @@ from branches.demo_data import (
     WOMEN_SOCIAL,
     Kind,
 )
-from branches.identifiers import USCC_ALPHABET, uscc_check_char
 from branches.models import Category, Organisation, RegisterSource
 from branches.services.organisations import organisation_derive
+from federation.identifiers import USCC_ALPHABET, uscc_check_char
 from federation.models import Region
 from federation.seed import regions_rows
 

@@ -8,7 +8,6 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from branches.identifiers import mobile_mask, mobile_validate, uscc_validate
 from branches.models import (
     FORMED_STAGES,
     Branch,
@@ -25,6 +24,7 @@ from branches.selectors import SORTS, regions_for
 from branches.widgets import PickMany
 from federation import access
 from federation.editing import SeenMixin
+from federation.identifiers import mobile_mask, mobile_validate, uscc_validate
 from federation.models import Region
 
 # A browser's date picker takes ISO dates only, whatever the interface language formats dates as.
@@ -199,7 +199,7 @@ class OrganisationForm(SeenMixin, forms.ModelForm):
     def clean_uscc(self):
         from django.core.exceptions import ValidationError
 
-        from branches.identifiers import uscc_normalise
+        from federation.identifiers import uscc_normalise
 
         raw = self.cleaned_data.get("uscc", "")
         if not raw.strip():

@@ -25,10 +25,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from branches.identifiers import uscc_normalise
 from branches.models import Branch, ContactLog, DuplicateDecision, Organisation, StageChange
 from branches.names import name_core, name_normalise, query_grams
 from federation import access
+from federation.identifiers import uscc_normalise
 from federation.models import Region, User
 
 USCC_PREFIX = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{4,18}$")

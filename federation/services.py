@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from branches.identifiers import mobile_mask
+from federation.identifiers import mobile_mask
 
 from .models import DisclosureLog, LoginEvent, Notification, OperationLog, User
 

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from branches.identifiers import mobile_mask, mobile_normalise, mobile_validate
+from federation.identifiers import mobile_mask, mobile_normalise, mobile_validate
 from federation.uploads import docx_active_content_error, upload_archive_error, upload_size_error, upload_type
 
 from .election import NOMINATION_STEP, election_check, nomination_check, planned_seats

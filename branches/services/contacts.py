@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.errors import LedgerError
-from branches.identifiers import mobile_validate
 from branches.models import HISTORY_REASON_LENGTH, ContactLog, Liaison, Organisation, Stage, StageChange
 from federation import access
 from federation.editing import clash_refuse
+from federation.identifiers import mobile_validate
 from federation.models import User
 from federation.services import operation_label_register, operation_record
 

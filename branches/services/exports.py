@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from branches.identifiers import mobile_mask
 from branches.models import Branch, BranchMember, Field, Form, Liaison, Organisation, Stage, UnitType, Way
 from federation import access
+from federation.identifiers import mobile_mask
 from federation.models import DisclosureLog, Region, User
 from federation.services import disclosure_record
 

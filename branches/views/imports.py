@@ -19,7 +19,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from branches.errors import LedgerError
 from branches.forms_imports import ColumnMappingForm, HeaderRowForm, RegisterUploadForm
-from branches.identifiers import mobile_mask
 from branches.models import Category, Field, Organisation, RegisterImport, UnitType
 from branches.registers import RegisterError, import_template_xlsx
 from branches.services.imports import (
@@ -39,6 +38,7 @@ from branches.services.imports import (
     register_imports_for,
 )
 from federation import access
+from federation.identifiers import mobile_mask
 from federation.models import Region
 from federation.services import disclosure_record
 

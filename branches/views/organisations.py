@@ -21,7 +21,6 @@ from branches.forms import (
     OrganisationForm,
     ReasonForm,
 )
-from branches.identifiers import mobile_mask, uscc_registering_body
 from branches.models import Branch, Category, Organisation, RegisterPresence
 from branches.names import name_normalise
 from branches.selectors import (
@@ -37,6 +36,7 @@ from branches.services.follow import merge_conflicts, merge_hanging_counts
 from branches.services.organisations import EDITABLE_FIELDS
 from branches.services.recommend import form_recommend
 from federation import access
+from federation.identifiers import mobile_mask, uscc_registering_body
 from federation.models import Region
 from federation.pagination import keyset_page, pk_param
 from federation.services import disclosure_record

@@ -3,7 +3,7 @@ entries are masked as new ones are (138****5678). A masked number cannot be rest
 
 from django.db import migrations
 
-from branches.identifiers import mobile_mask
+from federation.identifiers import mobile_mask
 
 BATCH = 1000
 

@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from benchmarks.ledger import FIGURE_KEYS, IMPORT_KEYS, NAME_PREFIX, SOURCE_NAME, USER_PREFIX, benchmark_uscc
-from branches.identifiers import uscc_validate
 from branches.models import Organisation, RegisterImport, RegisterSource
+from federation.identifiers import uscc_validate
 from federation.models import DisclosureLog, OperationLog, User
 from tests.conftest import need
 

@@ -7,10 +7,10 @@ from django.core.management import call_command
 
 from branches.demo import REGISTERS_DIR, demo_load, demo_specs
 from branches.demo_data import CATEGORY_NAMES, DEMO_REGISTERS
-from branches.identifiers import uscc_validate
 from branches.models import Category, Field, Organisation, RegisterSource
 from branches.names import name_normalise
 from branches.selectors import duplicate_candidates_for
+from federation.identifiers import uscc_validate
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +83,7 @@ def test_derived_columns_are_computed_and_value_sources_empty(demo):
 
 
 def test_some_have_a_contact_with_a_valid_mobile_and_a_few_are_archived(demo):
-    from branches.identifiers import mobile_validate
+    from federation.identifiers import mobile_validate
 
     with_contact = Organisation.objects.exclude(contact_mobile="")
     assert 20 <= with_contact.count() <= 80

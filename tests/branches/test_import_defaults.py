@@ -124,7 +124,7 @@ def test_the_command_takes_the_defaults_by_name(city_officer, tmp_path):
 
 
 def test_the_files_field_beats_what_a_code_implies_but_not_a_new_employment_unit_type(city_officer):
-    from branches.identifiers import uscc_check_char
+    from federation.identifiers import uscc_check_char
 
     code = "91150302MA0000077"
     code += uscc_check_char(code)

@@ -186,7 +186,7 @@ def test_full_width_headers_are_recognised(city_officer):
 
 def code(prefix: str, serial: str = "MA0000001") -> str:
     """A made-up credit code that passes the check: kind `prefix`, registered in 海勃湾区."""
-    from branches.identifiers import uscc_check_char
+    from federation.identifiers import uscc_check_char
 
     first17 = f"{prefix}150302{serial}"
     return first17 + uscc_check_char(first17)

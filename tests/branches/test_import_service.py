@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from branches.errors import LedgerError
-from branches.identifiers import uscc_validate
 from branches.models import (
     Category,
     Field,
@@ -33,6 +32,7 @@ from branches.services.imports import (
     register_imports_for,
 )
 from branches.services.organisations import organisation_create, organisation_update
+from federation.identifiers import uscc_validate
 from federation.models import OperationLog, Region
 from tests.branches.factories import OrganisationFactory
 

@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from branches.identifiers import uscc_normalise
 from branches.models import Organisation
 from branches.names import name_normalise, query_grams, search_grams
 from branches.selectors import USCC_PREFIX, organisation_search, search_condition
 from branches.services.organisations import organisation_update
 from branches.views import organisations as views
+from federation.identifiers import uscc_normalise
 from tests.branches.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db

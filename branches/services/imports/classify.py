@@ -14,7 +14,6 @@ from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 
-from branches.identifiers import mobile_validate, uscc_normalise, uscc_validate
 from branches.models import Category, Field, Organisation, RegisterPresence, UnitTypeCategory
 from branches.names import name_normalise
 from branches.registers import TEMPLATE_EXAMPLE_USCC, RegisterRow, RegisterTable
@@ -39,6 +38,7 @@ from branches.services.imports.texts import (
     UPDATE,
     _text_entry,
 )
+from federation.identifiers import mobile_validate, uscc_normalise, uscc_validate
 from federation.models import Region
 
 _MATCHED = "matched"  # transient: a target was found, update or unchanged is decided by the diff

@@ -10,9 +10,9 @@ from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
 
-from branches.identifiers import mobile_validate, uscc_validate
 from branches.models import Organisation
 from branches.registers import FIELD_ALIASES
+from federation.identifiers import mobile_validate, uscc_validate
 
 # --------------------------------------------------------------------------------------------------------
 # Row statuses and counts

@@ -1,11 +1,11 @@
-"""Tests for branches.identifiers (no database, no Django settings: assert on error codes only)."""
+"""Tests for federation.identifiers (no database, no Django settings: assert on error codes only)."""
 
 import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from branches.identifiers import (
+from federation.identifiers import (
     USCC_ALPHABET,
     mobile_mask,
     mobile_normalise,
