@@ -109,6 +109,37 @@ def test_the_week_ahead_is_exactly_what_the_sweep_then_sends_day_by_day(week, wo
         assert sent_on(day) == planned.get(day, set()), day
 
 
+def test_across_the_national_day_holiday_the_plan_is_still_what_the_sweep_sends(world, district_manager):
+    """1–7 October 2026 are holidays (10 October a make-up working day): a step due on the 5th is never
+    reminded as due (no working day in its three days before), only as overdue on the 8th."""
+    officer = world["people"]["district_officer"]
+    organisation = world["organisation"]
+    Organisation.objects.filter(pk=organisation.pk).update(officer=officer)
+    Organisation.objects.update(contact_due_on=dt.date(2027, 6, 1))
+    Organisation.objects.filter(pk=organisation.pk).update(contact_due_on=dt.date(2026, 10, 2))
+    ContactLog.objects.filter(pk=world["contact"].pk).update(next_follow_up=dt.date(2026, 10, 3))
+    ContactLog.objects.create(
+        organisation=organisation, staff=officer, contacted_on=dt.date(2026, 9, 28), channel="visit",
+        summary="节后走访", next_follow_up=dt.date(2026, 10, 9),
+    )  # fmt: skip
+    step = fresh_run(world)
+    step.due_on = dt.date(2026, 10, 5)
+    step.save(update_fields=["due_on"])
+    Notification.objects.all().delete()
+    first = dt.date(2026, 9, 30)
+    with travel(first, hour=8):
+        upcoming = reminders_upcoming(today=first, days=12)
+    planned = {day: {(item.kind, item.user.pk) for item in items} for day, items in upcoming.items()}
+    liaison = world["people"]["liaison"].pk
+    assert ("step.overdue", liaison) in planned[dt.date(2026, 10, 8)]
+    assert all(("step.due", liaison) not in kinds for kinds in planned.values())
+    assert ("follow_up.due", officer.pk) in planned[dt.date(2026, 10, 8)]
+    assert not set(planned) & {first + dt.timedelta(days=n) for n in range(1, 8)}  # the holiday
+    for offset in range(12):
+        day = first + dt.timedelta(days=offset)
+        assert sent_on(day) == planned.get(day, set()), day
+
+
 def test_what_was_sent_already_is_not_listed_again(week):
     with travel(MONDAY):
         reminders_send_due()
