@@ -110,7 +110,11 @@ REFUSED = {
 }
 
 
-@pytest.mark.parametrize("name", list(REFUSED))
+# A file whose header row is not found is kept instead: its uploader points at the header row (or discards it).
+REFUSED_ON_UPLOAD = [name for name, (code, _key, _params) in REFUSED.items() if code != "no_header"]
+
+
+@pytest.mark.parametrize("name", REFUSED_ON_UPLOAD)
 def test_a_bad_register_gets_one_clear_message_in_the_users_language_and_nothing_is_written(
     client, city_officer, name
 ):
@@ -130,6 +134,20 @@ def test_a_bad_register_gets_one_clear_message_in_the_users_language_and_nothing
     assert shown(code, key, **params) in response.text
     assert not RegisterImport.objects.exists() and not RegisterSource.objects.exists()
     assert Organisation.objects.count() == organisations
+
+
+def test_a_register_in_an_unread_encoding_shows_its_rows_and_says_how_to_save_it(client, city_officer):
+    client.force_login(city_officer)
+    response = client.post(
+        reverse("branches:import_upload"),
+        {"source": "坏文件名录", "file": upload("shift-jis.csv", bad_file("shift-jis.csv"))},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="zh-hans").text
+    assert "哪一行是表头？" in page and "CSV UTF-8" in page
+    assert RegisterImport.objects.get().status == RegisterImport.Status.UPLOADED
+    assert not Organisation.objects.exists()
 
 
 @pytest.mark.parametrize("name", list(REFUSED))
