@@ -23,8 +23,9 @@ admin.site.index_title = _("Configuration")
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "parent"]
-    list_filter = ["level"]
+    list_display = ["code", "name", "level", "parent", "retired_on"]
+    list_filter = ["level", ("retired_on", admin.EmptyFieldListFilter)]
+    list_select_related = ["parent"]
     search_fields = ["code", "name"]
     readonly_fields = ["path"]
 
