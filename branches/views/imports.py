@@ -14,6 +14,7 @@ from django.db.models.fields.json import KeyTransform
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -262,6 +263,25 @@ def _defaults_view(defaults: dict[str, Any]) -> list[tuple[str, str]]:
     return shown
 
 
+def _filled(marks: dict[str, dict]) -> list[str]:
+    """How the values a row did not give were come by: "Field: worked out from the credit code" …"""
+    notes = []
+    for name, mark in marks.items():
+        label = (
+            capfirst(Organisation._meta.get_field("categories").verbose_name)
+            if name == "categories"
+            else field_label(name)
+        )
+        if mark.get("how") == "default":
+            how = _("default of this file")
+        elif mark.get("from") == "uscc":
+            how = _("worked out from the credit code")
+        else:
+            how = _("worked out from the unit type")
+        notes.append(_("%(field)s: %(how)s") % {"field": label, "how": how})
+    return notes
+
+
 def _row_view(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "number": row["n"],
@@ -278,6 +298,7 @@ def _row_view(row: dict[str, Any]) -> dict[str, Any]:
         ],
         "reasons": [reason_text(entry) for entry in row.get("r", [])],
         "warnings": [reason_text(entry) for entry in row.get("w", [])],
+        "filled": _filled(row.get("i") or {}),
     }
 
 

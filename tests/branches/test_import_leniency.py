@@ -322,3 +322,15 @@ def test_a_real_workbook_is_not_said_to_be_csv(client, city_officer):
         by=city_officer, data=buffer.getvalue(), file_name="名录.xlsx", source_name="名录"
     )
     assert register_import.summary["table"]["named_as"] == ""
+
+
+def test_the_preview_says_which_values_a_new_record_will_take_without_the_row_giving_them(
+    client, city_officer
+):
+    header = "单位名称,统一社会信用代码,所属区,单位类型"
+    register_import = upload(
+        city_officer, f"乌海市顺达快递网点,{code('91')},海勃湾区,快递物流", header=header
+    )
+    client.force_login(city_officer)
+    page = client.get(reverse("branches:import_detail", args=[register_import.pk])).text
+    assert "领域：由单位类型推断" in page and "类别：由单位类型推断" in page
