@@ -431,13 +431,17 @@ def _history(report: DivisionsReport, *, code: str, villages: bool) -> None:
             changes={"code": [old, new]},
             reason=reason,
         )
-    for old, new, _name in report.code_changes:
+    for old, new, name in report.code_changes:
+        hint = _(
+            "The dataset lists %(name)s under %(new)s instead of %(old)s. Once checked, confirm it with "
+            "load_divisions %(code)s --confirm %(old)s=%(new)s."
+        ) % {"name": name, "old": old, "new": new, "code": code}
         operation_record(
             actor=None,
             action="division.code_change",
             obj=regions[old],
             changes={"code": [old, new]},
-            reason=reason,
+            reason=f"{hint} {reason}",
         )
     if report.changed or report.code_changes:
         operation_record(

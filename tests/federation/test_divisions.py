@@ -383,3 +383,16 @@ def test_a_subtree_is_one_prefix_match_on_the_path_index():
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index" in plan and "path" in plan, plan
+
+
+def test_an_admin_reads_the_code_changes_to_confirm_in_the_operation_log(client, admin_user, wuhai_release):
+    newer_release(wuhai_release)
+    load("150300", "--source", wuhai_release)
+    client.force_login(admin_user)
+
+    page = client.get(
+        reverse("federation:operation_log"), {"action": "division.code_change"}
+    ).content.decode()
+
+    assert '<option value="division.code_change" selected>' in page
+    assert "滨海街道" in page and "150304013" in page and "拉僧仲" not in page
