@@ -334,3 +334,20 @@ def test_the_preview_says_which_values_a_new_record_will_take_without_the_row_gi
     client.force_login(city_officer)
     page = client.get(reverse("branches:import_detail", args=[register_import.pk])).text
     assert "领域：由单位类型推断" in page and "类别：由单位类型推断" in page
+
+
+def test_the_default_categories_of_unit_types_are_seeded_and_removed_by_their_migration(city_officer):
+    import importlib
+
+    from django.apps import apps
+
+    from branches.models import UnitTypeCategory
+
+    migration = importlib.import_module("branches.migrations.0010_unit_type_categories")
+    seeded = set(UnitTypeCategory.objects.values_list("unit_type", "category__name"))
+    assert ("express", "快递行业") in seeded and ("women_social", "女性社会组织") in seeded
+    migration.backward(apps, None)
+    assert not UnitTypeCategory.objects.exists()
+    migration.forward(apps, None)
+    migration.forward(apps, None)  # running it again adds nothing
+    assert set(UnitTypeCategory.objects.values_list("unit_type", "category__name")) == seeded
