@@ -1,10 +1,7 @@
 """Domain errors of federation work: raised by services, shown to the user as they are."""
 
+from federation.errors import DomainError
 
-class WorkError(Exception):
-    """A change that does not apply; the message is user-facing (already translated or lazy)."""
 
-    def __init__(self, message, field: str | None = None) -> None:
-        self.message = message
-        self.field = field
-        super().__init__(str(message))
+class WorkError(DomainError):
+    """A change to services, recognitions or alliances that does not apply (see DomainError)."""

@@ -21,6 +21,7 @@ from branches.models import ContactLog, Form, Organisation
 from branches.services.contacts import contact_add
 from federation import access
 from federation.editing import clash_refuse
+from federation.errors import DomainError
 from federation.models import User
 from federation.notifications import notification_create
 from federation.services import operation_label_register, operation_record
@@ -47,12 +48,8 @@ operation_label_register("faq.accept", gettext_lazy("accepted a proposed change 
 operation_label_register("faq.decline", gettext_lazy("declined a proposed change to an FAQ entry"))
 
 
-class QuestionError(Exception):
-    """A question or answer refused for a reason the person can act on; the message says which."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+class QuestionError(DomainError):
+    """A question, answer or FAQ entry refused for a reason the person can act on (see DomainError)."""
 
 
 def _text_check(text: str, *, empty: str, limit: int) -> str:

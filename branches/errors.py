@@ -1,9 +1,7 @@
 """Domain errors of the ledger: raised by services, shown to the user as they are."""
 
+from federation.errors import DomainError
 
-class LedgerError(Exception):
-    """A state change that does not apply; the message is user-facing (already translated or lazy)."""
 
-    def __init__(self, message) -> None:
-        self.message = message
-        super().__init__(str(message))
+class LedgerError(DomainError):
+    """A change to the ledger that does not apply; the message is user-facing (already translated or lazy)."""

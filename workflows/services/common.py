@@ -8,6 +8,7 @@ import datetime as dt
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
+from federation.errors import DomainError
 from federation.models import User
 from federation.notifications import notification_create
 from federation.services import operation_label_register
@@ -34,12 +35,8 @@ operation_label_register("workflow.new_version", gettext_lazy("started a new tem
 OPEN = (StepStatus.TODO, StepStatus.DRAFT, StepStatus.RETURNED)
 
 
-class WorkflowError(Exception):
-    """A change refused for a reason the user can act on; the message says which."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+class WorkflowError(DomainError):
+    """A formation change refused for a reason the user can act on (see DomainError)."""
 
 
 class StaleEntry(WorkflowError):
