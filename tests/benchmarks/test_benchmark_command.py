@@ -61,7 +61,7 @@ def test_it_refuses_a_database_with_people_it_did_not_make(wuhai):
     assert not Organisation.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_tiny_run_prints_every_figure_writes_the_json_and_reuses_its_data(wuhai, tmp_path):
     need(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
     path = tmp_path / "benchmark.json"

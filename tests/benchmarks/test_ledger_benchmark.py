@@ -40,7 +40,7 @@ def test_it_refuses_to_run_with_debug_off_unless_forced(settings):
         call_command("benchmark_ledger", *TINY, stdout=io.StringIO())
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_tiny_run_prints_the_table_writes_every_figure_and_cleans_up(settings, wuhai, tmp_path):
     need(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
     settings.DEBUG = True
@@ -73,7 +73,7 @@ def test_a_tiny_run_prints_the_table_writes_every_figure_and_cleans_up(settings,
     assert not DisclosureLog.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_kept_data_blocks_the_next_run_until_cleaned(settings, wuhai):
     need(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
     settings.DEBUG = True

@@ -50,7 +50,7 @@ def test_it_refuses_more_due_rows_than_it_can_draw_from(settings, wuhai):
         call_command("benchmark_reminders", "--organisations", "300", "--contacts", "3000", "--due", "5,290")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_tiny_run_prints_the_tables_writes_the_figures_and_cleans_up(settings, wuhai, tmp_path):
     need(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
     settings.DEBUG = True
@@ -95,7 +95,7 @@ def test_a_tiny_run_prints_the_tables_writes_the_figures_and_cleans_up(settings,
     assert not JobRun.objects.filter(details__benchmark=MARKER).exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_kept_data_blocks_the_next_run_until_cleaned(settings, wuhai):
     need(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
     settings.DEBUG = True
