@@ -1010,10 +1010,8 @@ def _read_text(data: bytes, extension: str, resolver: _Resolver, options: _Optio
 
     best: tuple[int, str] | None = None
     any_content = False
-    head: tuple[int, list[tuple[int, list[str]]]] = (
-        0,
-        [],
-    )  # the head as the delimiter cutting most cells reads it
+    # the head as the delimiter cutting most cells reads it
+    head: tuple[int, list[tuple[int, list[str]]]] = (0, [])
     for delimiter in _DELIMITERS:
         scanned: list[tuple[int, list[str]]] = []
         try:
