@@ -413,7 +413,7 @@ def figures_for_page(as_of: dt.date, *, today: dt.date | None = None) -> PageFig
     mark = newest_change()
     if is_current(batch, as_of, mark=mark):
         return PageFigures(batch=batch, as_of=as_of, current=True)
-    no_worker = settings.CELERY_TASK_ALWAYS_EAGER
+    no_worker = tasks_in_process()
     if _computes_quickly() or (batch is None and no_worker):
         try:
             return PageFigures(batch=snapshot_compute(as_of=as_of, wait=False), as_of=as_of, current=True)
@@ -423,12 +423,20 @@ def figures_for_page(as_of: dt.date, *, today: dt.date | None = None) -> PageFig
     return PageFigures(batch=batch, as_of=as_of, current=False, refreshing=refreshing)
 
 
+def tasks_in_process() -> bool:
+    """Whether tasks run inside the process that sends them (no broker: a laptop, the tests), as Celery is
+    configured now."""
+    from federation.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
 def snapshot_refresh_enqueue(as_of: dt.date, *, mark: int | None = None, force: bool = False) -> bool:
     """Ask the worker to bring a day's figures up to date; return whether a worker was asked. Pages ask once
     per day and newest change mark (a minute at most), however many show the same out-of-date figures. With
     no broker (tasks run in-process) nothing is enqueued: the task would run inside the request; the page
     offers the refresh button instead."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if tasks_in_process():
         return False
     if not cache.add(f"coverage:refresh-enqueued:{as_of.isoformat()}:{mark}", True, timeout=60) and not force:
         return True

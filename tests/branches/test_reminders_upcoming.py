@@ -30,7 +30,8 @@ def travel(day: dt.date, hour: int = 10):
 
 
 def fresh_run(world):
-    """The world's run cancelled and a new one started: its request step, for the organisation, is open."""
+    """The world's run cancelled and a new one started, its link sent: its request step, for the organisation,
+    is open."""
     officer = world["people"]["district_officer"]
     services.run_cancel(by=officer, run=world["run"], reason="重新开始")
     run = services.run_start(
@@ -40,6 +41,7 @@ def fresh_run(world):
         owner=officer,
         liaison=world["liaison"],
     )
+    services.invitation_create(by=officer, run=run)  # the contact's link now (the old run's went with it)
     return run.entries.get(step__code="request")
 
 

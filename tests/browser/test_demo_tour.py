@@ -28,7 +28,7 @@ def sign_in(page, live_server, username, password):
 
 def test_a_district_officer_starts_the_day(demo, page, live_server, shoot, viewport, settings):
     sign_in(page, live_server, "haibowan", settings.DEMO_PASSWORD)
-    assert "我的跟进" in page.content()
+    assert "今日回访" in page.content()
     assert_fits_width(page)
     shoot("tour-staff-home")
     page.goto(f"{live_server.url}/inbox/")

@@ -151,7 +151,6 @@ def test_every_linked_figure_equals_its_rows_after_each_change_in_process(
 def test_every_linked_figure_equals_its_rows_with_a_worker_counting(
     celery_worker, settings, client_as, city_officer, district_officer
 ):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.COVERAGE_INLINE_MS = 0  # counting is slow here: every refresh goes to the worker
     client_as(city_officer).get(reverse("coverage:dashboard"))  # the first figures, counted in the request
     for name, change in changes(city_officer):

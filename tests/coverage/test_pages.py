@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from branches.models import Organisation
 from coverage.models import CoverageChange, SnapshotBatch
 from coverage.services import snapshots_monthly
+from federation.celery import app as celery_app
 from federation.models import DisclosureLog
 from tests.branches.factories import OrganisationFactory
 from tests.coverage.conftest import _branch
@@ -105,7 +106,7 @@ def test_a_page_hands_the_refresh_to_the_worker_and_says_how_old_its_figures_are
     client.get(reverse("coverage:dashboard"))  # the first figures ever: computed in the request, once
     computed = SnapshotBatch.objects.get().computed_at
     _branch(small_world["orgs"]["J"], established=dt.date(2026, 11, 20))
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    celery_app.conf.task_always_eager = False  # a worker listens (put back after the test)
     sent = []
     monkeypatch.setattr(tasks.snapshot_refresh, "delay", sent.append)  # the broker is outside
     with django_capture_on_commit_callbacks(execute=True):
