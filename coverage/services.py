@@ -114,10 +114,12 @@ def _grouped(queryset: QuerySet, prefix: str, aggregates: dict[str, Any], into: 
     names = [f"{prefix}region", f"{prefix}district", f"{prefix}field"]
     for by_category in (False, True):
         keys = [*names, f"{prefix}categories"] if by_category else names
+        # One join to the categories: a filter on them here would add a second one and count an organisation
+        # once for each of its categories; those without any come back with None and are passed over.
         rows = queryset.order_by().values(*keys).annotate(**aggregates)
-        if by_category:
-            rows = rows.filter(**{f"{prefix}categories__isnull": False})
         for row in rows:
+            if by_category and row[keys[3]] is None:
+                continue
             key = (row[keys[0]], row[keys[1]], row[keys[2]], row[keys[3]] if by_category else None)
             figures = into[key]
             for name in aggregates:
