@@ -37,17 +37,12 @@ from activities.selectors import (
 )
 from branches.models import Organisation
 from federation import access
+from federation.errors import form_error_add
 from federation.pagination import keyset_page, pk_param
 from federation.uploads import stored_file_response
 
 PAGE_SIZE = 50
 ACTIVITY_FORM_FIELDS = ["type", "date", "title", "unit", "participants", "women_served", "pairs", "notes"]
-
-
-def _form_error(form, error: WorkError) -> None:
-    """Show a service's refusal next to the field it is about (or above the form)."""
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
 
 
 def _page(request, queryset, keys):
@@ -147,7 +142,7 @@ def activity_create(request):
         try:
             activity = _activity_save(request, form)
         except WorkError as error:
-            _form_error(form, error)
+            form_error_add(form, error)
         else:
             messages.success(request, _("The service was recorded."))
             return redirect("activities:activity_detail", pk=activity.pk)
@@ -162,7 +157,7 @@ def activity_edit(request, pk):
         try:
             _activity_save(request, form, activity)
         except WorkError as error:
-            _form_error(form, error)
+            form_error_add(form, error)
         else:
             messages.success(request, _("The changes were saved."))
             return redirect("activities:activity_detail", pk=activity.pk)
@@ -254,7 +249,7 @@ def recognition_create(request):
         try:
             work.recognition_create(by=request.user, data=form.cleaned_data, request=request)
         except WorkError as error:
-            _form_error(form, error)
+            form_error_add(form, error)
         else:
             messages.success(request, _("The recognition was recorded."))
             return redirect("activities:recognition_list")
@@ -276,7 +271,7 @@ def recognition_edit(request, pk):
                 request=request,
             )
         except WorkError as error:
-            _form_error(form, error)
+            form_error_add(form, error)
         else:
             messages.success(request, _("The changes were saved."))
             return redirect("activities:recognition_list")
@@ -333,7 +328,7 @@ def alliance_create(request):
         try:
             alliance = work.alliance_create(by=request.user, data=data, members=members, request=request)
         except WorkError as error:
-            _form_error(form, error)
+            form_error_add(form, error)
         else:
             messages.success(request, _("The alliance was recorded."))
             return redirect("activities:alliance_detail", pk=alliance.pk)
@@ -356,7 +351,7 @@ def alliance_edit(request, pk):
                 request=request,
             )
         except WorkError as error:
-            _form_error(form, error)
+            form_error_add(form, error)
         else:
             messages.success(request, _("The changes were saved."))
             return redirect("activities:alliance_detail", pk=alliance.pk)

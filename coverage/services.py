@@ -464,12 +464,6 @@ def snapshot_refresh(*, as_of: dt.date | None = None, today: dt.date | None = No
     return "computed"
 
 
-def snapshot_for(as_of: dt.date, *, today: dt.date | None = None) -> SnapshotBatch:
-    """The figures as of a day, computed (waiting for any computation under way) unless already current."""
-    snapshot_refresh(as_of=as_of, today=today)
-    return SnapshotBatch.objects.get(as_of=min(as_of, today or timezone.localdate()))
-
-
 def snapshot_month(*, month: dt.date, today: dt.date | None = None) -> SnapshotBatch:
     """Recompute a month's figures (as of its last day, or today for the month under way)."""
     return snapshot_compute(as_of=month_day(month_start(month), today=today))

@@ -4,8 +4,9 @@ import datetime as dt
 
 from django.urls import reverse
 
+from coverage.models import SnapshotBatch
 from coverage.selectors import dashboard_figures
-from coverage.services import snapshot_compute, snapshot_for
+from coverage.services import snapshot_compute, snapshot_refresh
 from tests.coverage.conftest import SHANGHAI
 
 OCT_31 = dt.date(2026, 10, 31)
@@ -98,14 +99,20 @@ def test_the_snapshot_is_idempotent_and_replaced(small_world):
     assert again.pk == first.pk and again.rows.count() == rows
 
 
+def todays(today):
+    """Today's figures as the refresh job leaves them."""
+    snapshot_refresh(as_of=today, today=today)
+    return SnapshotBatch.objects.get(as_of=today)
+
+
 def test_todays_figures_follow_a_change(small_world, city_officer):
     today = dt.date(2026, 11, 28)
-    before = snapshot_for(today, today=today)
+    before = todays(today)
     assert dashboard_figures(city_officer, before)["headline"].covered == 4
     from tests.coverage.conftest import _branch
 
     _branch(small_world["orgs"]["J"], established=dt.date(2026, 11, 20))
-    after = snapshot_for(today, today=today)
+    after = todays(today)
     assert dashboard_figures(city_officer, after)["headline"].covered == 5
 
 
