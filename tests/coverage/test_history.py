@@ -41,3 +41,24 @@ def test_an_organisation_counts_from_its_founding_day_and_its_link_lists_it(
     )
     assert [o.pk for o in listed.context["page"].rows] == [veteran.pk]
     assert unknown.founded_on is None
+
+
+def test_every_table_the_figures_read_keeps_its_marking_trigger(db):
+    """Later migrations may rebuild a table (SQLite drops its triggers then): migrate puts them back."""
+    from django.apps import apps
+    from django.db import connection
+
+    from coverage.triggers import counted_tables
+
+    tables = counted_tables(apps)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'coverage_mark_%'"
+            )
+        else:
+            cursor.execute(
+                "SELECT event_object_table FROM information_schema.triggers WHERE trigger_name LIKE 'coverage_mark_%'"
+            )
+        with_trigger = {row[0] for row in cursor.fetchall()}
+    assert set(tables) <= with_trigger, sorted(set(tables) - with_trigger)
