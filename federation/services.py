@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from federation.context import client_ip, current_ip
 from federation.identifiers import mobile_mask
 
 from .models import DisclosureLog, LoginEvent, Notification, OperationLog, User
@@ -31,19 +32,6 @@ def operation_label_register(code: str, label) -> None:
     OPERATION_LABELS[code] = label
 
 
-def client_ip(request) -> str | None:
-    """The client's address: REMOTE_ADDR, or X-Forwarded-For when TRUSTED_PROXY_COUNT proxies append to it."""
-    if request is None:
-        return None
-    proxies = settings.TRUSTED_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if len(hops) >= proxies:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def operation_record(
     *,
     actor: User | None,
@@ -63,7 +51,7 @@ def operation_record(
         object_repr=str(obj)[:200] if obj is not None else "",
         changes=changes_masked(changes or {}),
         reason=reason,
-        ip=client_ip(request),
+        ip=client_ip(request) if request is not None else current_ip(),
     )
 
 
@@ -131,7 +119,7 @@ def disclosure_record(
         object_id=str(obj.pk) if obj is not None else "",
         params=params or {},
         row_count=row_count,
-        ip=client_ip(request),
+        ip=client_ip(request) if request is not None else current_ip(),
     )
 
 

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 
 from branches.models import Liaison
 from federation import access
+from federation.context import client_ip
 from federation.models import User
-from federation.services import client_ip, login_event_record, operation_record
+from federation.services import login_event_record, operation_record
 
 from ..models import (
     FormationRun,

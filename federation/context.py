@@ -1,0 +1,46 @@
+"""What the logs need to know about the request being served, without passing the request around.
+
+A service records who did something (its `by` argument) and where from; the address comes from here, set by
+`RequestContextMiddleware` for the length of one request. Outside a request (a task, a command, a test calling
+a service directly) there is no address and the logs keep none.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+from django.conf import settings
+
+_client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
+
+
+def client_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or X-Forwarded-For when TRUSTED_PROXY_COUNT proxies append to it."""
+    if request is None:
+        return None
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def current_ip() -> str | None:
+    """The address of the client whose request is being served, if any."""
+    return _client_address.get()
+
+
+class RequestContextMiddleware:
+    """Keep the client's address for the logs while one request is served."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _client_address.set(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            _client_address.reset(token)
