@@ -10,7 +10,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from activities import services as work
+from activities import services as activity_services
 from activities.errors import WorkError
 from activities.exports import (
     XLSX,
@@ -128,8 +128,8 @@ def _activity_save(request, form, activity=None):
     data = {name: form.cleaned_data[name] for name in ACTIVITY_FORM_FIELDS}
     links = {name: list(form.cleaned_data[name]) for name in ("organisations", "partners", "alliances")}
     if activity is None:
-        return work.activity_create(by=request.user, data=data, request=request, **links)
-    return work.activity_update(
+        return activity_services.activity_create(by=request.user, data=data, request=request, **links)
+    return activity_services.activity_update(
         by=request.user, activity=activity, data=data, seen=form.seen_at(), request=request, **links
     )
 
@@ -170,7 +170,7 @@ def activity_photo_add(request, pk):
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            work.activity_photo_add(
+            activity_services.activity_photo_add(
                 by=request.user, activity=activity, upload=form.cleaned_data["photo"], request=request
             )
         except WorkError as error:
@@ -201,7 +201,7 @@ def activity_photo(request, pk):
 def activity_photo_remove(request, pk):
     photo = _photo(request, pk)
     access.require(request.user, "work.edit", photo.activity)
-    work.activity_photo_remove(by=request.user, photo=photo, request=request)
+    activity_services.activity_photo_remove(by=request.user, photo=photo, request=request)
     messages.success(request, _("The photo was removed."))
     return redirect("activities:activity_detail", pk=photo.activity_id)
 
@@ -247,7 +247,7 @@ def recognition_create(request):
     form = RecognitionForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            work.recognition_create(by=request.user, data=form.cleaned_data, request=request)
+            activity_services.recognition_create(by=request.user, data=form.cleaned_data, request=request)
         except WorkError as error:
             form_error_add(form, error)
         else:
@@ -263,7 +263,7 @@ def recognition_edit(request, pk):
     form = RecognitionForm(request.POST or None, instance=recognition, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            work.recognition_update(
+            activity_services.recognition_update(
                 by=request.user,
                 recognition=recognition,
                 data=form.cleaned_data,
@@ -326,7 +326,9 @@ def alliance_create(request):
     if request.method == "POST" and form.is_valid():
         data, members = _alliance_data(form)
         try:
-            alliance = work.alliance_create(by=request.user, data=data, members=members, request=request)
+            alliance = activity_services.alliance_create(
+                by=request.user, data=data, members=members, request=request
+            )
         except WorkError as error:
             form_error_add(form, error)
         else:
@@ -342,7 +344,7 @@ def alliance_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         data, members = _alliance_data(form)
         try:
-            work.alliance_update(
+            activity_services.alliance_update(
                 by=request.user,
                 alliance=alliance,
                 data=data,

@@ -6,7 +6,7 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Form, Organisation
+from branches.models import BranchKind, Organisation
 from federation.editing import SeenMixin
 
 from .models import FAQCategory, FAQEntry
@@ -82,7 +82,10 @@ class FAQEntryForm(SeenMixin, forms.ModelForm):
     applies_to = forms.MultipleChoiceField(
         label=_("For the forms"),
         required=False,
-        choices=[(form.value, form.label) for form in (Form.FEDERATION, Form.COMMITTEE, Form.GROUP)],
+        choices=[
+            (form.value, form.label)
+            for form in (BranchKind.FEDERATION, BranchKind.COMMITTEE, BranchKind.GROUP)
+        ],
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         help_text=_("Shown only on the runs forming these; none ticked: on every run."),
     )

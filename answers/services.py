@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from branches.models import ContactLog, Form, Organisation
+from branches.models import BranchKind, ContactLog, Organisation
 from branches.services.contacts import contact_add
 from federation import access
 from federation.editing import clash_refuse
@@ -221,7 +221,7 @@ def _faq_clean(data: dict) -> dict:
         "answer": answer,
         "category": category,
         "step_codes": list(dict.fromkeys(code for code in data.get("step_codes") or [] if code)),
-        "forms": [form for form in Form.values if form in set(data.get("forms") or [])],
+        "forms": [form for form in BranchKind.values if form in set(data.get("forms") or [])],
         "fields": list(dict.fromkeys(fields)),
         "order": int(data.get("order") or 0),
         "published": bool(data.get("published", True)),

@@ -13,9 +13,9 @@ from branches.models import (
     Branch,
     Category,
     ContactLog,
-    Field,
     Organisation,
     RegisterSource,
+    SanxinField,
     Stage,
     UnitType,
 )
@@ -52,7 +52,7 @@ class OrganisationFilterForm(forms.Form):
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     field = forms.ChoiceField(
-        label=_("Field"), required=False, choices=[("", _("All fields")), *Field.choices]
+        label=_("Field"), required=False, choices=[("", _("All fields")), *SanxinField.choices]
     )
     category = forms.ModelChoiceField(
         label=_("Category"),

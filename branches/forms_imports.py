@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Category, Field, RegisterSource
+from branches.models import Category, RegisterSource, SanxinField
 from branches.registers import ALIAS_INDEX, RegisterError, column_letter, normalize_header
 from branches.selectors import regions_for
 from branches.services.imports import column_choices, field_label, upload_limit_bytes
@@ -30,7 +30,7 @@ class RegisterUploadForm(forms.Form):
     # Defaults of the file: what a row that does not say takes (a register that comes from one department).
     default_field = forms.ChoiceField(
         label=_("Field of rows that do not say"),
-        choices=[("", _("— work it out from each row —")), *Field.choices],
+        choices=[("", _("— work it out from each row —")), *SanxinField.choices],
         required=False,
     )
     default_district = forms.ModelChoiceField(

@@ -12,7 +12,7 @@ from federation.models import FederationUnit, Region
 HISTORY_REASON_LENGTH = 100
 
 
-class Field(models.TextChoices):
+class SanxinField(models.TextChoices):
     """The three new fields (三新领域)."""
 
     ECONOMIC = "economic", _("New economic organisations")
@@ -35,15 +35,15 @@ class UnitType(models.TextChoices):
 
 # The field a unit type belongs to, when a register does not say.
 UNIT_TYPE_FIELD = {
-    UnitType.PRIVATE_ENTERPRISE: Field.ECONOMIC,
-    UnitType.BUSINESS_DISTRICT: Field.ECONOMIC,
-    UnitType.ASSOCIATION: Field.SOCIAL,
-    UnitType.SOCIAL_SERVICE: Field.SOCIAL,
-    UnitType.FOUNDATION: Field.SOCIAL,
-    UnitType.WOMEN_SOCIAL: Field.SOCIAL,
-    UnitType.EXPRESS: Field.EMPLOYMENT,
-    UnitType.FOOD_DELIVERY: Field.EMPLOYMENT,
-    UnitType.RIDE_HAILING: Field.EMPLOYMENT,
+    UnitType.PRIVATE_ENTERPRISE: SanxinField.ECONOMIC,
+    UnitType.BUSINESS_DISTRICT: SanxinField.ECONOMIC,
+    UnitType.ASSOCIATION: SanxinField.SOCIAL,
+    UnitType.SOCIAL_SERVICE: SanxinField.SOCIAL,
+    UnitType.FOUNDATION: SanxinField.SOCIAL,
+    UnitType.WOMEN_SOCIAL: SanxinField.SOCIAL,
+    UnitType.EXPRESS: SanxinField.EMPLOYMENT,
+    UnitType.FOOD_DELIVERY: SanxinField.EMPLOYMENT,
+    UnitType.RIDE_HAILING: SanxinField.EMPLOYMENT,
 }
 
 
@@ -138,7 +138,7 @@ class Organisation(models.Model):
 
     uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     uscc_override = models.TextField(_("reason for accepting a failing code"), blank=True)
-    field = models.CharField(_("field"), max_length=12, choices=Field.choices)
+    field = models.CharField(_("field"), max_length=12, choices=SanxinField.choices)
     unit_type = models.CharField(_("unit type"), max_length=20, choices=UnitType.choices, blank=True)
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     categories = models.ManyToManyField(Category, verbose_name=_("categories"), blank=True, related_name="+")
@@ -333,7 +333,7 @@ class DuplicateDecision(models.Model):
         return f"{self.first_id} ≠ {self.second_id}"
 
 
-class Form(models.TextChoices):
+class BranchKind(models.TextChoices):
     """Organisational forms (组织形式)."""
 
     FEDERATION = "federation", _("Women's federation (妇联)")
@@ -357,7 +357,7 @@ class Way(models.TextChoices):
 class TermRule(models.Model):
     """How long a term lasts for a form (and optionally a unit type); admins edit these."""
 
-    form = models.CharField(_("form"), max_length=15, choices=Form.choices)
+    form = models.CharField(_("form"), max_length=15, choices=BranchKind.choices)
     unit_type = models.CharField(_("unit type"), max_length=20, choices=UnitType.choices, blank=True)
     years = models.PositiveSmallIntegerField(_("term in years"), default=5)
 
@@ -382,7 +382,7 @@ class Branch(models.Model):
         Organisation, verbose_name=_("organisations covered"), related_name="covering_branches", blank=True
     )
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
-    form = models.CharField(_("form"), max_length=15, choices=Form.choices)
+    form = models.CharField(_("form"), max_length=15, choices=BranchKind.choices)
     way = models.CharField(_("way of forming"), max_length=12, choices=Way.choices, default=Way.STANDALONE)
     stage = models.CharField(_("stage"), max_length=15, choices=Stage.choices, default=Stage.ESTABLISHED)
     established_on = models.DateField(_("established on"), null=True, blank=True)

@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Category, Field
+from branches.models import Category, SanxinField
 from federation.models import Region
 
 
@@ -58,7 +58,7 @@ class CoverageSnapshot(models.Model):
     district = models.ForeignKey(
         Region, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
     )
-    field = models.CharField(_("field"), max_length=12, choices=Field.choices)
+    field = models.CharField(_("field"), max_length=12, choices=SanxinField.choices)
     category = models.ForeignKey(
         Category,
         verbose_name=_("category"),
@@ -114,7 +114,7 @@ class FunnelSnapshot(models.Model):
     district = models.ForeignKey(
         Region, verbose_name=_("district"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    field = models.CharField(_("field"), max_length=12, choices=Field.choices, blank=True)
+    field = models.CharField(_("field"), max_length=12, choices=SanxinField.choices, blank=True)
     waiting = models.PositiveIntegerField(_("runs at this step"), default=0)
     approved = models.PositiveIntegerField(_("steps approved"), default=0)
     median_days = models.FloatField(_("median days"), null=True, blank=True)

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.db.models import QuerySet, Sum
 from django.urls import reverse
 
-from branches.models import Category, Field, Stage
+from branches.models import Category, SanxinField, Stage
 from coverage.models import CoverageSnapshot, FunnelSnapshot, SnapshotBatch
 from coverage.services import COUNT_COLUMNS, STAGE_COLUMNS, month_end, month_start
 from federation import access
@@ -129,9 +129,11 @@ def dashboard_figures(user: User, batch: SnapshotBatch) -> dict[str, Any]:
             "pk", "name", "level", "code"
         )
     }
-    labels = dict(Field.choices)
+    labels = dict(SanxinField.choices)
     by_field = [
-        Figure(labels[value], fields[value], {"field": value}) for value in Field.values if value in fields
+        Figure(labels[value], fields[value], {"field": value})
+        for value in SanxinField.values
+        if value in fields
     ]
     by_category = [
         Figure(category["name"], categories[category["pk"]], {"category": category["pk"]}, category["active"])
@@ -190,7 +192,7 @@ def funnel_for(user: User, batch: SnapshotBatch) -> dict[str, Any]:
         ),
         key=lambda row: (-row["median_days"], row["step_order"]),
     )[:8]
-    labels = dict(Field.choices)
+    labels = dict(SanxinField.choices)
     return {
         "steps": [
             {
@@ -247,7 +249,7 @@ def trends_for(user: User, today: dt.date) -> dict[str, Any]:
             pair[0] += row["c"] or 0
             pair[1] += row["d"] or 0
     present = sorted({row["batch__as_of"] for row in grouped})
-    labels = dict(Field.choices)
+    labels = dict(SanxinField.choices)
     fields: dict[str, dict[dt.date, float | None]] = {}
     districts: dict[tuple[str, str], dict[dt.date, float | None]] = {}
     for (kind, *key, day), (covered, counted) in sums.items():
@@ -259,7 +261,7 @@ def trends_for(user: User, today: dt.date) -> dict[str, Any]:
         "months": [day.strftime("%Y-%m") for day in present],
         "fields": [
             {"name": str(labels.get(value, value)), "rates": [fields[value].get(day) for day in present]}
-            for value in Field.values
+            for value in SanxinField.values
             if value in fields
         ],
         "districts": [

@@ -30,6 +30,11 @@ def need(available: bool, what: str) -> None:
 def wuhai(db):
     """Wuhai's regions, federation units and the default categories (seeded by migrations; seeded again
     after a test that flushes the database)."""
+    return wuhai_seed()
+
+
+def wuhai_seed() -> dict:
+    """The seeded regions, units, categories and templates, put back if a flush removed them; units by name."""
     from branches.models import Category, StageChecklistItem, TermRule, UnitTypeCategory
     from branches.seed import categories_seed, checklist_seed, term_rules_seed, unit_type_categories_seed
     from federation.models import FederationUnit, Region
@@ -55,51 +60,93 @@ def _workflow_templates_seed() -> None:
         templates_seed(WorkflowTemplate, StepTemplate, FieldSpec, DocumentTemplate)
 
 
+# The standard people: username, then the fields that set them apart (a unit by its name).
+STAFF = {
+    "city_officer": {"username": "city_officer", "full_name": "市妇联干事", "unit": "乌海市妇联"},
+    "city_manager": {"username": "city_manager", "role": "manager", "unit": "乌海市妇联"},
+    "city_viewer": {"username": "city_viewer", "role": "viewer", "unit": "乌海市妇联"},
+    "district_officer": {"username": "haibowan_officer", "full_name": "海勃湾区干事", "unit": "海勃湾区妇联"},
+    "district_manager": {"username": "haibowan_manager", "role": "manager", "unit": "海勃湾区妇联"},
+    "other_district_officer": {"username": "wuda_officer", "full_name": "乌达区干事", "unit": "乌达区妇联"},
+    "admin": {
+        "username": "the_admin",
+        "role": "admin",
+        "unit": "乌海市妇联",
+        "is_staff": True,
+        "is_superuser": True,
+    },
+}
+CONTACTS = {
+    "liaison": {"username": "liaison_a", "full_name": "联系人甲"},
+    "other_liaison": {"username": "liaison_b", "full_name": "联系人乙"},
+}
+
+
+def staff_create(who: str, units: dict):
+    fields = STAFF[who]
+    return StaffFactory(**{**fields, "unit": units[fields["unit"]]})
+
+
+def contact_create(who: str):
+    return ContactFactory(**CONTACTS[who])
+
+
+def people_create(units: dict) -> dict:
+    """The people of the route × role test by name; None is the anonymous visitor."""
+    return {
+        "anonymous": None,
+        "liaison": contact_create("liaison"),
+        "other_liaison": contact_create("other_liaison"),
+        "district_officer": staff_create("district_officer", units),
+        "other_district_officer": staff_create("other_district_officer", units),
+        "city_officer": staff_create("city_officer", units),
+        "admin": staff_create("admin", units),
+    }
+
+
 @pytest.fixture
 def city_officer(db, wuhai):
-    return StaffFactory(username="city_officer", full_name="市妇联干事", unit=wuhai["乌海市妇联"])
+    return staff_create("city_officer", wuhai)
 
 
 @pytest.fixture
 def city_manager(db, wuhai):
-    return StaffFactory(username="city_manager", role="manager", unit=wuhai["乌海市妇联"])
+    return staff_create("city_manager", wuhai)
 
 
 @pytest.fixture
 def city_viewer(db, wuhai):
-    return StaffFactory(username="city_viewer", role="viewer", unit=wuhai["乌海市妇联"])
+    return staff_create("city_viewer", wuhai)
 
 
 @pytest.fixture
 def district_officer(db, wuhai):
-    return StaffFactory(username="haibowan_officer", full_name="海勃湾区干事", unit=wuhai["海勃湾区妇联"])
+    return staff_create("district_officer", wuhai)
 
 
 @pytest.fixture
 def district_manager(db, wuhai):
-    return StaffFactory(username="haibowan_manager", role="manager", unit=wuhai["海勃湾区妇联"])
+    return staff_create("district_manager", wuhai)
 
 
 @pytest.fixture
 def other_district_officer(db, wuhai):
-    return StaffFactory(username="wuda_officer", full_name="乌达区干事", unit=wuhai["乌达区妇联"])
+    return staff_create("other_district_officer", wuhai)
 
 
 @pytest.fixture
 def admin_user(db, wuhai):
-    return StaffFactory(
-        username="the_admin", role="admin", unit=wuhai["乌海市妇联"], is_staff=True, is_superuser=True
-    )
+    return staff_create("admin", wuhai)
 
 
 @pytest.fixture
 def liaison(db):
-    return ContactFactory(username="liaison_a", full_name="联系人甲")
+    return contact_create("liaison")
 
 
 @pytest.fixture
 def other_liaison(db):
-    return ContactFactory(username="liaison_b", full_name="联系人乙")
+    return contact_create("other_liaison")
 
 
 @pytest.fixture
@@ -199,6 +246,11 @@ def _celery_in_process():
 @pytest.fixture
 def world(people, wuhai):
     """Objects the route × role test needs to build URLs: each lies in 海勃湾区 (the district officer's area)."""
+    return world_build(people, wuhai)
+
+
+def world_build(people: dict, units: dict) -> dict:
+    """The route × role test's objects, made for the given people."""
     from django.core.files.base import ContentFile
 
     from branches.models import RegisterImport, RegisterSource
@@ -237,7 +289,7 @@ def world(people, wuhai):
     return {
         **formation,
         "people": people,
-        "units": wuhai,
+        "units": units,
         "organisation": organisation,
         "twin": twin,
         "register_import": register_import,

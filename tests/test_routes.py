@@ -5,8 +5,11 @@ import re
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.db import transaction
+from django.test import override_settings
 from django.urls import reverse
 
+from tests.conftest import people_create, world_build, wuhai_seed
 from tests.routes import (
     ADMIN_LOGIN,
     ADMIN_OK,
@@ -20,6 +23,36 @@ from tests.routes import (
 )
 
 ALL_PATTERNS = list(url_patterns())
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker):
+    """The people and objects, made once for the module in a transaction rolled back at its end; each case runs
+    in a savepoint inside it (the `db` fixture), so what one case writes is gone before the next."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=[FAST_HASHER]):
+            units = wuhai_seed()
+            built = world_build(people_create(units), units)
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def world(module_world, db):
+    """The module's world, for one case: a copy, as route arguments may add objects made in the case's savepoint."""
+    return dict(module_world)
+
+
+@pytest.fixture
+def people(world):
+    return world["people"]
 
 
 def test_every_route_has_a_name_and_a_declaration():

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Branch, Form, Liaison, Organisation, Way
+from branches.models import Branch, BranchKind, Liaison, Organisation, Way
 
 
 class FrozenError(ValidationError):
@@ -34,7 +34,7 @@ class WorkflowTemplate(models.Model):
     )
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     name = models.CharField(_("name"), max_length=100)
-    form = models.CharField(_("women's organisation formed"), max_length=15, choices=Form.choices)
+    form = models.CharField(_("women's organisation formed"), max_length=15, choices=BranchKind.choices)
     description = models.TextField(_("description"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     # election rules checked on the congress step (docs/domain.md: quorum > 2/3 of those expected; older rules 1/2)
@@ -286,7 +286,7 @@ class FormationRun(models.Model):
     template = models.ForeignKey(
         WorkflowTemplate, verbose_name=_("template"), on_delete=models.PROTECT, related_name="runs"
     )
-    form = models.CharField(_("target form"), max_length=15, choices=Form.choices)
+    form = models.CharField(_("target form"), max_length=15, choices=BranchKind.choices)
     way = models.CharField(_("way of forming"), max_length=12, choices=Way.choices, default=Way.STANDALONE)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"

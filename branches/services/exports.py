@@ -20,7 +20,17 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Branch, BranchMember, Field, Form, Liaison, Organisation, Stage, UnitType, Way
+from branches.models import (
+    Branch,
+    BranchKind,
+    BranchMember,
+    Liaison,
+    Organisation,
+    SanxinField,
+    Stage,
+    UnitType,
+    Way,
+)
 from federation import access
 from federation.identifiers import mobile_mask
 from federation.models import DisclosureLog, Region, User
@@ -42,10 +52,10 @@ class Labels:
 
     def __init__(self) -> None:
         self.choices = {
-            "field": {value: str(label) for value, label in Field.choices},
+            "field": {value: str(label) for value, label in SanxinField.choices},
             "unit_type": {value: str(label) for value, label in UnitType.choices},
             "stage": {value: str(label) for value, label in Stage.choices},
-            "form": {value: str(label) for value, label in Form.choices},
+            "form": {value: str(label) for value, label in BranchKind.choices},
             "way": {value: str(label) for value, label in Way.choices},
         }
         self.yes, self.no = gettext("Yes"), gettext("No")

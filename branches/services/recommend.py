@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Form, LedgerSettings, UnitType, Way
+from branches.models import BranchKind, LedgerSettings, UnitType, Way
 
 SCATTERED_OUTLETS = {UnitType.EXPRESS, UnitType.FOOD_DELIVERY, UnitType.RIDE_HAILING}
 
@@ -30,7 +30,7 @@ class Recommendation:
 
     @property
     def form_label(self):
-        return Form(self.form).label
+        return BranchKind(self.form).label
 
     @property
     def way_label(self):
@@ -38,7 +38,7 @@ class Recommendation:
 
     @property
     def alternative_labels(self):
-        return [Form(form).label for form in self.alternatives]
+        return [BranchKind(form).label for form in self.alternatives]
 
 
 def form_recommend(
@@ -57,25 +57,28 @@ def form_recommend(
     if place == Place.TOWNSHIP:
         return Recommendation(
             1,
-            Form.FEDERATION,
+            BranchKind.FEDERATION,
             Way.STANDALONE,
             _("Townships, streets, villages and communities set up a federation."),
         )
     if place == Place.ORGAN:
         return Recommendation(
             2,
-            Form.COMMITTEE,
+            BranchKind.COMMITTEE,
             Way.STANDALONE,
             _("Government organs and public institutions set up a women's committee."),
         )
     if unit_type == UnitType.WOMEN_SOCIAL:
         return Recommendation(
-            3, Form.FEDERATION, Way.STANDALONE, _("A women-led social organisation sets up a federation.")
+            3,
+            BranchKind.FEDERATION,
+            Way.STANDALONE,
+            _("A women-led social organisation sets up a federation."),
         )
     if scattered_outlets:
         return Recommendation(
             4,
-            Form.FEDERATION,
+            BranchKind.FEDERATION,
             Way.INDUSTRY,
             _(
                 "Scattered outlets of one industry are covered by an industry-wide federation, led by the industry's "
@@ -85,35 +88,35 @@ def form_recommend(
     if unit_type == UnitType.BUSINESS_DISTRICT:
         return Recommendation(
             5,
-            Form.FEDERATION,
+            BranchKind.FEDERATION,
             Way.AREA,
             _("A business district, building or park sets up an area-based federation."),
         )
     if party_org and women is not None and women >= settings.women_for_federation:
         return Recommendation(
             6,
-            Form.FEDERATION,
+            BranchKind.FEDERATION,
             Way.STANDALONE,
             _("A unit with a party organisation and at least %(count)s women sets up its own federation.")
             % {"count": settings.women_for_federation},
-            alternatives=(Form.COMMITTEE,),
+            alternatives=(BranchKind.COMMITTEE,),
         )
     if women is not None and women >= settings.women_for_committee:
         return Recommendation(
             7,
-            Form.COMMITTEE,
+            BranchKind.COMMITTEE,
             Way.STANDALONE,
             _("With %(low)s or more women (and no case above), a women's committee or a women's group.")
             % {"low": settings.women_for_committee},
-            alternatives=(Form.GROUP,),
+            alternatives=(BranchKind.GROUP,),
         )
     return Recommendation(
         7,
-        Form.LIAISON,
+        BranchKind.LIAISON,
         Way.FALLBACK,
         _(
             "With fewer than %(low)s women (or the number unknown), name a liaison, or be covered by the community federation."
         )
         % {"low": settings.women_for_committee},
-        alternatives=(Form.COMMUNITY,),
+        alternatives=(BranchKind.COMMUNITY,),
     )

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from branches.errors import LedgerError
 from branches.forms_imports import ColumnMappingForm, HeaderRowForm, RegisterUploadForm
-from branches.models import Category, Field, Organisation, RegisterImport, UnitType
+from branches.models import Category, Organisation, RegisterImport, SanxinField, UnitType
 from branches.registers import RegisterError, import_template_xlsx
 from branches.services.imports import (
     COUNT_KEYS,
@@ -238,7 +238,7 @@ def _display(name: str, value: Any) -> str:
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if name == "field":
-        return str(Field(value).label) if value in Field.values else str(value)
+        return str(SanxinField(value).label) if value in SanxinField.values else str(value)
     if name == "unit_type":
         return str(UnitType(value).label) if value in UnitType.values else str(value)
     if name == "contact_mobile":
@@ -251,8 +251,8 @@ def _display(name: str, value: Any) -> str:
 def _defaults_view(defaults: dict[str, Any]) -> list[tuple[str, str]]:
     """The file's defaults as (label, value) pairs for the page (two small queries, only when there are any)."""
     shown = []
-    if defaults.get("field") in Field.values:
-        shown.append((field_label("field"), str(Field(defaults["field"]).label)))
+    if defaults.get("field") in SanxinField.values:
+        shown.append((field_label("field"), str(SanxinField(defaults["field"]).label)))
     if defaults.get("district"):
         district = Region.objects.filter(pk=defaults["district"]).values_list("name", flat=True).first()
         if district:

@@ -31,7 +31,7 @@ from branches.selectors import (
     search_condition,
     sort_keys,
 )
-from branches.services import organisations as ledger
+from branches.services import organisations as organisation_services
 from branches.services.follow import merge_conflicts, merge_hanging_counts
 from branches.services.organisations import EDITABLE_FIELDS
 from branches.services.recommend import form_recommend
@@ -311,7 +311,7 @@ def _saving_reason(form: OrganisationForm, lookalikes) -> str:
     """The reason the history keeps: why a record that looked like others was saved, then the edit's own."""
     parts = []
     if lookalikes:
-        parts.append(ledger.lookalike_reason(form.cleaned_data["duplicate_reason"]))
+        parts.append(organisation_services.lookalike_reason(form.cleaned_data["duplicate_reason"]))
     if form.cleaned_data.get("reason", "").strip():
         parts.append(form.cleaned_data["reason"].strip())
     return "；".join(parts)
@@ -356,7 +356,7 @@ def organisation_create(request):
     lookalikes = _lookalikes(request, form)
     if valid and form.lookalikes_accepted(lookalikes):
         try:
-            organisation = ledger.organisation_create(
+            organisation = organisation_services.organisation_create(
                 by=request.user,
                 data=form.service_data(),
                 categories=list(form.cleaned_data["categories"]),
@@ -382,7 +382,7 @@ def organisation_edit(request, pk):
     lookalikes = _lookalikes(request, form, organisation)
     if valid and form.lookalikes_accepted(lookalikes):
         try:
-            ledger.organisation_update(
+            organisation_services.organisation_update(
                 organisation=Organisation.objects.get(pk=organisation.pk),
                 by=request.user,
                 data=form.service_data(),
@@ -406,7 +406,7 @@ def organisation_archive(request, pk):
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            ledger.organisation_archive(
+            organisation_services.organisation_archive(
                 organisation=organisation,
                 by=request.user,
                 reason=form.cleaned_data["reason"],
@@ -426,7 +426,7 @@ def organisation_restore(request, pk):
     form = OptionalReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        ledger.organisation_restore(
+        organisation_services.organisation_restore(
             organisation=organisation, by=request.user, reason=reason, request=request
         )
     except LedgerError as error:
@@ -472,7 +472,7 @@ def organisation_merge(request, pk):
         form = OptionalReasonForm(request.POST)
         reason = form.cleaned_data["reason"] if form.is_valid() else ""
         try:
-            kept = ledger.organisation_merge(
+            kept = organisation_services.organisation_merge(
                 keep=keep,
                 duplicate=duplicate,
                 by=request.user,
@@ -546,7 +546,7 @@ def duplicate_different(request):
     form = OptionalReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        ledger.duplicate_mark_different(
+        organisation_services.duplicate_mark_different(
             first=first, second=second, by=request.user, reason=reason, request=request
         )
     except LedgerError as error:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from branches.errors import LedgerError
 from branches.forms import BranchForm, StageForm
-from branches.models import Branch, Form, Stage, StageChange, StageChecklistItem
+from branches.models import Branch, BranchKind, Stage, StageChange, StageChecklistItem
 from branches.selectors import branches_for, regions_for
 from branches.services import branches as branch_services
 from branches.services.recommend import form_recommend
@@ -35,7 +35,7 @@ def branch_list(request):
         branches_for(request.user).select_related("organisation", "region").filter(dissolved_on__isnull=True)
     )
     filters = {key: request.GET.get(key, "") for key in ("form", "stage", "district", "term")}
-    if filters["form"] in Form.values:
+    if filters["form"] in BranchKind.values:
         branches = branches.filter(form=filters["form"])
     if filters["stage"] in Stage.values:
         branches = branches.filter(stage=filters["stage"])
@@ -55,7 +55,7 @@ def branch_list(request):
         "page": page,
         "total": branches.count(),
         "filters": filters,
-        "forms": Form.choices,
+        "forms": BranchKind.choices,
         "stages": Stage.choices,
         "districts": regions_for(request.user, Region.Level.DISTRICT),
     }

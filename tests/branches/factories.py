@@ -2,7 +2,7 @@
 
 import factory
 
-from branches.models import Field, Organisation, RegisterSource, UnitType
+from branches.models import Organisation, RegisterSource, SanxinField, UnitType
 from branches.services.organisations import organisation_derive
 from federation.models import Region
 
@@ -15,7 +15,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"乌海市测试企业{n}有限公司")
-    field = Field.ECONOMIC
+    field = SanxinField.ECONOMIC
     unit_type = UnitType.PRIVATE_ENTERPRISE
     region = factory.LazyFunction(lambda: Region.objects.get(code="150302001"))
     district = factory.LazyAttribute(lambda o: o.region if o.region.level == "district" else o.region.parent)

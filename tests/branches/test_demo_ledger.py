@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from branches.demo import REGISTERS_DIR, demo_load, demo_specs
 from branches.demo_data import CATEGORY_NAMES, DEMO_REGISTERS
-from branches.models import Category, Field, Organisation, RegisterSource
+from branches.models import Category, Organisation, RegisterSource, SanxinField
 from branches.names import name_normalise
 from branches.selectors import duplicate_candidates_for
 from federation.identifiers import uscc_validate
@@ -24,7 +24,7 @@ def demo(wuhai):
 
 def test_about_200_organisations_across_the_three_fields_and_districts(demo):
     assert 190 <= Organisation.objects.count() <= 210
-    by_field = {field: Organisation.objects.filter(field=field).count() for field in Field.values}
+    by_field = {field: Organisation.objects.filter(field=field).count() for field in SanxinField.values}
     assert by_field["economic"] >= 70 and by_field["social"] >= 50 and by_field["employment"] >= 45
     by_district = {
         name: Organisation.objects.filter(district__name=name).count()
@@ -33,7 +33,7 @@ def test_about_200_organisations_across_the_three_fields_and_districts(demo):
     assert by_district["海勃湾区"] > by_district["乌达区"] >= 40 and by_district["海南区"] >= 40
     assert sum(by_district.values()) == Organisation.objects.count()
     specs = demo_specs()
-    assert by_field == {field: sum(1 for s in specs if s["field"] == field) for field in Field.values}
+    assert by_field == {field: sum(1 for s in specs if s["field"] == field) for field in SanxinField.values}
 
 
 def test_streets_lie_in_their_district(demo):

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from branches.models import Branch, BranchMember, Field, Form, Liaison, Stage, Way
+from branches.models import Branch, BranchKind, BranchMember, Liaison, SanxinField, Stage, Way
 from branches.selectors import organisations_for
 from branches.services.exports import LEDGER_COLUMNS, cell_neutralise
 from federation.models import DisclosureLog, Region
@@ -144,9 +144,9 @@ def test_an_officer_gets_masked_mobiles_unless_asking(client_as, city_officer):
 
 
 def test_an_officer_asking_for_full_mobiles_gets_them_and_the_export_is_recorded(client_as, city_officer):
-    OrganisationFactory(name="乌海市甲公司", contact_mobile=MOBILE, field=Field.ECONOMIC)
-    OrganisationFactory(name="乌海市乙公司", field=Field.ECONOMIC)
-    OrganisationFactory(name="乌海市丙协会", field=Field.SOCIAL)
+    OrganisationFactory(name="乌海市甲公司", contact_mobile=MOBILE, field=SanxinField.ECONOMIC)
+    OrganisationFactory(name="乌海市乙公司", field=SanxinField.ECONOMIC)
+    OrganisationFactory(name="乌海市丙协会", field=SanxinField.SOCIAL)
     haibowan = Region.objects.get(code="150302")
     response = client_as(city_officer).get(
         URL, {"format": "xlsx", "reveal": "1", "field": "economic", "district": haibowan.pk}
@@ -208,7 +208,7 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(
     client_as, city_officer, export_format, django_assert_max_num_queries
 ):
     client = client_as(city_officer)
-    park = OrganisationFactory(field=Field.SOCIAL)
+    park = OrganisationFactory(field=SanxinField.SOCIAL)
     area = branch(park, "园区妇联", way=Way.AREA, members=[("园区主席", BranchMember.Post.CHAIR, MOBILE)])
     counts = []
     # the first request a process serves to an area also asks for the area's regions (then remembered)
@@ -241,7 +241,7 @@ def branch(organisation, name, *, covers=(), members=(), **fields):
         name=name,
         organisation=organisation,
         region=organisation.region,
-        **{"form": Form.FEDERATION, **fields},
+        **{"form": BranchKind.FEDERATION, **fields},
     )
     created.covers.set([organisation, *covers])
     for order, (member, post, mobile) in enumerate(members):
@@ -261,12 +261,12 @@ def test_an_organisation_shows_its_own_active_womens_organisation_and_its_chair(
     # An area-wide one set up later covers the company too: its own still comes first.
     branch(park, "产业园妇联", covers=[company], way=Way.AREA, established_on=dt.date(2025, 6, 1),
            members=[("孙芳", BranchMember.Post.CHAIR, "13600002222")])  # fmt: skip
-    branch(company, "甲公司原妇委会", form=Form.COMMITTEE, established_on=dt.date(2026, 1, 1),
+    branch(company, "甲公司原妇委会", form=BranchKind.COMMITTEE, established_on=dt.date(2026, 1, 1),
            dissolved_on=dt.date(2026, 2, 1))  # fmt: skip
 
     rows = csv_rows(client_as(city_officer).get(URL, {"format": "csv"}))
     row = by_name(rows, "乌海市甲公司")
-    assert row[FORM] == str(Form.FEDERATION.label) and row[WAY] == str(Way.STANDALONE.label)
+    assert row[FORM] == str(BranchKind.FEDERATION.label) and row[WAY] == str(Way.STANDALONE.label)
     assert row[STAGE] == str(Stage.ESTABLISHED.label)
     assert row[ESTABLISHED] == "2024-03-08" and row[APPROVAL] == "乌妇字〔2024〕12号"
     assert [row[SEATS], row[TERM], row[TERM_ENDS], row[ACTIVITIES]] == ["7", "2", "2029-03-08", ""]
@@ -283,20 +283,20 @@ def test_a_covered_organisation_shows_the_most_recently_established_active_one(c
         (Way.JOINT, dt.date(2023, 5, 1), None),
         (Way.FALLBACK, None, None),
     ]):  # fmt: skip
-        branch(OrganisationFactory(), f"联合妇联{number}", covers=[company], form=Form.COMMITTEE, way=way,
+        branch(OrganisationFactory(), f"联合妇联{number}", covers=[company], form=BranchKind.COMMITTEE, way=way,
                established_on=established, dissolved_on=dissolved)  # fmt: skip
     row = by_name(csv_rows(client_as(city_officer).get(URL, {"format": "csv"})), "乌海市乙公司")
-    assert row[FORM] == str(Form.COMMITTEE.label) and row[WAY] == str(Way.JOINT.label)
+    assert row[FORM] == str(BranchKind.COMMITTEE.label) and row[WAY] == str(Way.JOINT.label)
     assert row[ESTABLISHED] == "2023-05-01"
 
 
 def test_the_contact_falls_back_from_the_head_to_a_liaison_to_the_register(client_as, city_officer):
     director = OrganisationFactory(name="有主任的单位")
-    branch(director, "妇委会", form=Form.COMMITTEE,
+    branch(director, "妇委会", form=BranchKind.COMMITTEE,
            members=[("钱委员", BranchMember.Post.EXECUTIVE, "13500000001"),
                     ("周主任", BranchMember.Post.DIRECTOR, "13500000002")])  # fmt: skip
     headless = OrganisationFactory(name="没有主席的单位", contact_name="登记人", contact_mobile="13500000009")
-    branch(headless, "妇女小组", form=Form.GROUP,
+    branch(headless, "妇女小组", form=BranchKind.GROUP,
            members=[("吴委员", BranchMember.Post.EXECUTIVE, "13500000003")])  # fmt: skip
     Liaison.objects.create(organisation=headless, name="郑联络", mobile="13500000004", active=False)
     Liaison.objects.create(organisation=headless, name="冯联络", mobile="13500000005")

@@ -255,7 +255,7 @@ def test_an_express_outlet_is_a_new_employment_group_in_the_express_category(cit
 
 
 def test_inference_never_changes_a_record_but_adds_the_category_it_lacks(city_officer):
-    from branches.models import Field as Fields
+    from branches.models import SanxinField as Fields
 
     record = OrganisationFactory(name="乌海市顺达快递网点", field=Fields.ECONOMIC, unit_type="express")
     header = "单位名称,所属区,单位类型"

@@ -13,11 +13,11 @@ from django.utils import translation
 from branches.errors import LedgerError
 from branches.models import (
     Category,
-    Field,
     Organisation,
     RegisterImport,
     RegisterPresence,
     RegisterSource,
+    SanxinField,
     UnitType,
 )
 from branches.registers import RegisterError
@@ -120,7 +120,7 @@ def test_applying_the_civil_affairs_register_fills_the_ledger(city_officer):
     assert register_import.applied_by == city_officer
     love = Organisation.objects.get(uscc="51150302MJ966809XM")
     assert love.name == "烏海市愛心協會" and love.name_normalised == "乌海市爱心协会"
-    assert love.field == Field.SOCIAL and love.unit_type == UnitType.ASSOCIATION
+    assert love.field == SanxinField.SOCIAL and love.unit_type == UnitType.ASSOCIATION
     assert love.region.name == "新华街道" and love.district.name == "海勃湾区"
     assert (love.employees, love.women, love.party_org) == (107, 46, False)
     assert love.value_sources["employees"] == {
@@ -129,7 +129,7 @@ def test_applying_the_civil_affairs_register_fills_the_ledger(city_officer):
         "at": love.value_sources["employees"]["at"],
     }
     foundation = Organisation.objects.get(uscc="53150302MJ01226567")
-    assert foundation.unit_type == UnitType.FOUNDATION and foundation.field == Field.SOCIAL
+    assert foundation.unit_type == UnitType.FOUNDATION and foundation.field == SanxinField.SOCIAL
     assert not Organisation.objects.filter(name="乌海市书法家协会").exists()
     assert RegisterPresence.objects.filter(source__name="民政局", in_latest=True).count() == 39
 
@@ -464,10 +464,10 @@ def test_the_field_comes_from_the_register_or_from_the_unit_type(city_officer):
     register_import_apply(register_import=register_import, by=city_officer)
     kinds = {o.name: (o.field, o.unit_type) for o in Organisation.objects.all()}
     assert kinds == {
-        "甲": (Field.ECONOMIC, UnitType.PRIVATE_ENTERPRISE),
-        "乙": (Field.EMPLOYMENT, UnitType.EXPRESS),
-        "丙": (Field.EMPLOYMENT, UnitType.FOOD_DELIVERY),
-        "戊": (Field.EMPLOYMENT, ""),
+        "甲": (SanxinField.ECONOMIC, UnitType.PRIVATE_ENTERPRISE),
+        "乙": (SanxinField.EMPLOYMENT, UnitType.EXPRESS),
+        "丙": (SanxinField.EMPLOYMENT, UnitType.FOOD_DELIVERY),
+        "戊": (SanxinField.EMPLOYMENT, ""),
     }
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from activities import services as work
+from activities import services as activity_services
 from answers.models import Question
 from branches.errors import LedgerError
 from branches.models import Branch, ContactLog, Liaison, Organisation
@@ -24,7 +24,7 @@ from coverage.services import coverage_figures
 from federation.models import OperationLog, Region
 from tests.activities.factories import make_activity, make_recognition
 from tests.branches.factories import OrganisationFactory
-from workflows import services as formation
+from workflows import services as workflow_services
 from workflows.models import FormationRun, WorkflowTemplate
 
 HAIBOWAN = "150302"
@@ -181,7 +181,7 @@ def test_a_merge_moves_runs_questions_services_recognitions_and_alliances(people
     liaison = liaison_add(by=officer, organisation=duplicate, name="赵敏", mobile="13904739999", consent=True)
     Liaison.objects.filter(pk=liaison.pk).update(user=people["liaison"])
     template = WorkflowTemplate.objects.get(key="federation", status="published")
-    run = formation.run_start(
+    run = workflow_services.run_start(
         by=officer, organisation=duplicate, template=template, owner=officer, liaison=liaison
     )
     question = Question.objects.create(
@@ -189,7 +189,7 @@ def test_a_merge_moves_runs_questions_services_recognitions_and_alliances(people
     )
     activity = make_activity(officer, [duplicate, keep])
     recognition = make_recognition(officer, organisation=duplicate)
-    alliance = work.alliance_create(
+    alliance = activity_services.alliance_create(
         by=officer, data={"name": "某商圈妇建联盟", "lead": duplicate}, members=[duplicate]
     )
 
@@ -211,7 +211,7 @@ def test_two_runs_in_progress_are_refused_and_nothing_moves(people):
     template = WorkflowTemplate.objects.get(key="federation", status="published")
     keep, duplicate = OrganisationFactory(name="乌海市甲公司"), OrganisationFactory(name="乌海市甲有限公司")
     for organisation in (keep, duplicate):
-        formation.run_start(by=officer, organisation=organisation, template=template, owner=officer)
+        workflow_services.run_start(by=officer, organisation=organisation, template=template, owner=officer)
     contact_add(
         by=officer, organisation=duplicate, contacted_on=timezone.localdate(), channel="visit", summary="走访"
     )
@@ -230,7 +230,9 @@ def test_merging_a_record_of_another_district_hands_its_run_to_the_merging_offic
         name="乌海市跨区物流有限公司（乌达）", region=Region.objects.get(code="150304002")
     )
     template = WorkflowTemplate.objects.get(key="federation", status="published")
-    run = formation.run_start(by=wuda_officer, organisation=duplicate, template=template, owner=wuda_officer)
+    run = workflow_services.run_start(
+        by=wuda_officer, organisation=duplicate, template=template, owner=wuda_officer
+    )
     contact_add(
         by=wuda_officer,
         organisation=duplicate,

@@ -4,8 +4,8 @@ and time above the form; the city's staff read the changes district officers pro
 import pytest
 from django.utils import timezone
 
-from activities import services as work
-from answers import services as faq
+from activities import services as activity_services
+from answers import services as answer_services
 from tests.activities.factories import make_recognition
 from tests.answers.factories import faq_entry
 from tests.branches.factories import OrganisationFactory
@@ -22,7 +22,9 @@ def test_a_save_over_a_newer_one_is_refused_naming_who_saved(
     sign_in_as(district_officer)
     page.goto(f"{live_server.url}/work/recognitions/{recognition.pk}/edit/")
     # meanwhile a city officer corrects the same recognition
-    work.recognition_update(by=city_officer, recognition=recognition, data={"person_post": "主任"})
+    activity_services.recognition_update(
+        by=city_officer, recognition=recognition, data={"person_post": "主任"}
+    )
     recognition.refresh_from_db()
     saved_at = timezone.localtime(recognition.updated_at).strftime("%H:%M")
     page.fill("#id_person_unit", "乌海市海勃湾区巾帼家政服务中心")
@@ -42,7 +44,7 @@ def test_the_city_reads_and_decides_a_proposed_faq_change(
     page, live_server, sign_in_as, district_officer, city_officer, shoot, viewport
 ):
     entry = faq_entry("妇联每届任期几年？", "一般为五年。", step_codes=["request"])
-    faq.faq_proposal_create(
+    answer_services.faq_proposal_create(
         by=district_officer,
         entry=entry,
         data={

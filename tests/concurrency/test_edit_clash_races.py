@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from activities import services as work
+from activities import services as activity_services
 from activities.errors import WorkError
-from answers import services as faq
+from answers import services as answer_services
 from answers.services import QuestionError
 from branches.errors import LedgerError
 from branches.models import Branch, Liaison
@@ -47,7 +47,7 @@ def saves(kind: str, people: dict):
         record = make_recognition(people["district_officer"], organisation=organisation)
 
         def save(person, value, seen):
-            return work.recognition_update(
+            return activity_services.recognition_update(
                 by=person, recognition=record, data={"person_unit": value}, seen=seen
             )
 
@@ -56,7 +56,7 @@ def saves(kind: str, people: dict):
 
     def save(person, value, seen):
         data = {"question": record.question, "answer": value, "order": 0, "published": True}
-        return faq.faq_entry_update(by=person, entry=record, data=data, seen=seen)
+        return answer_services.faq_entry_update(by=person, entry=record, data=data, seen=seen)
 
     return record, save, "answer", QuestionError
 

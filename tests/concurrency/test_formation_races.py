@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import translation
 
-from branches.models import Branch, Form
+from branches.models import Branch, BranchKind
 from federation.models import Notification, OperationLog
 from workflows import services
 from workflows.models import FormationRun, StepEntry, StepStatus, StepTransition, WorkflowTemplate
@@ -145,7 +145,7 @@ def test_the_last_step_approved_twice_at_once_records_one_womens_organisation(wo
     assert len(done) == 1 and len(refused) == 1
     run.refresh_from_db()
     assert run.status == FormationRun.Status.COMPLETED
-    groups = Branch.objects.filter(organisation=world["organisation"], form=Form.GROUP)
+    groups = Branch.objects.filter(organisation=world["organisation"], form=BranchKind.GROUP)
     assert groups.count() == 1 and run.branch_id == groups.get().pk
     assert OperationLog.objects.filter(action="workflow.complete").count() == 1
     new = list(Notification.objects.filter(pk__gt=seen).values_list("recipient", "kind"))
@@ -188,5 +188,5 @@ def test_the_last_step_approved_while_the_run_is_cancelled_ends_one_way_only(wor
     last.refresh_from_db()
     assert run.status == FormationRun.Status.CANCELLED and run.branch_id is None
     assert last.status == StepStatus.SUBMITTED
-    assert not Branch.objects.filter(organisation=world["organisation"], form=Form.GROUP).exists()
+    assert not Branch.objects.filter(organisation=world["organisation"], form=BranchKind.GROUP).exists()
     assert not OperationLog.objects.filter(action="workflow.complete").exists()

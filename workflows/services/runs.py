@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from branches.models import Branch, BranchMember, Form, Liaison, Organisation, Stage, Way
+from branches.models import Branch, BranchKind, BranchMember, Liaison, Organisation, Stage, Way
 from branches.services import branches as branch_services
 from branches.services import contacts as contact_services
 from federation import access
@@ -81,7 +81,7 @@ def run_start(
         _open(first, today)
         first.save(update_fields=["opened_on", "due_on"])
         _complete_from_ledger(first, run=run, by=by)
-    if organisation.stage in (Stage.SURVEYING, Stage.LIAISON_NAMED) and template.form != Form.LIAISON:
+    if organisation.stage in (Stage.SURVEYING, Stage.LIAISON_NAMED) and template.form != BranchKind.LIAISON:
         contact_services.stage_move(
             organisation=organisation,
             to=Stage.PREPARING,
@@ -185,7 +185,7 @@ def _complete(run: FormationRun, *, by: User) -> None:
     """Record the outcome in the ledger: the women's organisation (or the liaison) and the stage."""
     answers = _answers_by_code(run)
     organisation = Organisation.objects.get(pk=run.organisation_id)
-    if run.form == Form.LIAISON:
+    if run.form == BranchKind.LIAISON:
         named = answers.get("name_liaison", {})
         liaison = contact_services.liaison_add(
             by=by,

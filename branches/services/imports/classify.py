@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 
-from branches.models import Category, Field, Organisation, RegisterPresence, UnitTypeCategory
+from branches.models import Category, Organisation, RegisterPresence, SanxinField, UnitTypeCategory
 from branches.names import name_normalise
 from branches.registers import TEMPLATE_EXAMPLE_USCC, RegisterRow, RegisterTable
 from branches.services.imports.background import Background
@@ -196,7 +196,7 @@ class _Classifier:
         self.category_names = {category.pk: category.name for category in categories}
         # The file's defaults (a register of one department): what a row that does not say takes.
         defaults = defaults or {}
-        self.default_field = defaults.get("field") if defaults.get("field") in Field.values else None
+        self.default_field = defaults.get("field") if defaults.get("field") in SanxinField.values else None
         district = self.places.by_id.get(defaults.get("district"))
         self.default_district = (
             district
@@ -376,7 +376,7 @@ class _Classifier:
         # default (a person's word on the file beats what a code implies); what the row's code or type implies.
         if field_value:
             result.values["field"] = field_value
-        elif self.default_field and (not inferred or inferred[0] != Field.EMPLOYMENT):
+        elif self.default_field and (not inferred or inferred[0] != SanxinField.EMPLOYMENT):
             result.fills["field"] = self.default_field
             result.marks["field"] = {"how": DEFAULT}
         elif inferred:

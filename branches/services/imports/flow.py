@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.errors import LedgerError
-from branches.models import Category, Field, RegisterImport, RegisterSource
+from branches.models import Category, RegisterImport, RegisterSource, SanxinField
 from branches.registers import FIELD_ALIASES, RegisterError, RegisterTable
 from branches.services.follow import organisations_moved
 from branches.services.imports.background import Background
@@ -151,7 +151,7 @@ def _defaults(by: User, defaults: dict[str, Any] | None) -> dict[str, Any]:
     defaults = defaults or {}
     kept: dict[str, Any] = {}
     if defaults.get("field"):
-        if defaults["field"] not in Field.values:
+        if defaults["field"] not in SanxinField.values:
             raise LedgerError(_("Choose a field from the list."))
         kept["field"] = defaults["field"]
     if defaults.get("district"):

@@ -7,17 +7,17 @@ record: it never changes what a record already holds.
 
 from __future__ import annotations
 
-from branches.models import UNIT_TYPE_FIELD, Field, UnitType
+from branches.models import UNIT_TYPE_FIELD, SanxinField, UnitType
 
 # Characters 1–2 of a credit code (GB 32100-2015): the registering body and the kind of entity it registered.
 USCC_KIND_FIELDS: dict[str, str] = {
-    "51": Field.SOCIAL,  # 社会团体
-    "52": Field.SOCIAL,  # 民办非企业单位 (社会服务机构)
-    "53": Field.SOCIAL,  # 基金会
-    "59": Field.SOCIAL,  # other bodies registered by civil affairs
-    "91": Field.ECONOMIC,  # 企业
-    "92": Field.ECONOMIC,  # 个体工商户
-    "93": Field.ECONOMIC,  # 农民专业合作社
+    "51": SanxinField.SOCIAL,  # 社会团体
+    "52": SanxinField.SOCIAL,  # 民办非企业单位 (社会服务机构)
+    "53": SanxinField.SOCIAL,  # 基金会
+    "59": SanxinField.SOCIAL,  # other bodies registered by civil affairs
+    "91": SanxinField.ECONOMIC,  # 企业
+    "92": SanxinField.ECONOMIC,  # 个体工商户
+    "93": SanxinField.ECONOMIC,  # 农民专业合作社
 }
 # Unit types whose people are new employment groups whatever their employer is registered as (a 91 express outlet).
 EMPLOYMENT_UNIT_TYPES = frozenset({UnitType.EXPRESS, UnitType.FOOD_DELIVERY, UnitType.RIDE_HAILING})
@@ -37,7 +37,7 @@ def field_infer(*, unit_type: str | None, uscc: str) -> tuple[str, str] | None:
     code's characters 1–2; any other unit type's usual field.
     """
     if unit_type in EMPLOYMENT_UNIT_TYPES:
-        return Field.EMPLOYMENT, "unit_type"
+        return SanxinField.EMPLOYMENT, "unit_type"
     from_code = field_from_uscc(uscc)
     if from_code:
         return from_code, "uscc"

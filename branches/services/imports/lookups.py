@@ -11,7 +11,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
-from branches.models import Field, Organisation, UnitType
+from branches.models import Organisation, SanxinField, UnitType
 from branches.registers import simplified
 from branches.services.imports.texts import IMPORTED_FIELDS
 from federation.models import Region
@@ -31,18 +31,32 @@ def _key(text: Any) -> str:
 FIELD_TEXTS: dict[str, str] = {
     _key(text): value
     for value, texts in {
-        Field.ECONOMIC: ("新经济组织", "新经济", "经济", "经济组织", "非公有制经济组织", "非公经济组织"),
-        Field.SOCIAL: ("新社会组织", "新社会", "社会", "社会组织"),
-        Field.EMPLOYMENT: ("新就业群体", "新就业", "就业", "就业群体", "新就业形态", "新业态新就业群体"),
+        SanxinField.ECONOMIC: (
+            "新经济组织",
+            "新经济",
+            "经济",
+            "经济组织",
+            "非公有制经济组织",
+            "非公经济组织",
+        ),
+        SanxinField.SOCIAL: ("新社会组织", "新社会", "社会", "社会组织"),
+        SanxinField.EMPLOYMENT: (
+            "新就业群体",
+            "新就业",
+            "就业",
+            "就业群体",
+            "新就业形态",
+            "新业态新就业群体",
+        ),
     }.items()
     for text in (*texts, value, value.label)
 }
 # Tried in order when the text is not one of the above; "两新" names two fields and stays unknown.
 _FIELD_FRAGMENTS = (
-    ("就业", Field.EMPLOYMENT),
-    ("新业态", Field.EMPLOYMENT),
-    ("经济", Field.ECONOMIC),
-    ("社会", Field.SOCIAL),
+    ("就业", SanxinField.EMPLOYMENT),
+    ("新业态", SanxinField.EMPLOYMENT),
+    ("经济", SanxinField.ECONOMIC),
+    ("社会", SanxinField.SOCIAL),
 )
 
 UNIT_TYPE_TEXTS: dict[str, str] = {
