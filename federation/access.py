@@ -85,12 +85,12 @@ def register_sign_in_check(check: Callable[[User], bool]) -> None:
         _sign_in_checks.append(check)
 
 
-def may_sign_in(user) -> bool:
+def may_sign_in(user: User) -> bool:
     """Whether a user whose password is right may sign in with it."""
     return all(check(user) for check in _sign_in_checks)
 
 
-def actor(user) -> str | None:
+def actor(user: Any) -> str | None:
     """The actor a user acts as: a staff role, "contact", or None (anonymous, inactive, misconfigured)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
@@ -103,7 +103,7 @@ def actor(user) -> str | None:
     return None
 
 
-def scope_region(user) -> Region | None:
+def scope_region(user: Any) -> Region | None:
     """The region whose subtree a staff user sees; None means everything (admins)."""
     role = actor(user)
     if role == ADMIN and (user.is_superuser or user.unit_id is None):
@@ -113,7 +113,7 @@ def scope_region(user) -> Region | None:
     raise PermissionDenied
 
 
-def in_region_scope(user, region: Region | None) -> bool:
+def in_region_scope(user: Any, region: Region | None) -> bool:
     """Whether a region lies inside the user's subtree (a row without region is seen by admins only)."""
     try:
         root = scope_region(user)
@@ -124,7 +124,7 @@ def in_region_scope(user, region: Region | None) -> bool:
     return region is not None and region.path.startswith(root.path)
 
 
-def scope(user, queryset: QuerySet, region_field: str = "region") -> QuerySet:
+def scope(user: Any, queryset: QuerySet, region_field: str = "region") -> QuerySet:
     """Narrow a queryset to the rows whose region lies in the user's subtree; nothing for non-staff.
 
     `region_field` is the path to a region foreign key ("region", "unit__region").
@@ -178,10 +178,10 @@ def _subtree_ids(root: Region) -> list[int] | None:
 
 # Subtrees kept by the process for SCOPE_CACHE_SECONDS (every staff page asks): divisions change perhaps once
 # a year, by an admin, and a change in this process forgets them at once; other processes within that time.
-_SUBTREES: dict[tuple[int, str], tuple[float, list[int]]] = {}
+_SUBTREES: dict[tuple[int, str], tuple[float, list[int] | None]] = {}
 
 
-def _subtrees_forget(**kwargs) -> None:
+def _subtrees_forget(**kwargs: Any) -> None:
     _SUBTREES.clear()
 
 
@@ -189,7 +189,7 @@ post_save.connect(_subtrees_forget, sender=Region, dispatch_uid="access_subtrees
 post_delete.connect(_subtrees_forget, sender=Region, dispatch_uid="access_subtrees_delete")
 
 
-def in_scope(user, obj) -> bool:
+def in_scope(user: Any, obj: Any) -> bool:
     """Whether the user may see this object at all (staff: by its region; contacts: as the app registered)."""
     role = actor(user)
     if role is None:
@@ -200,7 +200,7 @@ def in_scope(user, obj) -> bool:
     return in_region_scope(user, place(obj))
 
 
-def place(obj) -> Region | None:
+def place(obj: Any) -> Region | None:
     """Where an object lies: its own region, else its organisation's. A run (and so its steps, papers and
     links), a liaison, a contact or a question has no place of its own: it lies where its organisation lies
     now, and follows it when the organisation moves."""
@@ -210,7 +210,7 @@ def place(obj) -> Region | None:
     return getattr(organisation, "region", None)
 
 
-def _wider_than_own_area(user, obj) -> bool:
+def _wider_than_own_area(user: Any, obj: Any) -> bool:
     """Whether the object lies in a division holding the user's own one (a city-wide FAQ entry, for a
     district officer): they may see it, and propose a change to those who keep it."""
     region = place(obj)
@@ -229,7 +229,7 @@ OBJECT_RULES: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def has(user, permission: str, obj=None) -> bool:
+def has(user: Any, permission: str, obj: Any = None) -> bool:
     """Whether the user holds the permission (and, given an object, whether it lies in their scope, or
     meets the permission's own rule in OBJECT_RULES)."""
     allowed = PERMISSIONS[permission]  # an unknown permission is a programming error, not a "no"
@@ -239,7 +239,7 @@ def has(user, permission: str, obj=None) -> bool:
     return obj is None or OBJECT_RULES.get(permission, in_scope)(user, obj)
 
 
-def require(user, permission: str, obj=None) -> None:
+def require(user: Any, permission: str, obj: Any = None) -> None:
     """Refuse with 403 unless the user holds the permission."""
     if not has(user, permission, obj):
         raise PermissionDenied
