@@ -10,7 +10,7 @@ from branches.models import Branch, Category
 from coverage.demo import demo_load
 from federation.models import Region
 from tests.branches.factories import OrganisationFactory
-from tests.browser.conftest import SCREENSHOTS, assert_fits_width
+from tests.browser.conftest import BOTH_VIEWPORTS, SCREENSHOTS, assert_fits_width
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,6 +43,7 @@ def ledger(wuhai):
     demo_load(stdout=Out())
 
 
+@BOTH_VIEWPORTS
 def test_the_dashboard_fits_a_desktop_and_a_phone(
     page, sign_in_as, city_officer, ledger, live_server, shoot, viewport
 ):

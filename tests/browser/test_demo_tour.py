@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from branches.models import Branch, Way
-from tests.browser.conftest import assert_fits_width
+from tests.browser.conftest import BOTH_VIEWPORTS, assert_fits_width
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,6 +59,7 @@ def test_the_city_officer_reads_women_organisations(demo, page, live_server, sho
     shoot("tour-form-helper")
 
 
+@BOTH_VIEWPORTS
 def test_an_organisation_contact_sees_their_organisation(demo, page, live_server, shoot, viewport, settings):
     sign_in(page, live_server, "liaison", settings.DEMO_PASSWORD)
     assert page.url.endswith("/my/")

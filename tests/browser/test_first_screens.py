@@ -2,11 +2,12 @@
 
 import pytest
 
-from tests.browser.conftest import assert_fits_width
+from tests.browser.conftest import BOTH_VIEWPORTS, assert_fits_width
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@BOTH_VIEWPORTS
 def test_login_page_is_chinese_and_fits_a_phone(page, live_server, shoot, viewport):
     page.goto(f"{live_server.url}/")
     assert page.url.startswith(f"{live_server.url}/accounts/login/")
@@ -15,6 +16,7 @@ def test_login_page_is_chinese_and_fits_a_phone(page, live_server, shoot, viewpo
     shoot("login")
 
 
+@BOTH_VIEWPORTS
 @pytest.mark.parametrize("who", ["city_officer", "district_officer", "admin_user", "liaison"])
 def test_each_kind_of_user_signs_in_and_reaches_their_home(who, request, page, sign_in_as, shoot, viewport):
     user = request.getfixturevalue(who)
@@ -43,6 +45,7 @@ def test_wrong_password_shows_one_generic_message(page, live_server, city_office
     shoot("login-failed")
 
 
+@BOTH_VIEWPORTS
 def test_switching_to_english_and_back(page, sign_in_as, city_officer, viewport):
     sign_in_as(city_officer)
     if viewport == "phone":

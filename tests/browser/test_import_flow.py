@@ -82,6 +82,7 @@ def test_a_bad_file_is_refused_on_the_upload_form(
     shoot("import-upload-error")
 
 
+@pytest.mark.parametrize("viewport", ["phone"], indirect=True)
 def test_unknown_columns_are_matched_on_a_phone(
     page, live_server, sign_in_as, city_officer, shoot, viewport, tmp_path
 ):

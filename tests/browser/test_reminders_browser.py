@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from federation.models import Notification
 from tests.branches.test_reminders_upcoming import MONDAY, SHANGHAI
 from tests.branches.test_reminders_upcoming import week as week  # noqa: F401 (the fixture)
-from tests.browser.conftest import assert_fits_width
+from tests.browser.conftest import BOTH_VIEWPORTS, assert_fits_width
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,6 +39,7 @@ def test_officer_reads_the_weeks_reminders(
     shoot("staff-home-overdue-contacts")
 
 
+@BOTH_VIEWPORTS
 def test_liaison_sees_when_a_step_will_be_reminded_and_the_unread_count(
     page, sign_in_as, live_server, week, world, shoot, viewport
 ):
