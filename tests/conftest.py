@@ -26,6 +26,21 @@ def need(available: bool, what: str) -> None:
     pytest.skip(f"{what} is not available on this machine; CI runs this test with it")
 
 
+def pytest_collection_modifyitems(items):
+    # The worker shares the test database, which only PostgreSQL lets another process reach.
+    for item in items:
+        if item.get_closest_marker("worker") and not item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.postgres)
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres"):
+        from django.conf import settings
+
+        engine = settings.DATABASES["default"]["ENGINE"]
+        need(engine.endswith("postgresql"), "PostgreSQL (DATABASE_URL)")
+
+
 @pytest.fixture
 def wuhai(db):
     """Wuhai's regions, federation units and the default categories (seeded by migrations; seeded again

@@ -19,7 +19,7 @@ from tests.branches.factories import OrganisationFactory
 
 from .conftest import together
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def saves(kind: str, people: dict):

@@ -15,7 +15,7 @@ from workflows.models import FormationRun, StepEntry, StepStatus, StepTransition
 
 from .conftest import together
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def in_english(call):

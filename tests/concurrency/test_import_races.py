@@ -19,7 +19,7 @@ from branches.services.imports.write import _write as write
 
 from .conftest import together
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 HEADER = "单位名称,统一社会信用代码,所属区,街道,类别,单位类型"
 # Made-up codes that pass the check, registered in 海勃湾区 and 海南区

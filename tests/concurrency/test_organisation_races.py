@@ -17,7 +17,7 @@ from tests.branches.factories import OrganisationFactory
 
 from .conftest import together
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_two_officers_saving_different_fields_at_once_both_land_with_history(district_officer, city_officer):

@@ -22,7 +22,7 @@ from workflows.models import StepEntry
 
 from .conftest import together
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 MONDAY_MORNING = dt.datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a working day
 TODAY = MONDAY_MORNING.date()
 # The reminder kinds each job sends
