@@ -8,10 +8,12 @@ a service directly) there is no address and the logs keep none.
 from __future__ import annotations
 
 from contextvars import ContextVar
+from typing import Any
 
 from django.conf import settings
 
 _client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
+_acting_user: ContextVar[Any] = ContextVar("acting_user", default=None)
 
 
 def client_ip(request) -> str | None:
@@ -32,15 +34,22 @@ def current_ip() -> str | None:
     return _client_address.get()
 
 
+def acting_user() -> Any:
+    """The user (possibly anonymous) whose request is being served; None outside a request."""
+    return _acting_user.get()
+
+
 class RequestContextMiddleware:
-    """Keep the client's address for the logs while one request is served."""
+    """Keep the client's address and user for the logs while one request is served."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _client_address.set(client_ip(request))
+        address = _client_address.set(client_ip(request))
+        user = _acting_user.set(getattr(request, "user", None))
         try:
             return self.get_response(request)
         finally:
-            _client_address.reset(token)
+            _acting_user.reset(user)
+            _client_address.reset(address)

@@ -112,6 +112,12 @@ class User(AbstractUser):
     )
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+    password_change_required = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set when someone else chose the password: its owner changes it at their next sign-in."),
+    )
 
     objects = FederationUserManager()
 
@@ -324,3 +330,19 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class PasswordRecord(models.Model):
+    """One of a user's recent passwords (its hash), so that it is not chosen again."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_records")
+    password = models.CharField(_("password"), max_length=128)
+    created_at = models.DateTimeField(_("set at"))
+
+    class Meta:
+        verbose_name = _("earlier password")
+        verbose_name_plural = _("earlier passwords")
+        indexes = [models.Index(fields=["user", "-created_at"], name="password_record_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.created_at:%Y-%m-%d}"

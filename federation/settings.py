@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "federation.middleware.UserLanguageMiddleware",
     "federation.context.RequestContextMiddleware",
+    "federation.passwords.PasswordPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -175,7 +176,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "federation.passwords.CharacterClassesValidator"},
+    {"NAME": "federation.passwords.PasswordHistoryValidator"},
 ]
+# At least this many of lower-case letters, capitals, digits and symbols; no reuse of the last PASSWORD_HISTORY;
+# staff change their password every PASSWORD_EXPIRY_DAYS (0: never).
+PASSWORD_CHARACTER_CLASSES = env_int("PASSWORD_CHARACTER_CLASSES", 3, minimum=1)
+PASSWORD_HISTORY = env_int("PASSWORD_HISTORY", 5)
+PASSWORD_EXPIRY_DAYS = env_int("PASSWORD_EXPIRY_DAYS", 90)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "federation:home"
 LOGOUT_REDIRECT_URL = "login"
