@@ -97,7 +97,6 @@ def branch_create(
     covers: list[Organisation] = (),
     members: list[dict] = (),
     reason: str = "",
-    request=None,
 ) -> Branch:
     """Record a women's organisation set up in an organisation (and those it covers)."""
     access.require(by, "ledger.edit", organisation)
@@ -132,9 +131,7 @@ def branch_create(
     _stage_sync(
         branch=branch, by=by, reason=_("Women's organisation recorded: %(name)s") % {"name": branch.name}
     )
-    operation_record(
-        actor=by, action="branch.create", obj=branch, changes={"form": [None, branch.form]}, request=request
-    )
+    operation_record(actor=by, action="branch.create", obj=branch, changes={"form": [None, branch.form]})
     return branch
 
 
@@ -147,7 +144,6 @@ def branch_update(
     covers: list[Organisation] | None = None,
     reason: str = "",
     seen: dt.datetime | None = None,
-    request=None,
 ) -> Branch:
     """Edit a women's organisation; a re-election (换届) is a new term number and term end.
 
@@ -184,9 +180,7 @@ def branch_update(
     if covers is not None:
         branch.covers.set({branch.organisation, *covers})
     _stage_sync(branch=branch, by=by, reason=reason or _("Women's organisation edited"))
-    operation_record(
-        actor=by, action="branch.update", obj=branch, changes=changes, reason=reason, request=request
-    )
+    operation_record(actor=by, action="branch.update", obj=branch, changes=changes, reason=reason)
     return branch
 
 
@@ -199,7 +193,7 @@ def checklist_missing(branch: Branch, stage: str) -> list[StageChecklistItem]:
 
 
 @transaction.atomic
-def branch_stage_set(*, by: User, branch: Branch, stage: str, reason: str, request=None) -> Branch:
+def branch_stage_set(*, by: User, branch: Branch, stage: str, reason: str) -> Branch:
     """Move a women's organisation to a stage; moving up needs that stage's checklist ticked."""
     access.require(by, "ledger.edit", branch)
     if stage not in FORMED_STAGES:
@@ -232,15 +226,12 @@ def branch_stage_set(*, by: User, branch: Branch, stage: str, reason: str, reque
         obj=branch,
         changes={"stage": [before, stage]},
         reason=reason,
-        request=request,
     )
     return branch
 
 
 @transaction.atomic
-def branch_checklist_tick(
-    *, by: User, branch: Branch, item: StageChecklistItem, ticked: bool, request=None
-) -> Branch:
+def branch_checklist_tick(*, by: User, branch: Branch, item: StageChecklistItem, ticked: bool) -> Branch:
     """Tick or untick one checklist item, remembering who and when."""
     access.require(by, "ledger.edit", branch)
     branch = Branch.objects.select_for_update().get(pk=branch.pk)
@@ -258,13 +249,12 @@ def branch_checklist_tick(
         action="branch.checklist",
         obj=branch,
         changes={item.label: [not ticked, ticked]},
-        request=request,
     )
     return branch
 
 
 @transaction.atomic
-def branch_members_set(*, by: User, branch: Branch, members: list[dict], request=None) -> Branch:
+def branch_members_set(*, by: User, branch: Branch, members: list[dict]) -> Branch:
     """Replace the list of chair, vice-chairs and executive members."""
     access.require(by, "ledger.edit", branch)
     branch.members.all().delete()
@@ -275,6 +265,5 @@ def branch_members_set(*, by: User, branch: Branch, members: list[dict], request
         action="branch.update",
         obj=branch,
         changes={"members": [None, len(members)]},
-        request=request,
     )
     return branch

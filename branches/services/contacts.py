@@ -73,7 +73,6 @@ def liaison_add(
     mobile: str,
     post: str = "",
     consent: bool,
-    request=None,
 ) -> Liaison:
     """Name a liaison for an organisation; their consent to the notice shown is recorded."""
     access.require(by, "ledger.edit", organisation)
@@ -103,14 +102,13 @@ def liaison_add(
         action="liaison.add",
         obj=organisation,
         changes={"liaison": [None, liaison.name]},
-        request=request,
     )
     return liaison
 
 
 @transaction.atomic
 def liaison_update(
-    *, by: User, liaison: Liaison, data: dict, reason: str = "", seen: dt.datetime | None = None, request=None
+    *, by: User, liaison: Liaison, data: dict, reason: str = "", seen: dt.datetime | None = None
 ) -> Liaison:
     """Edit or deactivate a liaison; the old values stay in the history. ``seen``: see clash_refuse."""
     access.require(by, "ledger.edit", liaison.organisation)
@@ -136,7 +134,6 @@ def liaison_update(
         obj=liaison.organisation,
         changes=changes,
         reason=reason,
-        request=request,
     )
     return liaison
 
@@ -150,7 +147,6 @@ def contact_add(
     channel: str,
     summary: str,
     next_follow_up: dt.date | None = None,
-    request=None,
 ) -> ContactLog:
     """Log a contact with an organisation; it restarts the contact cadence and may set a follow-up."""
     access.require(by, "ledger.edit", organisation)
@@ -182,13 +178,12 @@ def contact_add(
         action="contact.add",
         obj=organisation,
         changes={"channel": [None, channel]},
-        request=request,
     )
     return contact
 
 
 @transaction.atomic
-def contact_follow_up_done(*, by: User, contact: ContactLog, request=None) -> ContactLog:
+def contact_follow_up_done(*, by: User, contact: ContactLog) -> ContactLog:
     """Close a follow-up: no reminder about it is sent from now on."""
     access.require(by, "ledger.edit", contact.organisation)
     contact = ContactLog.objects.select_for_update().get(pk=contact.pk)
@@ -199,7 +194,7 @@ def contact_follow_up_done(*, by: User, contact: ContactLog, request=None) -> Co
     contact.done = True
     contact.done_at = timezone.now()
     contact.save(update_fields=["done", "done_at"])
-    operation_record(actor=by, action="contact.done", obj=contact.organisation, request=request)
+    operation_record(actor=by, action="contact.done", obj=contact.organisation)
     return contact
 
 

@@ -318,7 +318,6 @@ def ledger_export_record(
     filters: dict[str, Any],
     reveal: bool,
     row_count: int,
-    request=None,
 ) -> DisclosureLog:
     """Record an export of the ledger: who, when, with which filters, how many rows, full mobiles or not."""
     if reveal:
@@ -331,7 +330,6 @@ def ledger_export_record(
         what=what % {"format": export_format.upper()},
         params=export_params(filters, format=export_format, reveal="1" if reveal else "0"),
         row_count=row_count,
-        request=request,
     )
 
 

@@ -92,7 +92,7 @@ def _responsibility_follows(ids: list[int], *, by: User | None, reason: str) -> 
     """An organisation that moved out of reach of its responsible officer (or, without one, of whoever logged
     an open follow-up) is given to the person who moved it, who can see it: reminders and follow-ups then go
     to someone who can open it."""
-    if by is None or access.actor(by) not in access.WRITING_STAFF:
+    if by is None or not access.has(by, "ledger.edit"):
         return
     for chunk in chunks(ids):
         organisations = Organisation.objects.filter(pk__in=chunk).select_related(

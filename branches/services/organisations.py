@@ -112,7 +112,6 @@ def organisation_create(
     categories: list[Category] | None = None,
     reason: str = "",
     lookalikes: list[Organisation] | None = None,
-    request=None,
 ) -> Organisation:
     """Add an organisation to the ledger (inside the creator's area).
 
@@ -137,7 +136,6 @@ def organisation_create(
         obj=organisation,
         changes=_lookalike_changes(lookalikes),
         reason=reason.strip(),
-        request=request,
     )
     return organisation
 
@@ -156,7 +154,6 @@ def organisation_update(
     reason: str = "",
     seen: dt.datetime | None = None,
     lookalikes: list[Organisation] | None = None,
-    request=None,
 ) -> Organisation:
     """Edit an organisation; a new name keeps the old one among its former names.
 
@@ -210,13 +207,12 @@ def organisation_update(
         obj=organisation,
         changes=changes,
         reason=reason,
-        request=request,
     )
     return organisation
 
 
 @transaction.atomic
-def organisation_archive(*, organisation: Organisation, by: User, reason: str, request=None) -> Organisation:
+def organisation_archive(*, organisation: Organisation, by: User, reason: str) -> Organisation:
     """Take an organisation out of the ledger's working set; nothing with history is ever deleted."""
     access.require(by, "ledger.archive", organisation)
     if not reason.strip():
@@ -229,16 +225,12 @@ def organisation_archive(*, organisation: Organisation, by: User, reason: str, r
     organisation._history_user = by
     organisation._change_reason = reason[:HISTORY_REASON_LENGTH]
     organisation.save(update_fields=["archived_at", "archive_reason", "updated_at"])
-    operation_record(
-        actor=by, action="organisation.archive", obj=organisation, reason=reason, request=request
-    )
+    operation_record(actor=by, action="organisation.archive", obj=organisation, reason=reason)
     return organisation
 
 
 @transaction.atomic
-def organisation_restore(
-    *, organisation: Organisation, by: User, reason: str = "", request=None
-) -> Organisation:
+def organisation_restore(*, organisation: Organisation, by: User, reason: str = "") -> Organisation:
     """Bring an archived organisation back into the ledger."""
     access.require(by, "ledger.archive", organisation)
     organisation = _locked(organisation)
@@ -251,9 +243,7 @@ def organisation_restore(
     organisation._history_user = by
     organisation._change_reason = reason[:HISTORY_REASON_LENGTH]
     organisation.save(update_fields=["archived_at", "archive_reason", "updated_at"])
-    operation_record(
-        actor=by, action="organisation.restore", obj=organisation, reason=reason, request=request
-    )
+    operation_record(actor=by, action="organisation.restore", obj=organisation, reason=reason)
     return organisation
 
 
@@ -282,7 +272,6 @@ def organisation_merge(
     reason: str = "",
     keep_branch: int | None = None,
     keep_liaison: int | None = None,
-    request=None,
 ) -> Organisation:
     """Merge a duplicate record into the one kept: blanks filled, names and registers carried over, and what
     hung on the duplicate (women's organisations, what they cover, liaisons, contacts, runs, questions,
@@ -364,14 +353,13 @@ def organisation_merge(
         obj=keep,
         changes={"merged": [duplicate.pk, duplicate.name], **changes},
         reason=reason,
-        request=request,
     )
     return keep
 
 
 @transaction.atomic
 def duplicate_mark_different(
-    *, first: Organisation, second: Organisation, by: User, reason: str = "", request=None
+    *, first: Organisation, second: Organisation, by: User, reason: str = ""
 ) -> DuplicateDecision:
     """Remember that two similar records are different organisations, so they are not proposed again."""
     access.require(by, "ledger.merge", first)
@@ -389,6 +377,5 @@ def duplicate_mark_different(
             obj=low,
             changes={"different_from": [high.pk, high.name]},
             reason=reason,
-            request=request,
         )
     return decision

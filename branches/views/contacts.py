@@ -38,7 +38,6 @@ def liaison_add(request, pk):
                 post=form.cleaned_data["post"],
                 mobile=form.cleaned_data["mobile"],
                 consent=form.cleaned_data["consent"],
-                request=request,
             )
         except (LedgerError, ValidationError) as error:
             form.add_error(None, getattr(error, "message", error))
@@ -76,7 +75,6 @@ def liaison_edit(request, pk):
                 data=data,
                 reason=form.cleaned_data["reason"],
                 seen=form.seen_at(),
-                request=request,
             )
         except LedgerError as error:
             form.add_error(None, error.message)
@@ -97,7 +95,6 @@ def liaison_reveal(request, pk):
         what=_("Mobile of liaison %(name)s (%(organisation)s)")
         % {"name": liaison.name, "organisation": liaison.organisation.name},
         obj=liaison,
-        request=request,
     )
     if request.htmx:
         return render(request, "branches/_liaison_mobile.html", {"liaison": liaison})
@@ -116,9 +113,7 @@ def contact_add(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            contact_services.contact_add(
-                by=request.user, organisation=organisation, request=request, **form.cleaned_data
-            )
+            contact_services.contact_add(by=request.user, organisation=organisation, **form.cleaned_data)
         except LedgerError as error:
             form.add_error(None, error.message)
         else:
@@ -137,7 +132,7 @@ def contact_done(request, pk):
     )
     access.require(request.user, "ledger.edit", contact.organisation)
     try:
-        contact_services.contact_follow_up_done(by=request.user, contact=contact, request=request)
+        contact_services.contact_follow_up_done(by=request.user, contact=contact)
     except LedgerError as error:
         messages.error(request, error.message)
     else:

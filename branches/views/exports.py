@@ -45,7 +45,6 @@ def organisation_export(request):
             filters=filters,
             reveal=reveal,
             row_count=row_count,
-            request=request,
         )
         response = StreamingHttpResponse(
             ledger_csv_stream(organisations, reveal=reveal), content_type=EXPORT_FORMATS["csv"]
@@ -58,7 +57,6 @@ def organisation_export(request):
             filters=filters,
             reveal=reveal,
             row_count=row_count,
-            request=request,
         )
         response = FileResponse(workbook, content_type=EXPORT_FORMATS["xlsx"])
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=file_name)

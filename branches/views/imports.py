@@ -152,7 +152,7 @@ def import_apply(request, pk):
     register_import = get_object_or_404(register_imports_for(request.user), pk=pk)
     access.require(request.user, "ledger.import")
     try:
-        counts = register_import_apply(register_import=register_import, by=request.user, request=request)
+        counts = register_import_apply(register_import=register_import, by=request.user)
     except LedgerError as error:
         messages.error(request, error.message)
     else:
@@ -168,7 +168,7 @@ def import_discard(request, pk):
     register_import = get_object_or_404(register_imports_for(request.user), pk=pk)
     access.require(request.user, "ledger.import")
     try:
-        register_import_discard(register_import=register_import, by=request.user, request=request)
+        register_import_discard(register_import=register_import, by=request.user)
     except LedgerError as error:
         messages.error(request, error.message)
         return redirect("branches:import_detail", pk=register_import.pk)
@@ -188,7 +188,6 @@ def import_errors(request, pk):
         what=_("Rows not imported from %(file)s") % {"file": register_import.file_name},
         obj=register_import,
         row_count=_not_applied(register_import) + (register_import.summary or {}).get("applied_warnings", 0),
-        request=request,
     )
     response = HttpResponse(content, content_type=XLSX)
     filename = _("import-%(id)s-rows-not-imported") % {"id": register_import.pk} + ".xlsx"

@@ -279,7 +279,6 @@ def organisation_reveal(request, pk):
         kind="reveal",
         what=_("Contact mobile of %(name)s") % {"name": organisation.name},
         obj=organisation,
-        request=request,
     )
     into_form = request.GET.get("into") == "form"
     if request.htmx:
@@ -362,7 +361,6 @@ def organisation_create(request):
                 categories=list(form.cleaned_data["categories"]),
                 reason=_saving_reason(form, lookalikes),
                 lookalikes=[item["organisation"] for item in lookalikes.items] if lookalikes else None,
-                request=request,
             )
         except LedgerError as error:
             form.add_error(None, error.message)
@@ -390,7 +388,6 @@ def organisation_edit(request, pk):
                 reason=_saving_reason(form, lookalikes),
                 seen=form.seen_at(),
                 lookalikes=[item["organisation"] for item in lookalikes.items] if lookalikes else None,
-                request=request,
             )
         except LedgerError as error:
             form.add_error(None, error.message)
@@ -410,7 +407,6 @@ def organisation_archive(request, pk):
                 organisation=organisation,
                 by=request.user,
                 reason=form.cleaned_data["reason"],
-                request=request,
             )
         except LedgerError as error:
             form.add_error(None, error.message)
@@ -426,9 +422,7 @@ def organisation_restore(request, pk):
     form = OptionalReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        organisation_services.organisation_restore(
-            organisation=organisation, by=request.user, reason=reason, request=request
-        )
+        organisation_services.organisation_restore(organisation=organisation, by=request.user, reason=reason)
     except LedgerError as error:
         messages.error(request, error.message)
     else:
@@ -479,7 +473,6 @@ def organisation_merge(request, pk):
                 reason=reason,
                 keep_branch=pk_param(request.POST.get("keep_branch")),
                 keep_liaison=pk_param(request.POST.get("keep_liaison")),
-                request=request,
             )
         except LedgerError as error:
             messages.error(request, error.message)
@@ -547,7 +540,7 @@ def duplicate_different(request):
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
         organisation_services.duplicate_mark_different(
-            first=first, second=second, by=request.user, reason=reason, request=request
+            first=first, second=second, by=request.user, reason=reason
         )
     except LedgerError as error:
         messages.error(request, error.message)

@@ -115,7 +115,6 @@ def branch_create(request, pk):
                 data=data,
                 covers=list(form.cleaned_data["covers"]),
                 reason=reason,
-                request=request,
             )
         except LedgerError as error:
             form.add_error(None, error.message)
@@ -146,7 +145,6 @@ def branch_edit(request, pk):
                 covers=list(form.cleaned_data["covers"]),
                 reason=form.cleaned_data["reason"],
                 seen=form.seen_at(),
-                request=request,
             )
         except LedgerError as error:
             form.add_error(None, error.message)
@@ -170,7 +168,6 @@ def branch_stage(request, pk):
             branch=branch,
             stage=form.cleaned_data["stage"],
             reason=form.cleaned_data["reason"],
-            request=request,
         )
     except LedgerError as error:
         messages.error(request, error.message)
@@ -184,6 +181,6 @@ def branch_checklist(request, pk):
     branch = _branch(request, pk, "ledger.edit")
     item = get_object_or_404(StageChecklistItem, pk=pk_param(request.POST.get("item")) or 0, active=True)
     branch_services.branch_checklist_tick(
-        by=request.user, branch=branch, item=item, ticked=request.POST.get("ticked") == "1", request=request
+        by=request.user, branch=branch, item=item, ticked=request.POST.get("ticked") == "1"
     )
     return redirect("branches:branch_detail", pk=branch.pk)

@@ -306,7 +306,7 @@ def _one_at_a_time() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK])
 
 
-def register_import_apply(*, register_import: RegisterImport, by: User, request=None) -> dict[str, int]:
+def register_import_apply(*, register_import: RegisterImport, by: User) -> dict[str, int]:
     """Write a previewed import into the ledger, all or nothing; the rows are classified again first."""
     access.require(by, "ledger.import")
     try:
@@ -325,7 +325,7 @@ def register_import_apply(*, register_import: RegisterImport, by: User, request=
                 defaults=register_import.defaults,
             )
             try:
-                return _apply(register_import, table, classifier, by=by, source=source, request=request)
+                return _apply(register_import, table, classifier, by=by, source=source)
             except RegisterError as error:  # the stored file's rows, read as they are classified
                 raise LedgerError(error.message) from error
     except (IntegrityError, connection.Database.IntegrityError) as error:  # COPY raises the driver's own
@@ -351,7 +351,6 @@ def _apply(
     *,
     by: User,
     source: RegisterSource,
-    request=None,
 ) -> dict[str, int]:
     """Classify the rows and write them: on PostgreSQL batch by batch while the next rows are read."""
     with Background() as background:
@@ -379,7 +378,7 @@ def _apply(
     register_import.applied_at = timezone.now()
     register_import.applied_by = by
     register_import.save(update_fields=["status", "applied_at", "applied_by"])
-    operation_record(actor=by, action="register.import", obj=register_import, changes=counts, request=request)
+    operation_record(actor=by, action="register.import", obj=register_import, changes=counts)
     return counts
 
 
@@ -402,7 +401,7 @@ def _save_summary(register_import: RegisterImport, background: Background) -> No
     background.run(job)
 
 
-def register_import_discard(*, register_import: RegisterImport, by: User, request=None) -> RegisterImport:
+def register_import_discard(*, register_import: RegisterImport, by: User) -> RegisterImport:
     """Drop an import that was not applied; its file (personal data) is deleted once the change is committed."""
     access.require(by, "ledger.import")
     with transaction.atomic():
@@ -416,7 +415,7 @@ def register_import_discard(*, register_import: RegisterImport, by: User, reques
         register_import.summary = {key: summary[key] for key in ("table", "counts") if key in summary}
         register_import.file = ""
         register_import.save(update_fields=["status", "summary", "file"])
-        operation_record(actor=by, action="register.discard", obj=register_import, request=request)
+        operation_record(actor=by, action="register.discard", obj=register_import)
         if stored:
             transaction.on_commit(lambda: storage.delete(stored))
     return register_import
