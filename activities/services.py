@@ -166,7 +166,6 @@ def activity_create(
     organisations: Iterable[Organisation] = (),
     partners: Iterable[Partner] = (),
     alliances: Iterable[Alliance] = (),
-    request=None,
 ) -> Activity:
     """Record a service delivered."""
     access.require(by, "work.edit")
@@ -191,7 +190,6 @@ def activity_create(
         action="activity.create",
         obj=activity,
         changes={"organisations": [None, len(organisations)], "women_served": [None, activity.women_served]},
-        request=request,
     )
     return activity
 
@@ -206,7 +204,6 @@ def activity_update(
     partners: Iterable[Partner] = (),
     alliances: Iterable[Alliance] = (),
     seen: dt.datetime | None = None,
-    request=None,
 ) -> Activity:
     """Edit a service; its region follows the organisations it served. ``seen``: see clash_refuse."""
     access.require(by, "work.edit", activity)
@@ -229,7 +226,7 @@ def activity_update(
     activity.organisations.set(organisations)
     activity.partners.set(partners)
     activity.alliances.set(alliances)
-    operation_record(actor=by, action="activity.update", obj=activity, changes=changes, request=request)
+    operation_record(actor=by, action="activity.update", obj=activity, changes=changes)
     return activity
 
 
@@ -245,7 +242,7 @@ def photo_content_type(upload) -> str:
 
 
 @transaction.atomic
-def activity_photo_add(*, by: User, activity: Activity, upload, request=None) -> ActivityPhoto:
+def activity_photo_add(*, by: User, activity: Activity, upload) -> ActivityPhoto:
     """Keep a photo of a service (JPEG or PNG within the size limit)."""
     access.require(by, "work.edit", activity)
     content_type = photo_content_type(upload)
@@ -266,13 +263,12 @@ def activity_photo_add(*, by: User, activity: Activity, upload, request=None) ->
         action="activity.photo_add",
         obj=activity,
         changes={"photo": [None, original]},
-        request=request,
     )
     return photo
 
 
 @transaction.atomic
-def activity_photo_remove(*, by: User, photo: ActivityPhoto, request=None) -> None:
+def activity_photo_remove(*, by: User, photo: ActivityPhoto) -> None:
     """Remove a photo of a service (the file goes once the transaction has committed)."""
     access.require(by, "work.edit", photo.activity)
     activity, name, file_name = photo.activity, photo.original_name, photo.file.name
@@ -284,7 +280,6 @@ def activity_photo_remove(*, by: User, photo: ActivityPhoto, request=None) -> No
         action="activity.photo_remove",
         obj=activity,
         changes={"photo": [name, None]},
-        request=request,
     )
 
 
@@ -321,7 +316,7 @@ def _recognition_check(*, by: User, recognition: Recognition) -> None:
 
 
 @transaction.atomic
-def recognition_create(*, by: User, data: dict, request=None) -> Recognition:
+def recognition_create(*, by: User, data: dict) -> Recognition:
     """Record a model recognised: a person (name, unit, post) or a collective."""
     access.require(by, "work.edit")
     recognition = Recognition(created_by=by)
@@ -334,14 +329,13 @@ def recognition_create(*, by: User, data: dict, request=None) -> Recognition:
         action="recognition.create",
         obj=recognition,
         changes={"title": [None, str(recognition.title)]},
-        request=request,
     )
     return recognition
 
 
 @transaction.atomic
 def recognition_update(
-    *, by: User, recognition: Recognition, data: dict, seen: dt.datetime | None = None, request=None
+    *, by: User, recognition: Recognition, data: dict, seen: dt.datetime | None = None
 ) -> Recognition:
     """Edit a recognition. ``seen``: see clash_refuse."""
     access.require(by, "work.edit", recognition)
@@ -353,7 +347,7 @@ def recognition_update(
     _recognition_check(by=by, recognition=recognition)
     recognition._history_user = by
     recognition.save()
-    operation_record(actor=by, action="recognition.update", obj=recognition, changes=changes, request=request)
+    operation_record(actor=by, action="recognition.update", obj=recognition, changes=changes)
     return recognition
 
 
@@ -380,9 +374,7 @@ def _alliance_prepare(*, by: User, alliance: Alliance, members: Iterable[Organis
     return members
 
 
-def alliance_covers_sync(
-    *, by: User, alliance: Alliance, previous_branch: Branch | None = None, request=None
-) -> None:
+def alliance_covers_sync(*, by: User, alliance: Alliance, previous_branch: Branch | None = None) -> None:
     """Keep the alliance's women's organisation covering exactly its members (and a women's organisation
     the alliance left covering none of them); called on every change of members or branch."""
     members = list(alliance.members.all())
@@ -392,15 +384,13 @@ def alliance_covers_sync(
     if previous_branch is not None and previous_branch.pk != alliance.branch_id:
         covered = list(previous_branch.covers.exclude(pk__in=member_ids))
         if len(covered) != previous_branch.covers.count():
-            branch_update(
-                by=by, branch=previous_branch, data={}, covers=covered, reason=reason, request=request
-            )
+            branch_update(by=by, branch=previous_branch, data={}, covers=covered, reason=reason)
             changes["left"] = [str(previous_branch), None]
     if alliance.branch_id is not None:
         branch = Branch.objects.get(pk=alliance.branch_id)
         before = set(branch.covers.values_list("pk", flat=True))
         if before != member_ids | {branch.organisation_id}:
-            branch_update(by=by, branch=branch, data={}, covers=members, reason=reason, request=request)
+            branch_update(by=by, branch=branch, data={}, covers=members, reason=reason)
             changes["covers"] = [len(before), len(member_ids | {branch.organisation_id})]
     if changes:
         operation_record(
@@ -409,12 +399,11 @@ def alliance_covers_sync(
             obj=alliance,
             changes=changes,
             reason=reason,
-            request=request,
         )
 
 
 @transaction.atomic
-def alliance_create(*, by: User, data: dict, members: Iterable[Organisation] = (), request=None) -> Alliance:
+def alliance_create(*, by: User, data: dict, members: Iterable[Organisation] = ()) -> Alliance:
     """Record an alliance; its women's organisation (if any) then covers every member."""
     access.require(by, "work.edit")
     alliance = Alliance(created_by=by)
@@ -429,9 +418,8 @@ def alliance_create(*, by: User, data: dict, members: Iterable[Organisation] = (
         action="alliance.create",
         obj=alliance,
         changes={"members": [None, len(members)]},
-        request=request,
     )
-    alliance_covers_sync(by=by, alliance=alliance, request=request)
+    alliance_covers_sync(by=by, alliance=alliance)
     return alliance
 
 
@@ -443,7 +431,6 @@ def alliance_update(
     data: dict,
     members: Iterable[Organisation] = (),
     seen: dt.datetime | None = None,
-    request=None,
 ) -> Alliance:
     """Edit an alliance; its women's organisation follows the members. ``seen``: see clash_refuse."""
     access.require(by, "work.edit", alliance)
@@ -461,6 +448,6 @@ def alliance_update(
     alliance._history_user = by
     alliance.save()
     alliance.members.set(members)
-    operation_record(actor=by, action="alliance.update", obj=alliance, changes=changes, request=request)
-    alliance_covers_sync(by=by, alliance=alliance, previous_branch=previous_branch, request=request)
+    operation_record(actor=by, action="alliance.update", obj=alliance, changes=changes)
+    alliance_covers_sync(by=by, alliance=alliance, previous_branch=previous_branch)
     return alliance
