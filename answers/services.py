@@ -181,7 +181,6 @@ def question_answer(*, by: User, question: Question, answer: str, request=None) 
         contacted_on=timezone.localdate(),
         channel=ANSWER_CHANNEL,
         summary=summary,
-        request=request,
     )
     operation_record(
         actor=by,
