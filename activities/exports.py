@@ -132,7 +132,7 @@ def recognitions_xlsx_build(recognitions: QuerySet[Recognition]) -> tuple[IO[byt
 
 
 def recognitions_export_record(
-    *, user: User, filters: dict[str, Any], row_count: int, request=None
+    *, user: User, filters: dict[str, Any], row_count: int
 ) -> DisclosureLog | None:
     """An export naming individuals is a disclosure of personal data: on record (who, filters, rows)."""
     if row_count == 0:
@@ -146,7 +146,6 @@ def recognitions_export_record(
         what=gettext("Recognitions (XLSX), names of individuals"),
         params=params,
         row_count=row_count,
-        request=request,
     )
 
 

@@ -128,9 +128,9 @@ def _activity_save(request, form, activity=None):
     data = {name: form.cleaned_data[name] for name in ACTIVITY_FORM_FIELDS}
     links = {name: list(form.cleaned_data[name]) for name in ("organisations", "partners", "alliances")}
     if activity is None:
-        return activity_services.activity_create(by=request.user, data=data, request=request, **links)
+        return activity_services.activity_create(by=request.user, data=data, **links)
     return activity_services.activity_update(
-        by=request.user, activity=activity, data=data, seen=form.seen_at(), request=request, **links
+        by=request.user, activity=activity, data=data, seen=form.seen_at(), **links
     )
 
 
@@ -171,7 +171,7 @@ def activity_photo_add(request, pk):
     if form.is_valid():
         try:
             activity_services.activity_photo_add(
-                by=request.user, activity=activity, upload=form.cleaned_data["photo"], request=request
+                by=request.user, activity=activity, upload=form.cleaned_data["photo"]
             )
         except WorkError as error:
             messages.error(request, error.message)
@@ -201,7 +201,7 @@ def activity_photo(request, pk):
 def activity_photo_remove(request, pk):
     photo = _photo(request, pk)
     access.require(request.user, "work.edit", photo.activity)
-    activity_services.activity_photo_remove(by=request.user, photo=photo, request=request)
+    activity_services.activity_photo_remove(by=request.user, photo=photo)
     messages.success(request, _("The photo was removed."))
     return redirect("activities:activity_detail", pk=photo.activity_id)
 
@@ -233,7 +233,7 @@ def recognition_export(request):
     form = RecognitionFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
     workbook, rows = recognitions_xlsx_build(recognition_search(user=request.user, filters=filters))
-    recognitions_export_record(user=request.user, filters=filters, row_count=rows, request=request)
+    recognitions_export_record(user=request.user, filters=filters, row_count=rows)
     response = FileResponse(workbook, content_type=XLSX)
     name = export_file_name(user=request.user, what=_("recognitions"))
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
@@ -247,7 +247,7 @@ def recognition_create(request):
     form = RecognitionForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            activity_services.recognition_create(by=request.user, data=form.cleaned_data, request=request)
+            activity_services.recognition_create(by=request.user, data=form.cleaned_data)
         except WorkError as error:
             form_error_add(form, error)
         else:
@@ -268,7 +268,6 @@ def recognition_edit(request, pk):
                 recognition=recognition,
                 data=form.cleaned_data,
                 seen=form.seen_at(),
-                request=request,
             )
         except WorkError as error:
             form_error_add(form, error)
@@ -326,9 +325,7 @@ def alliance_create(request):
     if request.method == "POST" and form.is_valid():
         data, members = _alliance_data(form)
         try:
-            alliance = activity_services.alliance_create(
-                by=request.user, data=data, members=members, request=request
-            )
+            alliance = activity_services.alliance_create(by=request.user, data=data, members=members)
         except WorkError as error:
             form_error_add(form, error)
         else:
@@ -350,7 +347,6 @@ def alliance_edit(request, pk):
                 data=data,
                 members=members,
                 seen=form.seen_at(),
-                request=request,
             )
         except WorkError as error:
             form_error_add(form, error)

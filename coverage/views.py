@@ -202,7 +202,6 @@ def report_export(request):
         % {"month": month.strftime("%Y-%m")},
         params={"month": month.strftime("%Y-%m"), "format": "xlsx", "reveal": "0"},
         row_count=row_count,
-        request=request,
     )
     file_name = _("%(area)s coverage report %(month)s") % {"area": area, "month": month.strftime("%Y-%m")}
     response = FileResponse(workbook, content_type=XLSX)

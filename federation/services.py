@@ -81,7 +81,7 @@ def login_event_record(*, request, username: str, user: User | None, success: bo
     )
 
 
-def user_language_set(*, user: User, language: str, request=None) -> None:
+def user_language_set(*, user: User, language: str) -> None:
     """Keep a user's language preference (it follows them to every browser)."""
     if language not in dict(settings.LANGUAGES):
         raise ValueError(language)
@@ -95,7 +95,6 @@ def user_language_set(*, user: User, language: str, request=None) -> None:
         action="user.language",
         obj=user,
         changes={"language": [before, language]},
-        request=request,
     )
 
 

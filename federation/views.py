@@ -161,7 +161,6 @@ def disclosure_log_export(request):
         what=_("Personal-data log"),
         params=form.params(),
         row_count=entries.count(),
-        request=request,
     )
     rows = disclosure_csv_rows(entries.exclude(pk=record.pk))
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
@@ -264,7 +263,7 @@ def language_set(request):
     if language not in dict(settings.LANGUAGES):
         return HttpResponseBadRequest(_("Unknown language."))
     if request.user.is_authenticated:
-        user_language_set(user=request.user, language=language, request=request)
+        user_language_set(user=request.user, language=language)
     return set_language(request)
 
 
