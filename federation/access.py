@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "logs.operations": frozenset({MANAGER, ADMIN}),
     "logs.disclosures": frozenset({ADMIN}),
     "logs.jobs": frozenset({ADMIN}),
+    "users.sessions_end": frozenset({ADMIN}),  # end another user's sessions
     # the organisations ledger
     "ledger.view": ALL_STAFF,
     "ledger.edit": WRITING_STAFF,

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import (
     DisclosureLog,
@@ -14,7 +15,9 @@ from .models import (
     Region,
     Reminder,
     User,
+    UserSession,
 )
+from .sessions import sessions_end
 
 admin.site.site_header = _("Women's federation coverage: administration")
 admin.site.site_title = _("Administration")
@@ -40,6 +43,19 @@ class FederationUnitAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    actions = ["sessions_end"]
+
+    @admin.action(description=_("Sign the selected users out everywhere"))
+    def sessions_end(self, request, queryset):
+        ended = sum(
+            sessions_end(user=user, by=request.user, ending=UserSession.Ending.ENDED_BY_ADMIN)
+            for user in queryset
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d session ended.", "%(count)d sessions ended.", ended) % {"count": ended},
+        )
+
     list_display = ["username", "full_name", "kind", "role", "unit", "is_active", "last_login"]
     list_filter = ["kind", "role", "unit", "is_active"]
     search_fields = ["username", "full_name", "email"]

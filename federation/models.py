@@ -346,3 +346,33 @@ class PasswordRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.created_at:%Y-%m-%d}"
+
+
+class UserSession(models.Model):
+    """One signed-in browser of a user: where and when it signed in, when it was last active, how it ended."""
+
+    class Ending(models.TextChoices):
+        SIGNED_OUT = "signed_out", _("signed out")
+        IDLE = "idle", _("inactive too long")
+        EXPIRED = "expired", _("reached the longest session")
+        ENDED_BY_USER = "by_user", _("ended by the user from another browser")
+        ENDED_BY_ADMIN = "by_admin", _("ended by an administrator")
+
+    session_key = models.CharField(max_length=40, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="sessions"
+    )
+    started_at = models.DateTimeField(_("signed in at"))
+    seen_at = models.DateTimeField(_("last active"))
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=255, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ending = models.CharField(_("how it ended"), max_length=12, choices=Ending.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        indexes = [models.Index(fields=["user", "ended_at"], name="user_session_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.started_at:%Y-%m-%d %H:%M}"

@@ -131,13 +131,15 @@ def password_set(user: User) -> None:
 def password_change_due(user: Any) -> str | None:
     """Why a signed-in user must change their password before going on: "set_by_other", "expired", or None.
 
-    Contacts, who sign in by their invitation link, are not held to the expiry."""
-    if not getattr(user, "is_authenticated", False) or not user.has_usable_password():
+    Contacts, who sign in by their invitation link and keep their password on the portal, are left alone."""
+    if not getattr(user, "is_authenticated", False) or user.kind == User.Kind.CONTACT:
+        return None
+    if not user.has_usable_password():
         return None
     if user.password_change_required:
         return "set_by_other"
     days = settings.PASSWORD_EXPIRY_DAYS
-    if not days or user.kind == User.Kind.CONTACT:
+    if not days:
         return None
     changed = user.password_changed_at or user.date_joined
     return "expired" if changed + dt.timedelta(days=days) <= timezone.now() else None

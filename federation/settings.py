@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "federation.sessions.SessionActivityMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "federation.middleware.UserLanguageMiddleware",
     "federation.context.RequestContextMiddleware",
@@ -139,6 +140,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "federation.context_processors.navigation",
+                "federation.sessions.session_limits",
             ],
         },
     },
@@ -347,7 +349,9 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+# A session ends SESSION_IDLE_MINUTES after its last request, and SESSION_HOURS after its sign-in whatever happens.
 SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 12, minimum=1) * 3600
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=2)
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # Number of reverse proxies in front of the app that append to X-Forwarded-For (0: trust REMOTE_ADDR only).

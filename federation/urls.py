@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import sessions, views
 from .passwords import PasswordChangeView
 
 app_urls = (
@@ -36,6 +36,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/change/", PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/sessions/", sessions.session_list, name="session_list"),
+    path("accounts/sessions/end-others/", sessions.sessions_end_others, name="sessions_end_others"),
+    path("accounts/keep-alive/", sessions.session_keep_alive, name="session_keep_alive"),
     path(
         "accounts/password/change/done/",
         auth_views.PasswordChangeDoneView.as_view(),

@@ -265,6 +265,9 @@ ROUTES: dict[str, Route] = {
     "logout": Route(outcome(anonymous=LOGIN, others=405)),
     "password_change": Route(signed_in()),
     "password_change_done": Route(signed_in()),
+    "session_list": Route(signed_in()),
+    "sessions_end_others": Route(outcome(anonymous=LOGIN, others=405)),
+    "session_keep_alive": Route(outcome(anonymous=LOGIN, others=405)),
     "password_reset": Route(outcome(others=200)),
     "password_reset_done": Route(outcome(others=200)),
     "password_reset_confirm": Route(
