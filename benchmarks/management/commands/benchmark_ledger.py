@@ -1,4 +1,4 @@
-"""manage.py benchmark_ledger: figures for the ledger on a large generated ledger (see benchmarks/ledger.py)."""
+"""manage.py benchmark_ledger: figures for the ledger on a large generated ledger (see benchmarks/ledger/)."""
 
 from django.core.management.base import CommandError
 
