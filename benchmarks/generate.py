@@ -22,7 +22,7 @@ from django.utils import timezone
 from activities.models import Activity, ActivityType
 from answers.models import Question
 from benchmarks import ledger, women
-from benchmarks.sweep import ModelRows, copy_model_rows, reserve_ids
+from benchmarks.sweep.world import ModelRows, copy_model_rows, reserve_ids
 from branches.models import Branch, ContactLog, Liaison, Organisation
 from coverage.services import snapshot_compute
 from federation.models import FederationUnit, JobRun, Notification, Reminder, User

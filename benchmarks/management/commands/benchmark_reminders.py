@@ -1,4 +1,4 @@
-"""manage.py benchmark_reminders: the daily reminder sweep on a large generated ledger (benchmarks/sweep.py)."""
+"""manage.py benchmark_reminders: the daily reminder sweep on a large generated ledger (benchmarks/sweep/)."""
 
 from django.core.management.base import CommandError
 
