@@ -56,3 +56,16 @@ def test_an_app_imports_only_the_apps_below_it(app):
 def test_every_app_has_its_place():
     packages = {path.parent.name for path in ROOT.glob("*/apps.py")} | {"benchmarks"}
     assert packages == set(APPS)
+
+
+def test_every_module_is_short_enough_to_hold_in_ones_head():
+    """At most 600 lines a module (past ~550 it is split along its seams); migrations and data tables such as
+    branches/demo_data.py are left out."""
+    too_long = [
+        f"{path.relative_to(ROOT)} ({lines} lines)"
+        for app in APPS
+        for path in sorted((ROOT / app).rglob("*.py"))
+        if "migrations" not in path.parts and not path.stem.endswith("_data")
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 600
+    ]
+    assert not too_long, "split along their seams: " + "; ".join(too_long)
