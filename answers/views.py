@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case, Value, When
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +26,7 @@ from .forms import (
     QuestionFilterForm,
     step_choices,
 )
-from .models import AnswerSettings, FAQCategory, FAQEntry, FAQProposal
+from .models import AnswerSettings, FAQCategory, FAQEntry, FAQProposal, Question
 from .search import faq_search
 from .seed import STEP_CATEGORY
 from .selectors import (
@@ -40,6 +41,35 @@ from .services import QUESTION_MAX, QuestionError
 from .suggestions import faq_suggestions
 
 PAGE_SIZE = 30
+
+
+# --- look-ups: out of the user's reach is 404, a wrong role 403 --------------------------------------------
+
+
+def faq_entry_or_404(request: HttpRequest, pk: int, permission: str) -> FAQEntry:
+    """An FAQ entry the user sees, checked for `permission` (to edit: one the user's area keeps)."""
+    entry = get_object_or_404(faq_entries_for(request.user), pk=pk)
+    access.require(request.user, permission, entry)
+    return entry
+
+
+def faq_proposal_or_404(request: HttpRequest, pk: int, permission: str) -> FAQProposal:
+    """A proposed change the user sees, checked for `permission`."""
+    proposal = get_object_or_404(faq_proposals_for(request.user), pk=pk)
+    access.require(request.user, permission, proposal)
+    return proposal
+
+
+def question_or_404(request: HttpRequest, pk: int, permission: str) -> Question:
+    """A question of an organisation in the user's area, checked for `permission` on its organisation."""
+    question = get_object_or_404(
+        questions_for(request.user).select_related(
+            "organisation__region", "asked_by", "answered_by", "step_entry__step", "step_entry__run"
+        ),
+        pk=pk,
+    )
+    access.require(request.user, permission, question.organisation)
+    return question
 
 
 # --- the FAQ ------------------------------------------------------------------------------------------------
@@ -106,8 +136,7 @@ def faq_create(request):
 
 @require_http_methods(["GET", "POST"])
 def faq_edit(request, pk):
-    entry = get_object_or_404(faq_entries_for(request.user), pk=pk)
-    access.require(request.user, "faq.edit", entry)  # a city-wide entry: the city's staff only
+    entry = faq_entry_or_404(request, pk, "faq.edit")  # a city-wide entry: the city's staff only
     form = FAQEntryForm(request.POST or None, instance=entry)
     if request.method == "POST" and form.is_valid():
         try:
@@ -124,8 +153,7 @@ def faq_edit(request, pk):
 
 @require_POST
 def faq_unpublish(request, pk):
-    entry = get_object_or_404(faq_entries_for(request.user), pk=pk)
-    access.require(request.user, "faq.edit", entry)
+    entry = faq_entry_or_404(request, pk, "faq.edit")
     try:
         services.faq_entry_unpublish(by=request.user, entry=entry, request=request)
     except QuestionError as error:
@@ -140,8 +168,7 @@ def faq_unpublish(request, pk):
 @require_http_methods(["GET", "POST"])
 def faq_propose(request, pk):
     """A district officer proposes a new wording for a city-wide entry; the city's staff decide."""
-    entry = get_object_or_404(faq_entries_for(request.user), pk=pk)
-    access.require(request.user, "faq.propose", entry)
+    entry = faq_entry_or_404(request, pk, "faq.propose")
     form = FAQProposalForm(request.POST or None, initial={"question": entry.question, "answer": entry.answer})
     if request.method == "POST" and form.is_valid():
         try:
@@ -178,8 +205,7 @@ def faq_proposal_list(request):
 
 @require_POST
 def faq_proposal_decide(request, pk):
-    proposal = get_object_or_404(faq_proposals_for(request.user), pk=pk)
-    access.require(request.user, "faq.review", proposal)
+    proposal = faq_proposal_or_404(request, pk, "faq.review")
     form = ProposalDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose to accept or decline the proposal."))
@@ -228,12 +254,7 @@ def question_list(request):
 @require_http_methods(["GET", "POST"])
 def question_answer(request, pk):
     """A question with the FAQ entries that may answer it already, and the answer form."""
-    question = get_object_or_404(
-        questions_for(request.user).select_related(
-            "organisation", "asked_by", "answered_by", "step_entry__step", "step_entry__run"
-        ),
-        pk=pk,
-    )
+    question = question_or_404(request, pk, "questions.view")
     may_answer = access.has(request.user, "questions.answer", question.organisation)
     form = AnswerForm(request.POST or None)
     status, refusal = 200, ""
@@ -278,7 +299,7 @@ def question_answer(request, pk):
 @require_http_methods(["GET", "POST"])
 def question_publish(request, pk):
     """An answered question made an FAQ entry: the form prefilled, the step and its category preset."""
-    question = get_object_or_404(questions_for(request.user).select_related("step_entry__step"), pk=pk)
+    question = question_or_404(request, pk, "questions.view")
     access.require(request.user, "faq.edit")
     if question.answered_at is None:
         messages.error(request, _("Only an answered question can be published as FAQ."))

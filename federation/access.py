@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 
 from .models import Region, User
@@ -44,6 +44,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # guided formation
     "workflow.view": ALL_STAFF,
     "workflow.run": WRITING_STAFF,  # start a run, invite its liaison, fill the federation's steps
+    "workflow.own": WRITING_STAFF,  # be a run's owner: writing staff who can see its organisation
+    "step.fill": WRITING_STAFF | {CONTACT},  # write a step (see OBJECT_RULES)
     "workflow.review": WRITING_STAFF,
     "workflow.templates": frozenset({ADMIN}),
     "portal.use": frozenset({CONTACT}),
@@ -224,9 +226,18 @@ def _wider_than_own_area(user: Any, obj: Any) -> bool:
     )
 
 
+def _fills_step(user: Any, entry: Any) -> bool:
+    """Whether the user may write a step of a run: writing staff of its organisation's area any step (the
+    organisation's on its behalf), the organisation's liaison only a step whose actor is the organisation."""
+    if actor(user) == CONTACT:
+        return entry.liaison_fills and in_scope(user, entry.run)
+    return in_scope(user, entry.run.organisation)
+
+
 # permission → whether the user may act on a given object, in place of "it lies in their area" (in_scope)
 OBJECT_RULES: dict[str, Callable[[Any, Any], bool]] = {
     "faq.propose": _wider_than_own_area,
+    "step.fill": _fills_step,
 }
 
 
@@ -238,6 +249,20 @@ def has(user: Any, permission: str, obj: Any = None) -> bool:
     if role is None or role not in allowed:
         return False
     return obj is None or OBJECT_RULES.get(permission, in_scope)(user, obj)
+
+
+def holders(permission: str, region: Region) -> QuerySet[User]:
+    """The staff who hold a permission for what lies in a region, as a queryset: active, in a role holding
+    it, and seeing the region (a unit on its path, or city-wide admins), as `has` answers for each one."""
+    roles = sorted(PERMISSIONS[permission] & ALL_STAFF)
+    parts = [part for part in region.path.split("/") if part]
+    above = ["/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
+    holding = Q(kind=User.Kind.STAFF, role__in=roles) & (
+        Q(unit__region__path__in=above) | Q(role=ADMIN, unit__isnull=True)
+    )
+    if ADMIN in roles:
+        holding |= Q(is_superuser=True)  # a superuser acts as an admin, whatever their role
+    return User.objects.filter(holding, is_active=True)
 
 
 def require(user: Any, permission: str, obj: Any = None) -> None:

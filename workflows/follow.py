@@ -23,15 +23,17 @@ operation_label_register("workflow.owner", gettext_lazy("handed a formation run 
 def runs_follow_moves(*, ids: list[int], by: User | None, reason: str) -> None:
     """Runs in progress whose owner cannot see their organisation's new place go to whoever moved it (step
     reminders go to the owner: they must be able to open the run)."""
-    if by is None or access.actor(by) not in access.WRITING_STAFF:
+    if not access.has(by, "workflow.own"):
         return
     for chunk in chunks(ids):
         runs = FormationRun.objects.filter(
             organisation_id__in=chunk, status=FormationRun.Status.ACTIVE
         ).select_related("organisation__region", "owner__unit__region")
         for run in runs:
-            region = run.organisation.region
-            if access.in_region_scope(by, region) and not access.in_region_scope(run.owner, region):
+            organisation = run.organisation
+            if access.has(by, "workflow.own", organisation) and not access.has(
+                run.owner, "workflow.own", organisation
+            ):
                 previous = run.owner
                 FormationRun.objects.filter(pk=run.pk).update(owner=by)
                 operation_record(

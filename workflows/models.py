@@ -381,6 +381,11 @@ class StepEntry(models.Model):
         """Whether the organisation (or the federation) may still write answers."""
         return self.status in (StepStatus.TODO, StepStatus.DRAFT, StepStatus.RETURNED)
 
+    @property
+    def liaison_fills(self) -> bool:
+        """Whether the organisation's liaison fills this step (else only the federation's staff do)."""
+        return self.step.actor == Actor.ORGANISATION
+
     def overdue_on(self, day) -> bool:
         """Still open after its due date (a step not opened yet has none)."""
         return self.open and self.due_on is not None and self.due_on < day

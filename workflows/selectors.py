@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from branches.models import Organisation
 from federation import access
 from federation.models import User
 
@@ -12,12 +13,11 @@ from .models import FormationRun, Invitation, StepEntry, StepStatus
 
 def runs_for(user: User) -> QuerySet[FormationRun]:
     """The runs of the user's area (staff) or of the organisations the user is the active liaison of."""
-    role = access.actor(user)
-    if role == access.CONTACT:
+    if access.has(user, "portal.use"):
         return FormationRun.objects.filter(
             organisation__liaisons__user=user, organisation__liaisons__active=True
         ).distinct()
-    if role in access.ALL_STAFF:
+    if access.has(user, "workflow.view"):
         return access.scope(user, FormationRun.objects.all(), "organisation__region")
     return FormationRun.objects.none()
 
@@ -42,8 +42,14 @@ def review_queue(user: User) -> QuerySet[StepEntry]:
 
 
 def contact_sees_run(user: User, run: FormationRun) -> bool:
-    """A run is its organisation's: the active liaisons with a login see it (the access module asks this)."""
-    return run.organisation.liaisons.filter(user=user, active=True).exists()
+    """A run is its organisation's: the active liaisons with a login see it (the access module asks this).
+
+    The answer is kept on the run instance, loaded afresh by each request: a portal page asks it of the same
+    run for the look-up and again for the step's fill rule."""
+    seen: dict[int, bool] = run.__dict__.setdefault("_contact_sees", {})
+    if user.pk not in seen:
+        seen[user.pk] = run.organisation.liaisons.filter(user=user, active=True).exists()
+    return seen[user.pk]
 
 
 def contact_may_sign_in(user: User) -> bool:
@@ -56,3 +62,12 @@ def contact_may_sign_in(user: User) -> bool:
         run__status=FormationRun.Status.CANCELLED
     )
     return live.exists() or not links.exists()
+
+
+def owners_for(organisation: Organisation) -> QuerySet[User]:
+    """Who may own a run of the organisation (`workflow.own`: writing staff who can see it), by unit."""
+    return (
+        access.holders("workflow.own", organisation.region)
+        .select_related("unit")
+        .order_by("unit__name", "full_name", "username")
+    )

@@ -52,7 +52,7 @@ def run_start(
         raise WorkflowError(_("Only a published template can be used."))
     if organisation.archived:
         raise WorkflowError(_("An archived organisation cannot start a formation run."))
-    if access.actor(owner) not in access.WRITING_STAFF or not access.in_scope(owner, organisation):
+    if not access.has(owner, "workflow.own", organisation):
         raise WorkflowError(_("The owner must be an officer who can see this organisation."))
     if liaison is not None and (liaison.organisation_id != organisation.pk or not liaison.active):
         raise WorkflowError(_("Choose an active liaison of this organisation."))

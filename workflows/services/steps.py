@@ -14,7 +14,6 @@ from federation.services import operation_record
 from federation.uploads import stored_type
 
 from ..models import (
-    Actor,
     FormationRun,
     StepAttachment,
     StepEntry,
@@ -26,21 +25,13 @@ from .runs import _advance
 # --- steps ------------------------------------------------------------------------------------------------
 
 
-def may_fill(user: User, entry: StepEntry) -> bool:
-    """Organisation steps: its liaison (or staff on its behalf); federation steps: staff only."""
-    role = access.actor(user)
-    if role in access.WRITING_STAFF:
-        return access.has(user, "workflow.run", entry.run.organisation)
-    return role == access.CONTACT and entry.step.actor == Actor.ORGANISATION
-
-
 _ASK = object()  # fill_refusal: find the step being worked on with a query
 
 
 def fill_refusal(user: User, entry: StepEntry, *, current=_ASK) -> str:
     """Why the user may not write this step now, or "" if they may. A page that has loaded the run's steps
     passes the step being worked on (`current`, None when all are approved) to spare the query."""
-    if not may_fill(user, entry):
+    if not access.has(user, "step.fill", entry):
         return _("This step is filled in by the federation.")
     if entry.run.status != FormationRun.Status.ACTIVE:
         return _("The run is no longer in progress.")
@@ -157,7 +148,7 @@ def step_submit(*, by: User, entry: StepEntry, answers: dict, version: int, requ
         )
     else:
         _advance(entry, by=by)
-    if access.actor(by) in access.ALL_STAFF:
+    if access.has(by, "workflow.run"):  # staff's hand-ins are logged; a liaison's are the step's history
         operation_record(
             actor=by,
             action="workflow.submit",

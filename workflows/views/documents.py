@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from federation import access
 from federation.models import DisclosureLog
 from federation.services import disclosure_record
 from federation.uploads import stored_file_response
@@ -23,9 +22,8 @@ from ..documents import (
     document_render,
     run_package,
 )
-from ..models import DocumentTemplate, StepAttachment
-from ..selectors import entries_for
-from .common import entry_or_404, run_or_404
+from ..models import DocumentTemplate
+from .common import attachment_or_404, entry_or_404, run_or_404
 
 
 def _private(response):
@@ -88,11 +86,5 @@ def package_download(request, pk):
 @require_GET
 def attachment_download(request, pk):
     """A file uploaded to a step, unless it was removed."""
-    attachment = get_object_or_404(
-        StepAttachment.objects.filter(
-            entry__in=entries_for(request.user), removed_at__isnull=True
-        ).select_related("entry__run"),
-        pk=pk,
-    )
-    access.require(request.user, "workflow.papers")
+    attachment = attachment_or_404(request, pk, "workflow.papers")
     return stored_file_response(attachment.file, name=attachment.original_name)

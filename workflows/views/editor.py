@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -21,9 +22,16 @@ from ..forms import StepForm
 from ..models import FormationRun, StepEntry, StepStatus, StepTemplate, WorkflowTemplate
 
 
-def _template_or_404(request, pk) -> WorkflowTemplate:
-    access.require(request.user, "workflow.templates")
+def template_or_404(request: HttpRequest, pk: int, permission: str) -> WorkflowTemplate:
+    """A template version, for who holds `permission` (templates lie in no area: they are the city's)."""
+    access.require(request.user, permission)
     return get_object_or_404(WorkflowTemplate, pk=pk)
+
+
+def step_template_or_404(request: HttpRequest, pk: int, permission: str) -> StepTemplate:
+    """A step of a template version, for who holds `permission`."""
+    access.require(request.user, permission)
+    return get_object_or_404(StepTemplate.objects.select_related("template"), pk=pk)
 
 
 @require_GET
@@ -47,7 +55,7 @@ def template_list(request):
 
 @require_GET
 def template_detail(request, pk):
-    template = _template_or_404(request, pk)
+    template = template_or_404(request, pk, "workflow.templates")
     steps = list(
         template.steps.annotate(fields_count=Count("fields", distinct=True))
         .prefetch_related("documents")
@@ -69,7 +77,7 @@ def template_detail(request, pk):
 
 @require_POST
 def template_publish(request, pk):
-    template = _template_or_404(request, pk)
+    template = template_or_404(request, pk, "workflow.templates")
     try:
         services.template_publish(by=request.user, template=template, request=request)
     except services.WorkflowError as error:
@@ -85,7 +93,7 @@ def template_publish(request, pk):
 
 @require_POST
 def template_new_version(request, pk):
-    template = _template_or_404(request, pk)
+    template = template_or_404(request, pk, "workflow.templates")
     existing = WorkflowTemplate.objects.filter(key=template.key, status=WorkflowTemplate.Status.DRAFT).first()
     copy = services.template_new_version(by=request.user, template=template, request=request)
     if existing is not None:
@@ -102,8 +110,7 @@ def template_new_version(request, pk):
 
 @require_POST
 def step_move(request, pk):
-    access.require(request.user, "workflow.templates")
-    step = get_object_or_404(StepTemplate.objects.select_related("template"), pk=pk)
+    step = step_template_or_404(request, pk, "workflow.templates")
     direction = request.POST.get("direction", "")
     if direction not in ("up", "down"):
         messages.error(request, _("Move the step up or down."))
@@ -120,8 +127,7 @@ def step_move(request, pk):
 @require_GET
 def step_preview(request, pk):
     """The step as the organisation's portal shows it, on an unsaved entry: nothing is written."""
-    access.require(request.user, "workflow.templates")
-    step = get_object_or_404(StepTemplate.objects.select_related("template"), pk=pk)
+    step = step_template_or_404(request, pk, "workflow.templates")
     total = step.template.steps.count()
     organisation = Organisation(name=_("Sample organisation"))
     run = FormationRun(organisation=organisation, template=step.template, form=step.template.form)

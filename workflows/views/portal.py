@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import SetPasswordForm
-from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -184,8 +183,7 @@ def portal_step(request, pk):
     entry = entry_or_404(request, pk, "portal.use")
     if request.method == "GET":
         return step_page(request, entry)
-    if entry.step.actor != Actor.ORGANISATION:
-        raise PermissionDenied  # the federation fills its own steps
+    access.require(request.user, "step.fill", entry)  # the federation fills its own steps
     entries = _entries(entry.run)
     refusal = services.fill_refusal(request.user, entry, current=_current(entries))
     if refusal:
@@ -215,7 +213,7 @@ def portal_step(request, pk):
 def portal_draft(request, pk):
     """Keep what the form holds now (autosave); answers JSON for the page's script."""
     entry = entry_or_404(request, pk, "portal.use")
-    if not services.may_fill(request.user, entry):
+    if not access.has(request.user, "step.fill", entry):
         return JsonResponse({"error": _("This step is filled in by the federation.")}, status=403)
     if posted_version(request.POST) != entry.version:
         return JsonResponse(

@@ -11,8 +11,8 @@ import datetime as dt
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count, Min, OuterRef, Prefetch, Q, Subquery
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import Count, Min, OuterRef, Prefetch, Subquery
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,16 +32,15 @@ from ..forms import StepForm, answer_display, candidate_rows, initial_answers
 from ..models import (
     Actor,
     FormationRun,
-    Invitation,
     StepAttachment,
     StepEntry,
     StepStatus,
     StepTransition,
     WorkflowTemplate,
 )
+from ..selectors import owners_for, runs_for
 from ..selectors import review_queue as review_queue_for
-from ..selectors import runs_for
-from .common import entry_or_404, posted_version, run_or_404
+from .common import entry_or_404, invitation_or_404, posted_version, run_or_404
 
 PAGE_SIZE = 50
 OPEN = (StepStatus.TODO, StepStatus.DRAFT, StepStatus.RETURNED)
@@ -58,22 +57,6 @@ class _OwnerField(forms.ModelChoiceField):
 class _TemplateField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.name} v{obj.version} · {obj.get_form_display()}"
-
-
-def owners_for(organisation) -> forms.QuerySet:
-    """Writing staff who can see the organisation: units on its region's path, and the city-wide admins."""
-    parts = [part for part in organisation.region.path.split("/") if part]
-    paths = ["/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
-    return (
-        User.objects.filter(kind=User.Kind.STAFF, is_active=True, role__in=sorted(access.WRITING_STAFF))
-        .filter(
-            Q(unit__region__path__in=paths)
-            | Q(role=User.Role.ADMIN, unit__isnull=True)
-            | Q(is_superuser=True)
-        )
-        .select_related("unit")
-        .order_by("unit__name", "full_name", "username")
-    )
 
 
 class RunStartForm(forms.Form):
@@ -207,7 +190,7 @@ def run_start(request, pk):
     initial = {
         "template": suggested,
         "way": recommendation.way,
-        "owner": request.user if access.actor(request.user) in access.WRITING_STAFF else None,
+        "owner": request.user if access.has(request.user, "workflow.own", organisation) else None,
         "liaison": liaisons[0] if len(liaisons) == 1 else None,
     }
     form = RunStartForm(request.POST or None, initial=initial, organisation=organisation)
@@ -300,7 +283,6 @@ def run_detail(request, pk):
 @require_POST
 def run_cancel(request, pk):
     run = run_or_404(request, pk, "workflow.run")
-    access.require(request.user, "workflow.run", run.organisation)
     form = CancelForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why the run is cancelled."))
@@ -318,7 +300,6 @@ def run_cancel(request, pk):
 def invitation_create(request, pk):
     """A new link for the liaison, shown in full once on the page this answers with (it is not kept)."""
     run = run_or_404(request, pk, "workflow.run")
-    access.require(request.user, "workflow.run", run.organisation)
     liaison = None
     liaison_id = pk_param(request.POST.get("liaison"))
     if liaison_id is not None:
@@ -337,13 +318,7 @@ def invitation_create(request, pk):
 
 @require_POST
 def invitation_revoke(request, pk):
-    invitation = get_object_or_404(
-        Invitation.objects.filter(run__in=runs_for(request.user)).select_related(
-            "run__organisation", "liaison"
-        ),
-        pk=pk,
-    )
-    access.require(request.user, "workflow.run", invitation.run.organisation)
+    invitation = invitation_or_404(request, pk, "workflow.run")
     if invitation.revoked_at is None:
         services.invitation_revoke(by=request.user, invitation=invitation, request=request)
         messages.success(request, _("The link was revoked; it no longer opens the portal."))
@@ -360,20 +335,14 @@ def _answer_rows(entry: StepEntry, specs, attachments: list[StepAttachment]) -> 
     ]
 
 
-def _fillable(user, entry: StepEntry, current: StepEntry | None) -> bool:
-    """Staff may fill a step (the federation's own, or on the organisation's behalf) when it is open now."""
-    return access.actor(user) in access.WRITING_STAFF and not services.fill_refusal(
-        user, entry, current=current
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def step_detail(request, pk):
     entry = entry_or_404(request, pk, "workflow.view")
     run = entry.run
     siblings = list(run.entries.select_related("step").order_by("order", "id"))
     current = next((e for e in siblings if e.status != StepStatus.APPROVED), None)
-    fillable = _fillable(request.user, entry, current)
+    # staff fill a step (the federation's own, or on the organisation's behalf) when it is open now
+    fillable = not services.fill_refusal(request.user, entry, current=current)
     form = None
     if fillable:
         earlier = {e.step.code: e.answers for e in siblings if e.order < entry.order}
