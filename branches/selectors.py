@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
     Exists,
+    Expression,
     F,
     Func,
     IntegerField,
@@ -24,6 +25,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
 
 from branches.models import Branch, ContactLog, DuplicateDecision, Organisation, StageChange
 from branches.names import name_core, name_normalise, query_grams
@@ -71,11 +76,19 @@ class _HoldsGrams(Func):
 
     output_field = BooleanField()
 
-    def __init__(self, expression, grams: list[str]):
+    def __init__(self, expression: F | Expression | str, grams: list[str]) -> None:
         super().__init__(expression)
         self.grams = grams
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[Any, ...]]:
         sql, params = compiler.compile(self.source_expressions[0])
         return f"string_to_array({sql}, ' ') @> %s::text[]", (*params, self.grams)
 
@@ -281,7 +294,7 @@ def contacts_late_for(user: User, *, today: dt.date) -> QuerySet[Organisation]:
     )
 
 
-def follow_ups_for(user: User, *, today: dt.date):
+def follow_ups_for(user: User, *, today: dt.date) -> QuerySet[ContactLog]:
     """The user's open follow-ups due today or earlier, for the staff home."""
     return (
         ContactLog.objects.filter(
@@ -346,7 +359,7 @@ def covered_on(day: dt.date) -> Q:
     return Q(Exists(hosts)) | Q(Exists(covers))
 
 
-def stage_on(day: dt.date):
+def stage_on(day: dt.date) -> F | Coalesce:
     """An organisation's stage on that day: today its stage; earlier, read back from its stage changes."""
     if day >= timezone.localdate():
         return F("stage")

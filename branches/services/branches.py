@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,7 +14,6 @@ from django.utils.translation import gettext_lazy
 from branches.errors import LedgerError
 from branches.models import (
     FORMED_STAGES,
-    HISTORY_REASON_LENGTH,
     Branch,
     BranchMember,
     Organisation,
@@ -22,6 +23,7 @@ from branches.models import (
     TermRule,
     Way,
 )
+from branches.services.history import history_note
 from federation import access
 from federation.editing import clash_refuse
 from federation.models import User
@@ -94,8 +96,8 @@ def branch_create(
     by: User,
     organisation: Organisation,
     data: dict,
-    covers: list[Organisation] = (),
-    members: list[dict] = (),
+    covers: Sequence[Organisation] = (),
+    members: Sequence[dict[str, Any]] = (),
     reason: str = "",
 ) -> Branch:
     """Record a women's organisation set up in an organisation (and those it covers)."""
@@ -122,8 +124,7 @@ def branch_create(
             "pk", flat=True
         )
     }
-    branch._history_user = by
-    branch._change_reason = reason[:HISTORY_REASON_LENGTH]
+    history_note(branch, by=by, reason=reason)
     branch.save()
     branch.covers.set({organisation, *covers})
     for order, member in enumerate(members):
@@ -151,7 +152,7 @@ def branch_update(
     access.require(by, "ledger.edit", branch)
     branch = Branch.objects.select_for_update().get(pk=branch.pk)
     clash_refuse(branch, seen=seen, error=LedgerError)
-    changes = {}
+    changes: dict[str, list[Any]] = {}
     for name in BRANCH_FIELDS:
         if name in data and getattr(branch, name) != data[name]:
             changes[name] = [str(getattr(branch, name) or ""), str(data[name] or "")]
@@ -174,8 +175,7 @@ def branch_update(
         branch.stage = Stage.ESTABLISHED  # re-elected: the term-due stage ends
     if "way" in changes and branch.way not in WIDE_WAYS:
         branch.region_id = branch.organisation.region_id  # no place of its own any more: its host's
-    branch._history_user = by
-    branch._change_reason = reason[:HISTORY_REASON_LENGTH]
+    history_note(branch, by=by, reason=reason)
     branch.save()
     if covers is not None:
         branch.covers.set({branch.organisation, *covers})
@@ -205,7 +205,7 @@ def branch_stage_set(*, by: User, branch: Branch, stage: str, reason: str) -> Br
         raise LedgerError(_("It is already at that stage."))
     if not reason.strip():
         raise LedgerError(_("Say why the stage changes."))
-    order = list(FORMED_STAGES)
+    order: list[str] = list(FORMED_STAGES)
     if stage != Stage.TERM_DUE and order.index(stage) > order.index(
         branch.stage if branch.stage in order else Stage.ESTABLISHED
     ):
@@ -216,8 +216,7 @@ def branch_stage_set(*, by: User, branch: Branch, stage: str, reason: str) -> Br
             )
     before = branch.stage
     branch.stage = stage
-    branch._history_user = by
-    branch._change_reason = reason[:HISTORY_REASON_LENGTH]
+    history_note(branch, by=by, reason=reason)
     branch.save()
     _stage_sync(branch=branch, by=by, reason=reason)
     operation_record(
@@ -242,7 +241,7 @@ def branch_checklist_tick(*, by: User, branch: Branch, item: StageChecklistItem,
         del branch.checklist[key]
     else:
         return branch
-    branch._history_user = by
+    history_note(branch, by=by)
     branch.save(update_fields=["checklist", "updated_at"])
     operation_record(
         actor=by,

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.errors import LedgerError
-from branches.models import HISTORY_REASON_LENGTH, ContactLog, Liaison, Organisation, Stage, StageChange
+from branches.models import Category, ContactLog, Liaison, Organisation, Stage, StageChange
+from branches.services.history import history_note
 from federation import access
 from federation.editing import clash_refuse
 from federation.identifiers import mobile_validate
@@ -88,7 +89,7 @@ def liaison_add(
         consent_notice=str(CONSENT_NOTICE),
         consent_at=timezone.now(),
     )
-    liaison._history_user = by
+    history_note(liaison, by=by)
     liaison.save()
     if organisation.stage == Stage.SURVEYING:
         stage_move(
@@ -123,8 +124,7 @@ def liaison_update(
                 setattr(liaison, name, value)
     if not changes:
         return liaison
-    liaison._history_user = by
-    liaison._change_reason = reason[:HISTORY_REASON_LENGTH]
+    history_note(liaison, by=by, reason=reason)
     liaison.save()
     if "mobile" in changes:
         changes["mobile"] = ["***", "***"]  # no phone numbers in the operation log
@@ -198,14 +198,14 @@ def contact_follow_up_done(*, by: User, contact: ContactLog) -> ContactLog:
     return contact
 
 
-def _due_dates_set(organisations) -> int:
+def _due_dates_set(organisations: list[Organisation]) -> int:
     for organisation in organisations:
         organisation.contact_due_on = contact_due_date(organisation)
     Organisation.objects.bulk_update(organisations, ["contact_due_on"], batch_size=2000)
     return len(organisations)
 
 
-def contact_cadence_recompute(*, category) -> int:
+def contact_cadence_recompute(*, category: Category) -> int:
     """After a category's interval changed: recompute when each of its organisations is due for contact."""
     return _due_dates_set(
         list(

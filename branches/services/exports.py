@@ -13,12 +13,18 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db.models import Model, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:  # openpyxl is imported where a workbook is written
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from branches.models import (
     Branch,
@@ -97,7 +103,7 @@ class Row:
     def branch(self) -> Branch | None:
         """The women's organisation the ledger shows: an active one set up in the organisation itself, else the
         active one covering it that was established most recently (needs ACTIVE_BRANCHES)."""
-        branches = self.organisation.active_branches
+        branches: list[Branch] = self.organisation.active_branches  # type: ignore[attr-defined]  # Prefetch to_attr
         own = [branch for branch in branches if branch.organisation_id == self.organisation.pk]
         return max(own or branches, key=lambda b: (b.established_on or dt.date.min, b.pk), default=None)
 
@@ -105,10 +111,10 @@ class Row:
     def contact(self) -> tuple[str, str]:
         """(name, mobile) of the ledger's contact: the women's organisation's chair (or director, or group
         leader), else the first active liaison, else the register's contact person (needs both prefetches)."""
-        heads = self.branch.heads if self.branch is not None else []
+        heads: list[BranchMember] = self.branch.heads if self.branch is not None else []  # type: ignore[attr-defined]  # Prefetch to_attr
         if heads:
             return heads[0].name, heads[0].mobile
-        liaisons = self.organisation.active_liaisons
+        liaisons: list[Liaison] = self.organisation.active_liaisons  # type: ignore[attr-defined]  # Prefetch to_attr
         if liaisons:
             return liaisons[0].name, liaisons[0].mobile
         return self.organisation.contact_name, self.organisation.contact_mobile
@@ -260,7 +266,7 @@ def ledger_xlsx_write(organisations: QuerySet[Organisation], *, reveal: bool, ta
     return count
 
 
-def ledger_sheet_write(workbook, organisations: QuerySet[Organisation], *, reveal: bool) -> int:
+def ledger_sheet_write(workbook: Workbook, organisations: QuerySet[Organisation], *, reveal: bool) -> int:
     """Add the ledger as a sheet of a write-only workbook (the export, the monthly report); return the rows."""
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -279,7 +285,7 @@ def ledger_sheet_write(workbook, organisations: QuerySet[Organisation], *, revea
     return count
 
 
-def xlsx_value(sheet, value: str):
+def xlsx_value(sheet: WriteOnlyWorksheet, value: str) -> str | WriteOnlyCell:
     """A neutralised text as openpyxl writes it as a string: as is (fast), or as an explicit text cell."""
     from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 
@@ -290,7 +296,7 @@ def xlsx_value(sheet, value: str):
     return value
 
 
-def xlsx_text_cell(sheet, value: str, font=None):
+def xlsx_text_cell(sheet: WriteOnlyWorksheet, value: str, font: Font | None = None) -> WriteOnlyCell:
     """A cell that holds text whatever it starts with (openpyxl would otherwise write "=…" as a formula)."""
     from openpyxl.cell import WriteOnlyCell
 

@@ -18,13 +18,15 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import models
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.errors import LedgerError
-from branches.models import HISTORY_REASON_LENGTH, Branch, ContactLog, Liaison, Organisation
+from branches.models import Branch, ContactLog, Liaison, Organisation
 from branches.services.branches import WIDE_WAYS, _stage_sync
 from branches.services.contacts import contact_cadence_refresh
+from branches.services.history import history_note
 from federation import access
 from federation.models import Region, User
 
@@ -78,11 +80,11 @@ def regions_set(model: type[models.Model], places: dict[int, int], *, by: User |
     records the related rows too: a bulk write would not); returns how many changed."""
     changed = 0
     for ids in chunks(places):
-        for row in model.objects.filter(pk__in=ids):
+        rows: QuerySet[Any] = model._default_manager.filter(pk__in=ids)  # any model placed by a region
+        for row in rows:
             if row.region_id != places[row.pk]:
                 row.region_id = places[row.pk]
-                row._history_user = by
-                row._change_reason = reason[:HISTORY_REASON_LENGTH]
+                history_note(row, by=by, reason=reason)
                 row.save(update_fields=["region"])
                 changed += 1
     return changed
@@ -112,8 +114,7 @@ def _responsibility_follows(ids: list[int], *, by: User | None, reason: str) -> 
                 stale = any(not access.in_region_scope(user, organisation.region) for user in loggers)
             if stale:
                 organisation.officer = by
-                organisation._history_user = by
-                organisation._change_reason = reason[:HISTORY_REASON_LENGTH]
+                history_note(organisation, by=by, reason=reason)
                 organisation.save(update_fields=["officer"])
 
 
@@ -184,9 +185,8 @@ def merge_conflicts(keep: Organisation, duplicate: Organisation) -> dict[str, li
     return conflicts
 
 
-def _save(obj, *, by: User, reason: str, fields: list[str]) -> None:
-    obj._history_user = by
-    obj._change_reason = reason[:HISTORY_REASON_LENGTH]
+def _save(obj: models.Model, *, by: User, reason: str, fields: list[str]) -> None:
+    history_note(obj, by=by, reason=reason)
     obj.save(update_fields=fields)
 
 

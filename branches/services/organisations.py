@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.errors import LedgerError
-from branches.models import HISTORY_REASON_LENGTH, Category, DuplicateDecision, Organisation, RegisterPresence
+from branches.models import Category, DuplicateDecision, Organisation, RegisterPresence
 from branches.names import name_normalise, pinyin_keys, search_grams, search_text
 from branches.services.follow import hanging_move, organisations_moved
+from branches.services.history import history_note
 from federation import access
 from federation.editing import clash_refuse
 from federation.models import Region, User
@@ -51,7 +52,9 @@ EDITABLE_FIELDS = [
 def district_of(region: Region) -> Region:
     """The district a region lies in (itself when it is one)."""
     while region.level not in {Region.Level.DISTRICT, Region.Level.CITY, Region.Level.PROVINCE}:
-        region = region.parent
+        parent = region.parent
+        assert parent is not None  # a province or city holds every division
+        region = parent
     return region
 
 
@@ -124,9 +127,7 @@ def organisation_create(
         raise LedgerError(_("Say why this is a different organisation."))
     organisation = Organisation(**{name: value for name, value in data.items() if name in EDITABLE_FIELDS})
     organisation_derive(organisation)
-    organisation._history_user = by
-    if reason.strip():
-        organisation._change_reason = reason.strip()[:HISTORY_REASON_LENGTH]
+    history_note(organisation, by=by, reason=reason.strip() or None)
     organisation.save()
     if categories:
         organisation.categories.set(categories)
@@ -188,8 +189,7 @@ def organisation_update(
         return organisation
     for name in changes:
         organisation.value_sources.pop(name, None)  # a person's edit replaces what a register said
-    organisation._history_user = by
-    organisation._change_reason = reason[:HISTORY_REASON_LENGTH]
+    history_note(organisation, by=by, reason=reason)
     organisation.save()
     if categories is not None:
         organisation.categories.set(categories)
@@ -222,8 +222,7 @@ def organisation_archive(*, organisation: Organisation, by: User, reason: str) -
         raise LedgerError(_("This organisation is already archived."))
     organisation.archived_at = timezone.now()
     organisation.archive_reason = reason.strip()
-    organisation._history_user = by
-    organisation._change_reason = reason[:HISTORY_REASON_LENGTH]
+    history_note(organisation, by=by, reason=reason)
     organisation.save(update_fields=["archived_at", "archive_reason", "updated_at"])
     operation_record(actor=by, action="organisation.archive", obj=organisation, reason=reason)
     return organisation
@@ -240,8 +239,7 @@ def organisation_restore(*, organisation: Organisation, by: User, reason: str = 
         raise LedgerError(_("A merged record cannot be restored; edit the record it was merged into."))
     organisation.archived_at = None
     organisation.archive_reason = ""
-    organisation._history_user = by
-    organisation._change_reason = reason[:HISTORY_REASON_LENGTH]
+    history_note(organisation, by=by, reason=reason)
     organisation.save(update_fields=["archived_at", "archive_reason", "updated_at"])
     operation_record(actor=by, action="organisation.restore", obj=organisation, reason=reason)
     return organisation
@@ -318,8 +316,7 @@ def organisation_merge(
         keep.former_names = [*keep.former_names, *names]
         changes["former_names"] = [[], names]
     organisation_derive(keep)
-    keep._history_user = by
-    keep._change_reason = (reason or _("merged %(name)s") % {"name": duplicate.name})[:HISTORY_REASON_LENGTH]
+    history_note(keep, by=by, reason=reason or _("merged %(name)s") % {"name": duplicate.name})
     keep.save()
     keep.categories.add(*duplicate.categories.all())
     for presence in RegisterPresence.objects.filter(organisation=duplicate):
@@ -344,8 +341,7 @@ def organisation_merge(
     duplicate.merged_into = keep
     duplicate.archived_at = timezone.now()
     duplicate.archive_reason = _("Merged into %(name)s") % {"name": keep.name}
-    duplicate._history_user = by
-    duplicate._change_reason = duplicate.archive_reason[:HISTORY_REASON_LENGTH]
+    history_note(duplicate, by=by, reason=duplicate.archive_reason)
     duplicate.save()
     operation_record(
         actor=by,

@@ -25,19 +25,19 @@ class Recommendation:
     rule: int
     form: str
     way: str
-    reason: Promise
+    reason: str | Promise
     alternatives: tuple[str, ...] = ()
 
     @property
-    def form_label(self):
+    def form_label(self) -> str | Promise:
         return BranchKind(self.form).label
 
     @property
-    def way_label(self):
+    def way_label(self) -> str | Promise:
         return Way(self.way).label
 
     @property
-    def alternative_labels(self):
+    def alternative_labels(self) -> list[str | Promise]:
         return [BranchKind(form).label for form in self.alternatives]
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -37,7 +38,9 @@ TERM_ENDING = "term.ending"
 WEEKLY_DIGEST = "digest.weekly"
 
 
-def already_sent(kind: str, model, object_ids: Iterable) -> set[tuple[str, dt.date, int]]:
+def already_sent(
+    kind: str, model: type[models.Model], object_ids: Iterable[Any]
+) -> set[tuple[str, dt.date, int]]:
     """(object id, due date, recipient) of the reminders of this kind already claimed: one query per job."""
     content_type = ContentType.objects.get_for_model(model)
     return set(
@@ -139,14 +142,23 @@ def url_maker(name: str) -> Callable[[int], str]:
     return lambda pk: pattern.replace(str(_PK), str(pk))
 
 
-def _managers_of(unit_ids: Iterable[int]) -> dict[int, list[User]]:
-    managers: dict[int, list[User]] = defaultdict(list)
+def _managers_of(unit_ids: Iterable[int]) -> dict[int | None, list[User]]:
+    managers: dict[int | None, list[User]] = defaultdict(list)
     for user in User.objects.filter(unit_id__in=set(unit_ids), role=User.Role.MANAGER, is_active=True):
         managers[user.unit_id].append(user)
     return managers
 
 
-def send_once(kind, obj, due_on, user, template, context, url, sent_before) -> bool:
+def send_once(
+    kind: str,
+    obj: models.Model,
+    due_on: dt.date,
+    user: User,
+    template: str,
+    context: dict[str, Any],
+    url: str,
+    sent_before: Collection[tuple[str, dt.date, int]],
+) -> bool:
     """Send one reminder unless `sent_before` (from already_sent) or the unique row says it went already."""
     if (str(obj.pk), due_on, user.pk) in sent_before:
         return False
@@ -176,14 +188,14 @@ def follow_ups_planned(
     # The open follow-ups come from the partial index alone, their organisations and people by id. Joined in
     # one query, the planner estimates the open follow-ups from whole-table statistics (a contact without a
     # follow-up stays done=False; nearly every date is past) and hash-joins every organisation.
-    contacts = ContactLog.objects.filter(
+    open_contacts = ContactLog.objects.filter(
         done=False, next_follow_up__isnull=False, next_follow_up__lte=until + dt.timedelta(days=1)
     )
     if regions is not None:
-        contacts = contacts.filter(organisation__region_id__in=regions)
+        open_contacts = open_contacts.filter(organisation__region_id__in=regions)
     contacts = [
         contact
-        for contact in contacts.prefetch_related("organisation__officer", "staff")
+        for contact in open_contacts.prefetch_related("organisation__officer", "staff")
         if contact.organisation.archived_at is None
     ]
     managers = _managers_of(
@@ -199,6 +211,7 @@ def follow_ups_planned(
         context = {"contact": contact, "organisation": organisation, "today": today}
         url = detail(contact.organisation_id)
         due = contact.next_follow_up
+        assert due is not None  # selected by next_follow_up__isnull=False
         if due >= today:  # from the day before it is due
             on = max(due - dt.timedelta(days=1), today)
             planned.append(
@@ -262,18 +275,19 @@ def contact_cadence_planned(
 ) -> list[Planned]:
     """Organisations past their contact cadence → their responsible officer (or the district's managers)."""
     until = _window(today, until)
-    organisations = Organisation.objects.filter(
+    due_organisations = Organisation.objects.filter(
         contact_due_on__lte=until, archived_at__isnull=True, in_scope=True
     )
     if regions is not None:
-        organisations = organisations.filter(region_id__in=regions)
-    organisations = list(organisations.select_related("officer", "district"))
+        due_organisations = due_organisations.filter(region_id__in=regions)
+    organisations = list(due_organisations.select_related("officer", "district"))
     orphans = {o.district_id for o in organisations if o.officer_id is None}
     district_managers: dict[int, list[User]] = defaultdict(list)
     if orphans:
         for manager in User.objects.filter(
             unit__region_id__in=orphans, role=User.Role.MANAGER, is_active=True
         ).select_related("unit"):
+            assert manager.unit is not None  # selected by unit
             district_managers[manager.unit.region_id].append(manager)
     planned = []
     detail = url_maker("branches:organisation_detail")
@@ -283,18 +297,20 @@ def contact_cadence_planned(
             if organisation.officer
             else district_managers.get(organisation.district_id, [])
         )
-        on = max(organisation.contact_due_on, today)
+        due_on = organisation.contact_due_on
+        assert due_on is not None  # selected by contact_due_on__lte
+        on = max(due_on, today)
         context = {
             "organisation": organisation,
             "today": today,
-            "days": (on - organisation.contact_due_on).days,
+            "days": (on - due_on).days,
         }
         url = detail(organisation.pk)
         planned += [
             Planned(
                 CONTACT_CADENCE,
                 organisation,
-                organisation.contact_due_on,
+                due_on,
                 user,
                 "contact_cadence",
                 context,
@@ -320,15 +336,13 @@ def terms_planned(
     """Terms ending within the warning period (90 days by default) → the officer and the liaisons (换届)."""
     until = _window(today, until)
     warning = dt.timedelta(days=LedgerSettings.current().term_warning_days)
-    branches = Branch.objects.filter(
+    ending = Branch.objects.filter(
         term_ends_on__gte=today, term_ends_on__lte=until + warning, dissolved_on__isnull=True
     )
     if regions is not None:
-        branches = branches.filter(
-            region_id__in=regions
-        )  # a women's organisation is placed by its own region
+        ending = ending.filter(region_id__in=regions)  # a women's organisation is placed by its own region
     branches = list(
-        branches.select_related("organisation", "organisation__officer").prefetch_related(
+        ending.select_related("organisation", "organisation__officer").prefetch_related(
             "organisation__liaisons__user"
         )
     )
@@ -339,23 +353,25 @@ def terms_planned(
         recipients += [
             liaison.user
             for liaison in branch.organisation.liaisons.all()
-            if liaison.active and liaison.user_id
+            if liaison.active and liaison.user is not None
         ]
-        on = max(branch.term_ends_on - warning, today)
-        context = {"branch": branch, "today": today, "days": (branch.term_ends_on - on).days}
+        ends_on = branch.term_ends_on
+        assert ends_on is not None  # selected by term_ends_on__gte
+        on = max(ends_on - warning, today)
+        context = {"branch": branch, "today": today, "days": (ends_on - on).days}
         url = detail(branch.organisation_id)
         planned += [
             Planned(
                 TERM_ENDING,
                 branch,
-                branch.term_ends_on,
+                ends_on,
                 user,
                 "term_ending",
                 context,
                 url,
                 on,
                 branch.organisation,
-                last=branch.term_ends_on,
+                last=ends_on,
             )
             for user in recipients
         ]
@@ -391,6 +407,7 @@ def reminders_weekly_digest(*, today: dt.date) -> int:
     due: Counter = Counter()
     overdue: Counter = Counter()
     for organisation_id, day in open_follow_ups:
+        assert day is not None  # selected by next_follow_up__isnull=False
         (due if day >= week_start else overdue)[officer_of[organisation_id]] += 1
     cadence = dict(
         Organisation.objects.filter(contact_due_on__lt=week_start, archived_at__isnull=True, in_scope=True)
@@ -439,7 +456,7 @@ JOBS = {
 }
 
 
-def reminder_job_register(name: str, job) -> None:
+def reminder_job_register(name: str, job: Callable[..., int]) -> None:
     """Let another app add a job (a function of `today` returning how many reminders it sent) to the sweep."""
     JOBS[name] = job
 

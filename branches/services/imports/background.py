@@ -16,11 +16,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from types import TracebackType
+from typing import Any, TypeAlias
 
 from django.db import connection
 
 SWITCH_INTERVAL = 0.0002  # seconds
+
+# What a job is given: Django's cursor when it runs at once, the driver's (psycopg) on the import's thread.
+Cursor: TypeAlias = Any
 
 
 class Background:
@@ -42,7 +46,9 @@ class Background:
             sys.setswitchinterval(SWITCH_INTERVAL)
         return self
 
-    def __exit__(self, kind, error, traceback) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         try:
             self.wait()
         finally:

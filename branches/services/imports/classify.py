@@ -6,7 +6,7 @@ import contextlib
 import gc
 import itertools
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from branches.models import Category, Organisation, RegisterPresence, SanxinField, UnitTypeCategory
 from branches.names import name_normalise
 from branches.registers import TEMPLATE_EXAMPLE_USCC, RegisterRow, RegisterTable
-from branches.services.imports.background import Background
+from branches.services.imports.background import Background, Cursor
 from branches.services.imports.infer import DEFAULT, INFERRED, field_infer
 from branches.services.imports.lookups import (
     _VALUE_COLUMNS,
@@ -37,6 +37,7 @@ from branches.services.imports.texts import (
     UNCHANGED,
     UPDATE,
     _text_entry,
+    organisation_field,
 )
 from federation.identifiers import mobile_validate, uscc_normalise, uscc_validate
 from federation.models import Region
@@ -46,7 +47,15 @@ NOT_IN_LATEST_SHOWN = 200  # names of absent organisations kept for the page; th
 LOOKUP_BATCH = 5000  # rows whose records are looked up at once, while the next rows are read
 MAX_COUNT = 1_000_000  # a head count above this is a typing error, not an organisation
 _TEXT_FIELDS = ("industry", "address", "contact_name")
-_MAX_LENGTHS = {name: Organisation._meta.get_field(name).max_length for name in ("name", *_TEXT_FIELDS)}
+
+
+def _max_length(name: str) -> int:
+    length = organisation_field(name).max_length
+    assert length is not None  # the ledger's text fields are all bounded
+    return length
+
+
+_MAX_LENGTHS = {name: _max_length(name) for name in ("name", *_TEXT_FIELDS)}
 
 # --------------------------------------------------------------------------------------------------------
 # Classification
@@ -75,6 +84,12 @@ class _Row:
     reasons: list[list] = field(default_factory=list)
     warnings: list[list] = field(default_factory=list)
     diff: dict[str, list] = field(default_factory=dict)
+
+    @property
+    def record_id(self) -> int:
+        """The record a matched or written row is about."""
+        assert self.target is not None, "the row has no record yet"
+        return self.target
 
     def compact(self) -> dict[str, Any]:
         """The row as stored in the preview (short keys, empty parts left out)."""
@@ -197,7 +212,8 @@ class _Classifier:
         # The file's defaults (a register of one department): what a row that does not say takes.
         defaults = defaults or {}
         self.default_field = defaults.get("field") if defaults.get("field") in SanxinField.values else None
-        district = self.places.by_id.get(defaults.get("district"))
+        district_id = defaults.get("district")
+        district = self.places.by_id.get(district_id) if district_id is not None else None
         self.default_district = (
             district
             if district is not None
@@ -402,8 +418,13 @@ class _Classifier:
 
     # --- the row against the ledger --------------------------------------------------------------------
 
+    def _reading(self) -> _Ledger:
+        """The ledger's records read so far (only while the rows are classified)."""
+        assert self.ledger is not None, "read by plan()"
+        return self.ledger
+
     def match(self, row: _Row) -> None:
-        ledger = self.ledger
+        ledger = self._reading()
         accepted = row.reasons == [["uscc_invalid", {"uscc": row.uscc}]] and row.uscc in ledger.by_uscc
         if row.status == INVALID and accepted:
             # The ledger holds this failing code: someone accepted it with a recorded reason (the form asks for
@@ -506,7 +527,7 @@ class _Classifier:
             usccs = [row.uscc for row in rows if row.uscc]
             names = [row.normalised for row in rows if row.status != INVALID]
             new_ids = writer.new_ids() if writer is not None else "{}"
-            looked_up.append((rows, background.run(self.ledger.fetch, usccs, names, new_ids)))
+            looked_up.append((rows, background.run(self._reading().fetch, usccs, names, new_ids)))
             if len(looked_up) > 1:  # classify the batch before this one, whose records have been read by now
                 self._settle(*looked_up.popleft(), background=background, writer=writer)
         while looked_up:
@@ -519,8 +540,8 @@ class _Classifier:
         shown = [organisation_id for _id, organisation_id, _in_latest in plan.absent[:NOT_IN_LATEST_SHOWN]]
         if shown:
             background.wait()  # the writer's statements first: this thread's query would wait for them anyway
-            names = dict(Organisation.objects.filter(pk__in=shown).values_list("pk", "name"))
-            plan.absent_names = [[organisation_id, names[organisation_id]] for organisation_id in shown]
+            shown_names = dict(Organisation.objects.filter(pk__in=shown).values_list("pk", "name"))
+            plan.absent_names = [[organisation_id, shown_names[organisation_id]] for organisation_id in shown]
         self.ledger = None  # tens of thousands of records, of no use once the rows are classified
         return plan
 
@@ -528,13 +549,14 @@ class _Classifier:
         self, rows: list[_Row], lookup: Future, *, background: Background, writer: _Writer | None
     ) -> None:
         """Decide what each row of a batch is, once its records are read; hand the batch to the writer."""
-        self.ledger.take(lookup.result())
-        if self.ledger.unknown_merge_targets():  # rare: records merged into records not read yet
-            background.run(self.ledger.follow_merges).result()
+        ledger = self._reading()
+        ledger.take(lookup.result())
+        if ledger.unknown_merge_targets():  # rare: records merged into records not read yet
+            background.run(ledger.follow_merges).result()
         for row in rows:
             self.match(row)
         self._seen.mark(rows)
-        plan, ledger = self._plan, self.ledger
+        plan = self._plan
         creates, updates = [], []
         for row in rows:
             if row.status == NEW:
@@ -542,6 +564,7 @@ class _Classifier:
                 if row.status == NEW:
                     creates.append(row)
             elif row.status == _MATCHED:
+                assert row.target is not None  # a matched row has its record
                 record = ledger.records[row.target]
                 changed = self._diff(row, ledger.current(row.target), record.categories)
                 if row.status == UPDATE:
@@ -577,7 +600,7 @@ class _Classifier:
             marks["categories"] = row.category_marks[row.categories[0]]
         row.marks = marks
 
-    def _diff(self, row: _Row, current: dict[str, Any], categories: set[int]) -> list[str]:
+    def _diff(self, row: _Row, current: dict[str, Any], categories: Collection[int]) -> list[str]:
         """Fill row.diff with what the register would change; blank cells never erase. Returns changed fields."""
         data = row.values
         changed = []
@@ -638,7 +661,9 @@ class _Classifier:
         return query.query.sql_with_params()
 
     @staticmethod
-    def _presence_rows(cursor, query: tuple[str, tuple] | None) -> list[tuple[int, int, bool, int | None]]:
+    def _presence_rows(
+        cursor: Cursor, query: tuple[str, tuple] | None
+    ) -> list[tuple[int, int, bool, int | None]]:
         """A background job: the presences' rows."""
         if query is None:
             return []

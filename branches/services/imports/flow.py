@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import PurePath
 from typing import Any
@@ -21,7 +22,7 @@ from branches.errors import LedgerError
 from branches.models import Category, RegisterImport, RegisterSource, SanxinField
 from branches.registers import FIELD_ALIASES, RegisterError, RegisterTable
 from branches.services.follow import organisations_moved
-from branches.services.imports.background import Background
+from branches.services.imports.background import Background, Cursor
 from branches.services.imports.classify import _Classifier, _Plan
 from branches.services.imports.files import (
     _read,
@@ -175,7 +176,7 @@ def _new_import(
     source: RegisterSource,
     info: dict[str, Any],
     defaults: dict[str, Any] | None = None,
-):
+) -> Iterator[RegisterImport]:
     """Create an import and its stored file inside the caller's transaction; if that fails, no file stays."""
     digest = hashlib.sha256(data).hexdigest()
     register_import = RegisterImport.objects.create(
@@ -328,7 +329,7 @@ def register_import_apply(*, register_import: RegisterImport, by: User) -> dict[
                 return _apply(register_import, table, classifier, by=by, source=source)
             except RegisterError as error:  # the stored file's rows, read as they are classified
                 raise LedgerError(error.message) from error
-    except (IntegrityError, connection.Database.IntegrityError) as error:  # COPY raises the driver's own
+    except (IntegrityError, connection.Database.IntegrityError) as error:  # type: ignore[attr-defined]  # every backend has Database; COPY raises the driver's own errors
         raise LedgerError(
             _(
                 "The ledger changed while this import was written, so nothing was written. Please apply it again."
@@ -369,7 +370,7 @@ def _apply(
     # Records the register places elsewhere take along what keeps a copy of their place (on PostgreSQL too,
     # where the writer has moved them with COPY and UPDATE: this runs once every batch is written).
     organisations_moved(
-        ids=[row.target for row, changed in plan.updates if "region" in changed],
+        ids=[row.target for row, changed in plan.updates if "region" in changed and row.target is not None],
         by=by,
         reason=_("Register import #%(id)s: %(source)s") % {"id": register_import.pk, "source": source.name},
     )
@@ -394,7 +395,7 @@ def _save_summary(register_import: RegisterImport, background: Background) -> No
     )
     text = json.dumps(register_import.summary, ensure_ascii=False, separators=(",", ":"))
 
-    def job(cursor) -> None:
+    def job(cursor: Cursor) -> None:
         with psycopg.Cursor(cursor.connection) as bound:
             bound.execute(statement, [text, register_import.pk])
 

@@ -42,5 +42,5 @@ def field_infer(*, unit_type: str | None, uscc: str) -> tuple[str, str] | None:
     if from_code:
         return from_code, "uscc"
     if unit_type in UNIT_TYPE_FIELD:
-        return UNIT_TYPE_FIELD[unit_type], "unit_type"
+        return UNIT_TYPE_FIELD[UnitType(unit_type)], "unit_type"
     return None

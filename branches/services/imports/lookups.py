@@ -13,7 +13,8 @@ from django.db.models import QuerySet
 
 from branches.models import Organisation, SanxinField, UnitType
 from branches.registers import simplified
-from branches.services.imports.texts import IMPORTED_FIELDS
+from branches.services.imports.background import Cursor
+from branches.services.imports.texts import IMPORTED_FIELDS, organisation_field
 from federation.models import Region
 
 ID_CHUNK = 5000  # ids per IN (...) list
@@ -259,12 +260,14 @@ class _Ledger:
             self.quote = quote = connection.ops.quote_name
             through = Organisation.categories.through._meta.db_table
             self.select = (
-                f"SELECT {', '.join('o.' + quote(Organisation._meta.get_field(n).column) for n in _RECORD_COLUMNS)}, "
+                f"SELECT {', '.join('o.' + quote(organisation_field(n).column) for n in _RECORD_COLUMNS)}, "
                 f"ARRAY(SELECT l.category_id FROM {quote(through)} AS l WHERE l.organisation_id = o.id) "
                 f"FROM {quote(Organisation._meta.db_table)} AS o"
             )
 
-    def fetch(self, cursor, usccs: Iterable[str], names: Iterable[str], new_ids: str = "{}") -> list[tuple]:
+    def fetch(
+        self, cursor: Cursor, usccs: Iterable[str], names: Iterable[str], new_ids: str = "{}"
+    ) -> list[tuple]:
         """The rows of the records with these codes or normalised names, leaving out new_ids (an array literal:
         the records this import has added so far). A job of imports.background: it only fetches, the thread
         that classifies takes the rows in (take()), so that the background goes on to its next statement."""
@@ -303,14 +306,14 @@ class _Ledger:
     def unknown_merge_targets(self) -> set[int]:
         return {r.merged_into for r in self.records.values() if r.merged_into} - set(self.records)
 
-    def follow_merges(self, cursor) -> None:
+    def follow_merges(self, cursor: Cursor) -> None:
         """Read the records that the records read so far were merged into (a job of imports.background)."""
         merged = self.unknown_merge_targets()
         while merged:  # chains of merges: rarely more than one step
             self._load(cursor, "id", sorted(merged))
             merged = self.unknown_merge_targets()
 
-    def _rows(self, cursor, column: str, keys: list) -> list[tuple]:
+    def _rows(self, cursor: Cursor, column: str, keys: list) -> list[tuple]:
         if not keys:
             return []
         if self.select is not None:
@@ -332,7 +335,7 @@ class _Ledger:
                 categories.setdefault(organisation_id, []).append(category_id)
         return [(*row, categories.get(row[0], [])) for row in rows]
 
-    def _load(self, cursor, column: str, keys: list) -> None:
+    def _load(self, cursor: Cursor, column: str, keys: list) -> None:
         self.take(self._rows(cursor, column, keys))
 
     def current(self, pk: int) -> dict[str, Any]:

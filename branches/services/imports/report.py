@@ -4,8 +4,14 @@ left out), as an XLSX file."""
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:  # openpyxl is imported where a workbook is written
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from branches.errors import LedgerError
 from branches.models import RegisterImport
@@ -41,7 +47,9 @@ def register_import_errors_xlsx(*, register_import: RegisterImport) -> bytes:
     heading = [*headers, _("Row"), _("Status"), _("Reason")]
     sheet.append([_header_cell(sheet, text, bold) for text in heading])
     for row in rows:
-        original = raw.get(row["n"]) or {name_header: row.get("name", "")}
+        original = raw.get(row["n"]) or (
+            {name_header: row.get("name", "")} if name_header is not None else {}
+        )
         cells = [xlsx_text_cell(sheet, original.get(header, "")) for header in headers]
         reasons = [reason_text(entry) for entry in [*row.get("r", []), *row.get("w", [])]]
         sheet.append([*cells, row["n"], str(STATUS_LABELS[row["s"]]), "\n".join(reasons)])
@@ -50,7 +58,7 @@ def register_import_errors_xlsx(*, register_import: RegisterImport) -> bytes:
     return buffer.getvalue()
 
 
-def xlsx_text_cell(sheet, text: str):
+def xlsx_text_cell(sheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
     """A cell of the register as text: "=…" stays text, it never becomes a formula in someone's Excel."""
     from openpyxl.cell import WriteOnlyCell
 
@@ -60,7 +68,7 @@ def xlsx_text_cell(sheet, text: str):
     return cell
 
 
-def _header_cell(sheet, text: str, font):
+def _header_cell(sheet: WriteOnlyWorksheet, text: str, font: Font) -> WriteOnlyCell:
     from openpyxl.cell import WriteOnlyCell
 
     cell = WriteOnlyCell(sheet, value=text)

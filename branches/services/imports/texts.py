@@ -6,7 +6,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
 
@@ -157,11 +159,18 @@ def _text_entry(message: Any) -> list:
     return ["text", texts]
 
 
-def field_label(name: str) -> str:
+def organisation_field(name: str) -> models.Field:
+    """A field of the ledger's organisation by name (every imported or copied one is a concrete field)."""
+    field = Organisation._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+def field_label(name: str) -> str | Promise:
     """The label of an imported field (the model's verbose name)."""
-    return capfirst(Organisation._meta.get_field("region" if name == "street" else name).verbose_name)
+    return capfirst(organisation_field("region" if name == "street" else name).verbose_name)
 
 
-def column_choices() -> list[tuple[str, str]]:
+def column_choices() -> list[tuple[str, str | Promise]]:
     """The ledger columns a register column can be mapped to, with their labels."""
     return [(key, field_label(key)) for key in FIELD_ALIASES]

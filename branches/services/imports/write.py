@@ -16,28 +16,28 @@ import datetime as dt
 import json
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from operator import attrgetter, itemgetter
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import Organisation, RegisterImport, RegisterPresence, RegisterSource
-from branches.services.imports.background import Background
+from branches.services.imports.background import Background, Cursor
 from branches.services.imports.classify import LOOKUP_BATCH, _Plan, _Row
 from branches.services.imports.lookups import ID_CHUNK, _in_chunks
-from branches.services.imports.texts import APPLIED_STATUSES, IMPORTED_FIELDS
+from branches.services.imports.texts import APPLIED_STATUSES, IMPORTED_FIELDS, organisation_field
 from branches.services.organisations import district_of, organisation_derive
 from federation.models import Region, User
 
 BATCH = 1000  # rows per INSERT/UPDATE statement (Django lowers it further where SQLite needs)
 
 
-def _stamp(source: RegisterSource, register_import: RegisterImport, now) -> tuple[dict, str]:
+def _stamp(source: RegisterSource, register_import: RegisterImport, now: dt.datetime) -> tuple[dict, str]:
     """(what value_sources records for each field the import sets, the history's change reason)."""
     stamp = {"source": source.name, "import": register_import.pk, "at": now.isoformat()}
     reason = _("Register import #%(id)s: %(source)s") % {"id": register_import.pk, "source": source.name}
@@ -93,6 +93,12 @@ class _Derived:
     __slots__ = ("name", "former_names", "region", "region_id", "district", "name_normalised", "search_text",
                  "search_grams", "sort_key")  # fmt: skip
 
+    district: Region  # derived from the region, when there is one
+    name_normalised: str
+    search_text: str
+    search_grams: str
+    sort_key: str
+
     def __init__(self, name: str, former_names: list[str], region: Region | None) -> None:
         self.name, self.former_names = name, former_names
         self.region, self.region_id = region, region.pk if region is not None else None
@@ -113,7 +119,9 @@ class _Copy:
     """The import written on PostgreSQL, batch after batch as classification hands them over (see the module's
     docstring). Every statement is a job of the background thread: this thread derives the next rows meanwhile."""
 
-    def __init__(self, *, background: Background, by: User, now, stamp: dict, reason: str) -> None:
+    def __init__(
+        self, *, background: Background, by: User, now: dt.datetime, stamp: dict, reason: str
+    ) -> None:
         self.background, self.by, self.now, self.reason = background, by, now, reason
         self.stamp, self.stamp_json = stamp, json.dumps(stamp, ensure_ascii=False)
         self.sources_json: dict[tuple, str] = {}
@@ -196,7 +204,7 @@ class _Copy:
         template = [_copy_value(field, field.get_default()) for field in fields]
         template[at["created_at"]] = template[at["updated_at"]] = self.now
         template = list(map(_copy_text, template))
-        imported = [(name, at[Organisation._meta.get_field(name).attname]) for name in IMPORTED_FIELDS]
+        imported = [(name, at[organisation_field(name).attname]) for name in IMPORTED_FIELDS]
         derived = [(name, at[name]) for name in _DERIVED]
         region_at, district_at, sources_at, id_at = (
             at["region_id"],
@@ -217,7 +225,8 @@ class _Copy:
                         value[index] = _copy_text(data[name])
             region = data["region"]
             columns = _Derived(data["name"], [], region)
-            organisation_derive(columns, normalised=row.normalised)  # regions carry their parents: no query
+            # regions carry their parents: no query
+            organisation_derive(cast(Organisation, columns), normalised=row.normalised)
             for name, index in derived:
                 value[index] = _copy_text(getattr(columns, name))
             value[region_at], value[district_at] = str(region.pk), str(columns.district.pk)
@@ -259,15 +268,15 @@ class _Copy:
                 elif name == "region":
                     columns.update(dict.fromkeys(("region_id", "district_id")))
                 elif name != "categories":
-                    columns[Organisation._meta.get_field(name).column] = None
+                    columns[organisation_field(name).column] = None
         fields = {field.column: field for field in Organisation._meta.concrete_fields}
         at = {column: index for index, column in enumerate(columns, start=1)}
-        empty = [None] * (len(columns) + 2)
+        empty: list[Any] = [None] * (len(columns) + 2)
 
-        def values():
+        def values() -> Iterator[list[Any]]:
             for row, changed, former_names in updates:
                 value = empty.copy()
-                value[0] = row.target
+                value[0] = row.record_id
                 for name in changed:
                     if name == "name":
                         _rename(row, former_names, value, at)
@@ -277,7 +286,7 @@ class _Copy:
                     elif name != "categories":
                         value[at[name]] = row.values[name]
                 value[-1] = self._sources(tuple(changed), row.marks)
-                links.extend((row.target, category_id) for category_id in row.categories)
+                links.extend((row.record_id, category_id) for category_id in row.categories)
                 yield value
 
         quote = self.quote
@@ -295,7 +304,7 @@ class _Copy:
         payload = _copy_payload("\t".join(map(_copy_text, value)) for value in values())
         copy = self._copy_statement(_UPDATES_TABLE, ["id", *columns, "sources"])
 
-        def job(cursor) -> None:
+        def job(cursor: Cursor) -> None:
             cursor.execute(scratch)
             _copy_bytes(cursor, copy, payload)
             # Without statistics the planner guesses the scratch table's size and hashes the whole ledger instead.
@@ -304,9 +313,9 @@ class _Copy:
             cursor.execute(f"DROP TABLE {_UPDATES_TABLE}")
 
         self.background.run(job)
-        return [row.target for row, _changed, _former_names in updates]
+        return [row.record_id for row, _changed, _former_names in updates]
 
-    def _history(self, cursor, ids: list[int], history_type: str) -> None:
+    def _history(self, cursor: Cursor, ids: list[int], history_type: str) -> None:
         """The historical records of the written organisations, copied from their rows as they are now, and the
         categories of each (like a save(), every record lists the organisation's categories at that moment)."""
         if not ids:
@@ -349,7 +358,7 @@ def _copy_text(value: Any) -> str:
     raise TypeError(f"no COPY text for {type(value).__name__}")
 
 
-def _take_ids(cursor, count: int) -> list[int]:
+def _take_ids(cursor: Cursor, count: int) -> list[int]:
     """`count` ids from the organisations' sequence (a background job)."""
     cursor.execute(
         "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
@@ -363,7 +372,7 @@ def _copy_payload(lines: Iterable[str]) -> bytes:
     return "".join(f"{line}\n" for line in lines).encode()
 
 
-def _copy_bytes(cursor, statement: str, payload: bytes) -> None:
+def _copy_bytes(cursor: Cursor, statement: str, payload: bytes) -> None:
     """COPY rows already in the text format (_copy_payload): a background job, or on a cursor of this thread."""
     with cursor.copy(statement) as copy:
         copy.write(payload)
@@ -374,7 +383,7 @@ def _array(ids: list[int]) -> str:
     return "{" + ",".join(map(str, ids)) + "}"
 
 
-def _merge_pending(cursor) -> None:
+def _merge_pending(cursor: Cursor) -> None:
     """Merge the search index's pending list into the index (a background job), so that the next search does
     not read the whole list. Only the index's owner may; otherwise the next writes or autovacuum merge it."""
     cursor.execute(
@@ -389,13 +398,13 @@ def _rename(row: _Row, former_names: list[str], value: list, at: dict[str, int])
     old, new = row.target_name, row.values["name"]
     names = [*(name for name in former_names if name not in (old, new)), old]
     columns = _Derived(new, names, None)
-    organisation_derive(columns, normalised=row.normalised)
+    organisation_derive(cast(Organisation, columns), normalised=row.normalised)
     value[at["former_names"]] = json.dumps(names)
     for name in _DERIVED:
         value[at[name]] = getattr(columns, name)
 
 
-def _copy_value(field, value: Any) -> Any:
+def _copy_value(field: models.Field, value: Any) -> Any:
     """A model default as COPY takes it."""
     if field.get_internal_type() == "JSONField":
         return json.dumps(value)
@@ -443,10 +452,10 @@ def _update(
     plan: _Plan, *, stamp: dict, history: dict, categories: dict[int, set[int]], regions: dict[int, Region]
 ) -> list:
     """Write the changed fields of the updated organisations and their history; returns the historical records."""
-    organisations = _organisations({row.target for row, _changed in plan.updates}, regions=regions)
+    organisations = _organisations({row.record_id for row, _changed in plan.updates}, regions=regions)
     updated, written, links = [], {"value_sources", "updated_at"}, []
     for row, changed in plan.updates:
-        organisation = organisations[row.target]
+        organisation = organisations[row.record_id]
         for name in changed:
             if name == "name":
                 old, new = organisation.name, row.values["name"]
@@ -491,7 +500,7 @@ def _bulk_update(organisations: list[Organisation], names: list[str]) -> None:
         Organisation.objects.bulk_update(organisations, names, batch_size=BATCH)
         return
     quote = connection.ops.quote_name
-    fields = [Organisation._meta.get_field(name) for name in names]
+    fields = [organisation_field(name) for name in names]
     arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
     sql = (
         f"UPDATE {quote(Organisation._meta.db_table)} AS t "
@@ -513,7 +522,7 @@ def _bulk_update(organisations: list[Organisation], names: list[str]) -> None:
             cursor.execute(sql, params)
 
 
-def _link(organisation_id: int, category_id: int):
+def _link(organisation_id: int, category_id: int) -> Any:  # the categories' link model has no name to import
     return Organisation.categories.through(organisation_id=organisation_id, category_id=category_id)
 
 
@@ -524,7 +533,7 @@ def _write_category_history(records: list, categories: dict[int, set[int]]) -> N
         return
     link_ids = _link_ids(wanted)
     model = _categories_history_model()
-    model.objects.bulk_create(
+    model._default_manager.bulk_create(
         [
             model(id=link_ids[(record.id, pk)], history=record, organisation_id=record.id, category_id=pk)
             for record in records
@@ -554,7 +563,7 @@ def _organisations(ids: set[int], *, regions: dict[int, Region]) -> dict[int, Or
     return organisations
 
 
-def _categories_history_model():
+def _categories_history_model() -> type[models.Model]:
     from simple_history.models import HistoricalRecords
 
     return HistoricalRecords.m2m_models[Organisation._meta.get_field("categories")]
