@@ -39,6 +39,7 @@ from branches.services.imports import (
     register_imports_for,
 )
 from federation import access
+from federation.downloads import XLSX
 from federation.identifiers import mobile_mask
 from federation.models import Region
 from federation.services import disclosure_record
@@ -52,8 +53,6 @@ STATUS_BADGES = {
     "repeated": "text-bg-info",
     "invalid": "text-bg-danger",
 }
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-WARNINGS = "warnings"  # the tab of rows imported with a warning
 
 
 @require_GET
@@ -307,13 +306,11 @@ def _detail_context(
     summary = register_import.summary or {}
     counts = summary.get("counts") or {}
     rows = summary.get("rows") or []
-    shown = request.GET.get("status", "")
+    shown = ImportRowsFilterForm(request.GET or None).shown()
     if shown == WARNINGS:
         rows = [row for row in rows if row.get("w")]
-    elif shown in ROW_STATUSES:
+    elif shown:
         rows = [row for row in rows if row["s"] == shown]
-    else:
-        shown = ""
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     tabs = [{"key": "", "label": _("All rows"), "count": len(summary.get("rows") or [])}]
     tabs += [
