@@ -33,6 +33,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "logs.disclosures": frozenset({ADMIN}),
     "logs.jobs": frozenset({ADMIN}),
     "users.sessions_end": frozenset({ADMIN}),  # end another user's sessions
+    "users.two_factor_reset": frozenset({ADMIN}),  # remove another user's second factor (a lost phone)
+    "account.two_factor": ALL_STAFF,  # set up and give a second factor
     # the organisations ledger
     "ledger.view": ALL_STAFF,
     "ledger.edit": WRITING_STAFF,

@@ -18,6 +18,7 @@ from .models import (
     UserSession,
 )
 from .sessions import sessions_end
+from .twofactor import two_factor_reset
 
 admin.site.site_header = _("Women's federation coverage: administration")
 admin.site.site_title = _("Administration")
@@ -43,7 +44,13 @@ class FederationUnitAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    actions = ["sessions_end"]
+    actions = ["sessions_end", "two_factor_reset"]
+
+    @admin.action(description=_("Remove the selected users' second factor (a lost phone)"))
+    def two_factor_reset(self, request, queryset):
+        for user in queryset:
+            two_factor_reset(user=user, by=request.user)
+        self.message_user(request, _("They set up a new second factor at their next sign-in."))
 
     @admin.action(description=_("Sign the selected users out everywhere"))
     def sessions_end(self, request, queryset):

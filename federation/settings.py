@@ -94,6 +94,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "federation",
     "branches",
     "workflows",
@@ -113,9 +116,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "federation.sessions.SessionActivityMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "federation.middleware.UserLanguageMiddleware",
     "federation.context.RequestContextMiddleware",
+    "federation.twofactor.TwoFactorMiddleware",
     "federation.passwords.PasswordPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -186,6 +191,11 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_CHARACTER_CLASSES = env_int("PASSWORD_CHARACTER_CLASSES", 3, minimum=1)
 PASSWORD_HISTORY = env_int("PASSWORD_HISTORY", 5)
 PASSWORD_EXPIRY_DAYS = env_int("PASSWORD_EXPIRY_DAYS", 90)
+# Who gives a second factor (an authenticator app's code) at sign-in: "admins", "staff" or "none".
+TWO_FACTOR_FOR = os.environ.get("TWO_FACTOR_FOR", "admins")
+if TWO_FACTOR_FOR not in {"admins", "staff", "none"}:
+    raise ImproperlyConfigured("TWO_FACTOR_FOR must be admins, staff or none")
+OTP_TOTP_ISSUER = os.environ.get("OTP_ISSUER", "三新领域妇建工作平台")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "federation:home"
 LOGOUT_REDIRECT_URL = "login"

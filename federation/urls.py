@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import sessions, views
+from . import sessions, twofactor, views
 from .passwords import PasswordChangeView
 
 app_urls = (
@@ -39,6 +39,8 @@ urlpatterns = [
     path("accounts/sessions/", sessions.session_list, name="session_list"),
     path("accounts/sessions/end-others/", sessions.sessions_end_others, name="sessions_end_others"),
     path("accounts/keep-alive/", sessions.session_keep_alive, name="session_keep_alive"),
+    path("accounts/two-factor/", twofactor.two_factor_verify, name="two_factor_verify"),
+    path("accounts/two-factor/setup/", twofactor.two_factor_setup, name="two_factor_setup"),
     path(
         "accounts/password/change/done/",
         auth_views.PasswordChangeDoneView.as_view(),

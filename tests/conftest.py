@@ -243,6 +243,14 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _sign_in_policies_off(settings):
+    """The password expiry and the second factor are tested on their own (tests/federation); elsewhere a test
+    signs people in without an authenticator app, and its fixed dates never make a password look old."""
+    settings.PASSWORD_EXPIRY_DAYS = 0
+    settings.TWO_FACTOR_FOR = "none"
+
+
+@pytest.fixture(autouse=True)
 def _celery_in_process():
     """Tasks run in-process in tests, unless a test asks for the real worker."""
     from federation.celery import app

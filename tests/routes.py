@@ -268,6 +268,8 @@ ROUTES: dict[str, Route] = {
     "session_list": Route(signed_in()),
     "sessions_end_others": Route(outcome(anonymous=LOGIN, others=405)),
     "session_keep_alive": Route(outcome(anonymous=LOGIN, others=405)),
+    "two_factor_verify": Route(outcome(anonymous=LOGIN, contacts=403, staff=REDIRECT)),  # none yet: to setup
+    "two_factor_setup": Route(outcome(anonymous=LOGIN, contacts=403, staff=200)),
     "password_reset": Route(outcome(others=200)),
     "password_reset_done": Route(outcome(others=200)),
     "password_reset_confirm": Route(
