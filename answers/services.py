@@ -154,7 +154,7 @@ def question_url(question: Question) -> str:
 
 
 @transaction.atomic
-def question_answer(*, by: User, question: Question, answer: str, request=None) -> Question:
+def question_answer(*, by: User, question: Question, answer: str) -> Question:
     """Answer an open question: the asker is told, the contact log and the operation log record it."""
     access.require(by, "questions.answer", question.organisation)
     answer = _text_check(answer, empty=_("Write the answer first."), limit=ANSWER_MAX)
@@ -187,7 +187,6 @@ def question_answer(*, by: User, question: Question, answer: str, request=None) 
         action="question.answer",
         obj=question.organisation,
         changes={"question": [None, question.pk], "answer": [None, answer[:200]]},
-        request=request,
     )
     asker = question.asked_by
     if asker.is_active:
@@ -228,9 +227,7 @@ def _faq_clean(data: dict) -> dict:
 
 
 @transaction.atomic
-def faq_entry_create(
-    *, by: User, data: dict, source_question: Question | None = None, request=None
-) -> FAQEntry:
+def faq_entry_create(*, by: User, data: dict, source_question: Question | None = None) -> FAQEntry:
     """Add an FAQ entry (from scratch, or published from an answered question)."""
     access.require(by, "faq.edit")
     if source_question is not None:
@@ -251,15 +248,12 @@ def faq_entry_create(
         action="faq.create",
         obj=entry,
         changes={"question": [None, entry.question], "published": [None, entry.published]},
-        request=request,
     )
     return entry
 
 
 @transaction.atomic
-def faq_entry_update(
-    *, by: User, entry: FAQEntry, data: dict, seen: dt.datetime | None = None, request=None
-) -> FAQEntry:
+def faq_entry_update(*, by: User, entry: FAQEntry, data: dict, seen: dt.datetime | None = None) -> FAQEntry:
     """Edit an FAQ entry the user keeps; what changed goes to the operation log. ``seen``: see clash_refuse."""
     entry = FAQEntry.objects.select_for_update(of=("self",)).select_related("region").get(pk=entry.pk)
     access.require(by, "faq.edit", entry)
@@ -274,12 +268,12 @@ def faq_entry_update(
     if changes:
         entry.search_text = faq_search_text(entry.question, entry.answer)
         entry.save()
-        operation_record(actor=by, action="faq.update", obj=entry, changes=changes, request=request)
+        operation_record(actor=by, action="faq.update", obj=entry, changes=changes)
     return entry
 
 
 @transaction.atomic
-def faq_entry_unpublish(*, by: User, entry: FAQEntry, request=None) -> FAQEntry:
+def faq_entry_unpublish(*, by: User, entry: FAQEntry) -> FAQEntry:
     """Take an entry off the FAQ and the steps' pages (it stays, to be edited and published again)."""
     entry = FAQEntry.objects.select_for_update(of=("self",)).select_related("region").get(pk=entry.pk)
     access.require(by, "faq.edit", entry)
@@ -287,9 +281,7 @@ def faq_entry_unpublish(*, by: User, entry: FAQEntry, request=None) -> FAQEntry:
         raise QuestionError(_("This entry is not published."))
     entry.published = False
     entry.save(update_fields=["published", "updated_at"])
-    operation_record(
-        actor=by, action="faq.unpublish", obj=entry, changes={"published": [True, False]}, request=request
-    )
+    operation_record(actor=by, action="faq.unpublish", obj=entry, changes={"published": [True, False]})
     return entry
 
 
@@ -297,7 +289,7 @@ def faq_entry_unpublish(*, by: User, entry: FAQEntry, request=None) -> FAQEntry:
 
 
 @transaction.atomic
-def faq_proposal_create(*, by: User, entry: FAQEntry, data: dict, request=None) -> FAQProposal:
+def faq_proposal_create(*, by: User, entry: FAQEntry, data: dict) -> FAQProposal:
     """Propose a new question and answer for an entry the user may not edit (a city-wide one, for a district
     officer); it waits for those who keep the entry."""
     access.require(by, "faq.propose", entry)
@@ -318,15 +310,12 @@ def faq_proposal_create(*, by: User, entry: FAQEntry, data: dict, request=None) 
         obj=entry,
         changes={"proposal": [None, proposal.pk]},
         reason=proposal.reason,
-        request=request,
     )
     return proposal
 
 
 @transaction.atomic
-def faq_proposal_decide(
-    *, by: User, proposal: FAQProposal, accept: bool, note: str = "", request=None
-) -> FAQProposal:
+def faq_proposal_decide(*, by: User, proposal: FAQProposal, accept: bool, note: str = "") -> FAQProposal:
     """Accept (the entry then says what was proposed) or decline a proposed change, once, with a note."""
     proposal = (
         FAQProposal.objects.select_for_update(of=("self",))
@@ -351,7 +340,6 @@ def faq_proposal_decide(
                 "order": entry.order,
                 "published": entry.published,
             },
-            request=request,
         )
     proposal.status = FAQProposal.Status.ACCEPTED if accept else FAQProposal.Status.DECLINED
     proposal.decided_by = by
@@ -364,6 +352,5 @@ def faq_proposal_decide(
         obj=proposal.entry,
         changes={"proposal": [proposal.pk, proposal.status]},
         reason=proposal.note,
-        request=request,
     )
     return proposal

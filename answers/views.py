@@ -123,7 +123,7 @@ def faq_create(request):
     form = FAQEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            entry = services.faq_entry_create(by=request.user, data=form.values(), request=request)
+            entry = services.faq_entry_create(by=request.user, data=form.values())
         except QuestionError as error:
             form.add_error(None, error.message)
         else:
@@ -141,7 +141,7 @@ def faq_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             entry = services.faq_entry_update(
-                by=request.user, entry=entry, data=form.values(), seen=form.seen_at(), request=request
+                by=request.user, entry=entry, data=form.values(), seen=form.seen_at()
             )
         except QuestionError as error:
             form.add_error(None, error.message)
@@ -155,7 +155,7 @@ def faq_edit(request, pk):
 def faq_unpublish(request, pk):
     entry = faq_entry_or_404(request, pk, "faq.edit")
     try:
-        services.faq_entry_unpublish(by=request.user, entry=entry, request=request)
+        services.faq_entry_unpublish(by=request.user, entry=entry)
     except QuestionError as error:
         messages.error(request, error.message)
     else:
@@ -172,9 +172,7 @@ def faq_propose(request, pk):
     form = FAQProposalForm(request.POST or None, initial={"question": entry.question, "answer": entry.answer})
     if request.method == "POST" and form.is_valid():
         try:
-            services.faq_proposal_create(
-                by=request.user, entry=entry, data=form.cleaned_data, request=request
-            )
+            services.faq_proposal_create(by=request.user, entry=entry, data=form.cleaned_data)
         except QuestionError as error:
             form.add_error(None, error.message)
         else:
@@ -213,7 +211,7 @@ def faq_proposal_decide(request, pk):
     accept = form.cleaned_data["decision"] == "accept"
     try:
         services.faq_proposal_decide(
-            by=request.user, proposal=proposal, accept=accept, note=form.cleaned_data["note"], request=request
+            by=request.user, proposal=proposal, accept=accept, note=form.cleaned_data["note"]
         )
     except QuestionError as error:
         messages.error(request, error.message)
@@ -264,7 +262,7 @@ def question_answer(request, pk):
         if form.is_valid():
             try:
                 services.question_answer(
-                    by=request.user, question=question, answer=form.cleaned_data["answer"], request=request
+                    by=request.user, question=question, answer=form.cleaned_data["answer"]
                 )
             except QuestionError as error:
                 form.add_error("answer", error.message)
@@ -315,9 +313,7 @@ def question_publish(request, pk):
     form = FAQEntryForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            entry = services.faq_entry_create(
-                by=request.user, data=form.values(), source_question=question, request=request
-            )
+            entry = services.faq_entry_create(by=request.user, data=form.values(), source_question=question)
         except QuestionError as error:
             form.add_error(None, error.message)
         else:

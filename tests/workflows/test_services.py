@@ -9,7 +9,7 @@ from django.utils import translation
 from branches.models import Branch, BranchMember, Stage
 from workflows import services
 from workflows.forms import StepForm
-from workflows.models import FormationRun, StepStatus, StepTransition
+from workflows.models import FormationRun, StepEntry, StepStatus, StepTransition, WorkflowTemplate
 
 from .answers import POST
 
@@ -71,6 +71,26 @@ def test_a_whole_run_ends_with_the_womens_organisation_in_the_ledger(run, world)
     assert posts["张丽"] == BranchMember.Post.CHAIR and posts["李娜"] == BranchMember.Post.VICE_CHAIR
     world["organisation"].refresh_from_db()
     assert world["organisation"].stage == Stage.ESTABLISHED
+
+
+def test_a_run_whose_steps_cannot_be_made_is_not_started_at_all(world, monkeypatch):
+    officer, organisation = world["people"]["district_officer"], world["organisation"]
+    services.run_cancel(by=officer, run=world["run"], reason="重新开始")
+    before = FormationRun.objects.filter(organisation=organisation).count()
+
+    def steps_fail(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(StepEntry.objects, "bulk_create", steps_fail)  # after the run's row is written
+    with pytest.raises(RuntimeError):
+        services.run_start(
+            by=officer,
+            organisation=organisation,
+            template=WorkflowTemplate.objects.get(key="federation", status="published"),
+            owner=officer,
+        )
+    assert FormationRun.objects.filter(organisation=organisation).count() == before
+    assert not FormationRun.objects.filter(organisation=organisation, status="active").exists()
 
 
 def test_two_reviewers_at_once_exactly_one_succeeds(run, world):

@@ -9,8 +9,10 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.forms import SetPasswordForm
 from django.core import signing
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,14 +44,15 @@ def invitation_token(invitation: Invitation) -> str:
     return signing.dumps({"i": invitation.pk, "n": invitation.nonce}, salt=INVITATION_SALT, compress=True)
 
 
-def invitation_url(request, invitation: Invitation) -> str:
+def invitation_url(request: HttpRequest | None, invitation: Invitation) -> str:
+    """The link to send: absolute when the request being served says the host, else its path."""
     path = reverse("workflows:invitation_open", args=[invitation_token(invitation)])
     return request.build_absolute_uri(path) if request is not None else path
 
 
 @transaction.atomic
 def invitation_create(
-    *, by: User, run: FormationRun, liaison: Liaison | None = None, days: int = INVITATION_DAYS, request=None
+    *, by: User, run: FormationRun, liaison: Liaison | None = None, days: int = INVITATION_DAYS
 ) -> Invitation:
     """A new link for the run's liaison (earlier links stay valid until they expire or are revoked)."""
     access.require(by, "workflow.run", run.organisation)
@@ -75,7 +78,7 @@ def invitation_create(
 
 
 @transaction.atomic
-def invitation_revoke(*, by: User, invitation: Invitation, request=None) -> Invitation:
+def invitation_revoke(*, by: User, invitation: Invitation) -> Invitation:
     """Withdraw a link: it opens nothing more, and whoever it signed in is signed out."""
     access.require(by, "workflow.run", invitation.run.organisation)
     Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(
@@ -87,7 +90,6 @@ def invitation_revoke(*, by: User, invitation: Invitation, request=None) -> Invi
         action="workflow.revoke",
         obj=invitation.run.organisation,
         changes={"liaison": [invitation.liaison.name, None]},
-        request=request,
     )
     invitation.refresh_from_db()
     return invitation
@@ -125,11 +127,12 @@ def contact_username_new() -> str:
 
 
 @transaction.atomic
-def contact_password_set(*, request, form) -> User:
+def contact_password_set(*, request: HttpRequest, form: SetPasswordForm) -> User:
     """Save the password the signed-in contact chose; the session stays theirs (under a new key).
 
     The password is remembered as set through the link that opened the session, if one did: revoking that
-    link withdraws the password too (see _invitation_sessions_end)."""
+    link withdraws the password too (see _invitation_sessions_end). It takes the request being served: the
+    session whose key changes is its session."""
     old_key = request.session.session_key
     user = form.save()
     update_session_auth_hash(request, user)
@@ -188,11 +191,12 @@ def invitation_check(*, token: str) -> tuple[str, Invitation | None]:
     return outcome, invitation
 
 
-def invitation_open(*, token: str, request) -> tuple[str, Invitation | None]:
+def invitation_open(*, token: str, request: HttpRequest) -> tuple[str, Invitation | None]:
     """Check a link, log its use, and sign its liaison in. Returns (outcome, invitation).
 
     The session is stamped with the link and ends when the link expires; its key is kept with the use, so
-    that revoking the link ends it (see _invitation_sessions_end)."""
+    that revoking the link ends it (see _invitation_sessions_end). It takes the request being served: signing
+    in changes its session."""
     outcome, invitation = invitation_check(token=token)
     address = client_ip(request)
     agent = request.META.get("HTTP_USER_AGENT", "")[:300]

@@ -43,7 +43,6 @@ def run_start(
     owner: User,
     way: str = Way.STANDALONE,
     liaison: Liaison | None = None,
-    request=None,
 ) -> FormationRun:
     """Start a run on a published template; the first step, taken from the ledger, completes itself."""
     access.require(by, "workflow.run", organisation)
@@ -93,7 +92,6 @@ def run_start(
         action="workflow.start",
         obj=organisation,
         changes={"template": [None, str(template)], "owner": [None, owner.display_name]},
-        request=request,
     )
     return run
 
@@ -119,7 +117,7 @@ def _complete_from_ledger(entry: StepEntry, *, run: FormationRun, by: User) -> N
 
 
 @transaction.atomic
-def run_cancel(*, by: User, run: FormationRun, reason: str, request=None) -> FormationRun:
+def run_cancel(*, by: User, run: FormationRun, reason: str) -> FormationRun:
     access.require(by, "workflow.run", run.organisation)
     if not reason.strip():
         raise WorkflowError(_("Say why the run is cancelled."))
@@ -131,7 +129,7 @@ def run_cancel(*, by: User, run: FormationRun, reason: str, request=None) -> For
     live = list(Invitation.objects.filter(run=run, revoked_at__isnull=True).values_list("pk", flat=True))
     Invitation.objects.filter(pk__in=live).update(revoked_at=timezone.now(), revoked_by=by)
     _invitation_sessions_end(live)
-    operation_record(actor=by, action="workflow.cancel", obj=run.organisation, reason=reason, request=request)
+    operation_record(actor=by, action="workflow.cancel", obj=run.organisation, reason=reason)
     run.refresh_from_db()
     return run
 

@@ -83,9 +83,7 @@ def attachments_add(*, by: User, entry: StepEntry, uploads: dict) -> list[StepAt
     return kept
 
 
-def step_hand_in(
-    *, by: User, entry: StepEntry, answers: dict, uploads: dict, version: int, request=None
-) -> StepEntry:
+def step_hand_in(*, by: User, entry: StepEntry, answers: dict, uploads: dict, version: int) -> StepEntry:
     """Keep the step's new files and submit it in one transaction; when the submit is refused (or anything
     fails), the rows go with the transaction and the files just written are deleted: nothing half-kept."""
     kept: list[StepAttachment] = []
@@ -95,7 +93,7 @@ def step_hand_in(
             answers = dict(answers)
             for attachment in kept:
                 answers[attachment.field] = [*(answers.get(attachment.field) or []), attachment.pk]
-            return step_submit(by=by, entry=entry, answers=answers, version=version, request=request)
+            return step_submit(by=by, entry=entry, answers=answers, version=version)
     except BaseException:
         for attachment in kept:
             attachment.file.storage.delete(attachment.file.name)
@@ -126,7 +124,7 @@ def _claim(entry: StepEntry, *, version: int, statuses, **changes) -> None:
 
 
 @transaction.atomic
-def step_submit(*, by: User, entry: StepEntry, answers: dict, version: int, request=None) -> StepEntry:
+def step_submit(*, by: User, entry: StepEntry, answers: dict, version: int) -> StepEntry:
     """Hand in a step's answers (validated by the step form): to review, or approved at once if none is
     needed."""
     _require_fill(by, entry)
@@ -154,7 +152,6 @@ def step_submit(*, by: User, entry: StepEntry, answers: dict, version: int, requ
             action="workflow.submit",
             obj=entry.run.organisation,
             reason=entry.step.title,
-            request=request,
         )
     return entry
 
@@ -166,7 +163,7 @@ def _require_review(by: User, entry: StepEntry) -> None:
 
 
 @transaction.atomic
-def step_approve(*, by: User, entry: StepEntry, version: int, comment: str = "", request=None) -> StepEntry:
+def step_approve(*, by: User, entry: StepEntry, version: int, comment: str = "") -> StepEntry:
     _require_review(by, entry)
     now = timezone.now()
     _claim(
@@ -185,7 +182,6 @@ def step_approve(*, by: User, entry: StepEntry, version: int, comment: str = "",
         action="workflow.approve",
         obj=entry.run.organisation,
         reason=entry.step.title,
-        request=request,
     )
     _notify_liaison(entry, "step_approved")
     _advance(entry, by=by)
@@ -193,7 +189,7 @@ def step_approve(*, by: User, entry: StepEntry, version: int, comment: str = "",
 
 
 @transaction.atomic
-def step_return(*, by: User, entry: StepEntry, version: int, comment: str, request=None) -> StepEntry:
+def step_return(*, by: User, entry: StepEntry, version: int, comment: str) -> StepEntry:
     _require_review(by, entry)
     if not comment.strip():
         raise WorkflowError(_("Say what needs to change: the comment is shown to the organisation."))
@@ -213,7 +209,6 @@ def step_return(*, by: User, entry: StepEntry, version: int, comment: str, reque
         action="workflow.return",
         obj=entry.run.organisation,
         reason=f"{entry.step.title}: {comment.strip()}",
-        request=request,
     )
     _notify_liaison(entry, "step_returned")
     return entry

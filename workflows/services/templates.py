@@ -20,7 +20,7 @@ from .common import WorkflowError
 
 
 @transaction.atomic
-def template_publish(*, by: User, template: WorkflowTemplate, request=None) -> WorkflowTemplate:
+def template_publish(*, by: User, template: WorkflowTemplate) -> WorkflowTemplate:
     """Freeze a draft version; the key's earlier published version retires (its runs keep it)."""
     access.require(by, "workflow.templates")
     template = WorkflowTemplate.objects.select_for_update().get(pk=template.pk)
@@ -35,12 +35,12 @@ def template_publish(*, by: User, template: WorkflowTemplate, request=None) -> W
         status=WorkflowTemplate.Status.PUBLISHED, published_at=timezone.now(), published_by=by
     )
     template.refresh_from_db()
-    operation_record(actor=by, action="workflow.publish", obj=template, request=request)
+    operation_record(actor=by, action="workflow.publish", obj=template)
     return template
 
 
 @transaction.atomic
-def template_new_version(*, by: User, template: WorkflowTemplate, request=None) -> WorkflowTemplate:
+def template_new_version(*, by: User, template: WorkflowTemplate) -> WorkflowTemplate:
     """A draft copy of a version (steps, fields, documents) with the next version number, to edit."""
     access.require(by, "workflow.templates")
     existing = WorkflowTemplate.objects.filter(key=template.key, status=WorkflowTemplate.Status.DRAFT).first()
@@ -72,7 +72,6 @@ def template_new_version(*, by: User, template: WorkflowTemplate, request=None) 
         action="workflow.new_version",
         obj=copy,
         changes={"from": [None, template.pk]},
-        request=request,
     )
     return copy
 

@@ -54,7 +54,6 @@ def document_download(request, pk, document):
             % {"document": document.title, "organisation": entry.run.organisation.name},
             obj=entry,
             params={"document": document.pk},
-            request=request,
         )
     response = FileResponse(
         io.BytesIO(data),
@@ -75,7 +74,6 @@ def package_download(request, pk):
         kind=DisclosureLog.Kind.EXPORT,
         what=_("Formation papers of %(organisation)s (ZIP)") % {"organisation": run.organisation.name},
         obj=run,
-        request=request,
     )
     response = FileResponse(
         io.BytesIO(data), as_attachment=True, filename=file_name, content_type="application/zip"

@@ -79,7 +79,7 @@ def template_detail(request, pk):
 def template_publish(request, pk):
     template = template_or_404(request, pk, "workflow.templates")
     try:
-        services.template_publish(by=request.user, template=template, request=request)
+        services.template_publish(by=request.user, template=template)
     except services.WorkflowError as error:
         messages.error(request, error.message)
     else:
@@ -95,7 +95,7 @@ def template_publish(request, pk):
 def template_new_version(request, pk):
     template = template_or_404(request, pk, "workflow.templates")
     existing = WorkflowTemplate.objects.filter(key=template.key, status=WorkflowTemplate.Status.DRAFT).first()
-    copy = services.template_new_version(by=request.user, template=template, request=request)
+    copy = services.template_new_version(by=request.user, template=template)
     if existing is not None:
         messages.info(
             request, _("Version %(version)s is already a draft: edit it.") % {"version": copy.version}

@@ -200,7 +200,6 @@ def portal_step(request, pk):
             answers=form.answers(),
             uploads=form.uploads(),
             version=posted_version(request.POST),
-            request=request,
         )
     except services.WorkflowError as error:
         entry.refresh_from_db()

@@ -203,7 +203,6 @@ def run_start(request, pk):
                 owner=form.cleaned_data["owner"],
                 way=form.cleaned_data["way"],
                 liaison=form.cleaned_data["liaison"],
-                request=request,
             )
         except services.WorkflowError as error:
             form.add_error(None, error.message)
@@ -288,7 +287,7 @@ def run_cancel(request, pk):
         messages.error(request, _("Say why the run is cancelled."))
         return redirect("workflows:run_detail", pk=run.pk)
     try:
-        services.run_cancel(by=request.user, run=run, reason=form.cleaned_data["reason"], request=request)
+        services.run_cancel(by=request.user, run=run, reason=form.cleaned_data["reason"])
     except services.WorkflowError as error:
         messages.error(request, error.message)
     else:
@@ -308,7 +307,7 @@ def invitation_create(request, pk):
             messages.error(request, _("Choose an active liaison of this organisation."))
             return redirect("workflows:run_detail", pk=run.pk)
     try:
-        invitation = services.invitation_create(by=request.user, run=run, liaison=liaison, request=request)
+        invitation = services.invitation_create(by=request.user, run=run, liaison=liaison)
     except services.WorkflowError as error:
         messages.error(request, error.message)
         return redirect("workflows:run_detail", pk=run.pk)
@@ -320,7 +319,7 @@ def invitation_create(request, pk):
 def invitation_revoke(request, pk):
     invitation = invitation_or_404(request, pk, "workflow.run")
     if invitation.revoked_at is None:
-        services.invitation_revoke(by=request.user, invitation=invitation, request=request)
+        services.invitation_revoke(by=request.user, invitation=invitation)
         messages.success(request, _("The link was revoked; it no longer opens the portal."))
     return redirect("workflows:run_detail", pk=invitation.run_id)
 
@@ -366,7 +365,6 @@ def step_detail(request, pk):
                     answers=form.answers(),
                     uploads=form.uploads(),
                     version=version,
-                    request=request,
                 )
             except services.WorkflowError as error:
                 form.add_error(None, error.message)
@@ -423,14 +421,10 @@ def step_review(request, pk):
         if version is None:
             raise services.StaleEntry(_("The page was out of date. Reload it and try again."))
         if action == "approve":
-            services.step_approve(
-                by=request.user, entry=entry, version=version, comment=comment.strip(), request=request
-            )
+            services.step_approve(by=request.user, entry=entry, version=version, comment=comment.strip())
             messages.success(request, _("“%(step)s” is approved.") % {"step": entry.step.title})
         else:
-            services.step_return(
-                by=request.user, entry=entry, version=version, comment=comment, request=request
-            )
+            services.step_return(by=request.user, entry=entry, version=version, comment=comment)
             messages.success(
                 request,
                 _("“%(step)s” was returned to the organisation with your comment.")
