@@ -182,6 +182,10 @@ class Question(models.Model):
     )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
 
+    # Not stored: set on the questions a page lists by answers.selectors.questions_annotate.
+    waited: int  # working days since it was asked (until it was answered)
+    past_target: bool
+
     class Meta:
         verbose_name = _("question")
         verbose_name_plural = _("questions")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -55,10 +56,11 @@ def contact_organisations(user: User) -> QuerySet[Organisation]:
 
 
 def asked_on(question: Question) -> dt.date:
+    """The day a question was asked, in the federation's time zone."""
     return timezone.localdate(question.asked_at)
 
 
-def questions_annotate(questions, *, today: dt.date, target: int) -> list[Question]:
+def questions_annotate(questions: Iterable[Question], *, today: dt.date, target: int) -> list[Question]:
     """Set `waited` (working days) and `past_target` on each open question (answered ones wait no more)."""
     questions = list(questions)
     for question in questions:

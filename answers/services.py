@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -28,6 +29,9 @@ from federation.services import operation_label_register, operation_record
 
 from .models import FAQCategory, FAQEntry, FAQProposal, Question, city_region_id
 from .search import faq_search_text
+
+if TYPE_CHECKING:
+    from workflows.models import StepEntry
 
 QUESTION_MAX = 1000
 ANSWER_MAX = 5000
@@ -77,15 +81,15 @@ def questions_recipients(questions: list[Question]) -> dict[int, list[User]]:
     runs: dict[int, FormationRun] = {}
     home = {question.organisation_id for question in questions if not question.step_entry_id}
     if home:
-        for run in (
+        for active in (
             FormationRun.objects.filter(organisation_id__in=home, status=FormationRun.Status.ACTIVE)
             .select_related("owner")
             .order_by("-started_at", "-id")
         ):
-            runs.setdefault(run.organisation_id, run)
+            runs.setdefault(active.organisation_id, active)
     chosen: dict[int, list[User]] = {}
     for question in questions:
-        if question.step_entry_id:
+        if question.step_entry is not None:
             candidates = [question.step_entry.run.owner, question.organisation.officer]
         else:
             run = runs.get(question.organisation_id)
@@ -99,12 +103,16 @@ def questions_recipients(questions: list[Question]) -> dict[int, list[User]]:
         for manager in User.objects.filter(
             unit__region_id__in=districts, role=User.Role.MANAGER, is_active=True
         ).select_related("unit"):
-            managers[manager.unit.region_id].append(manager)
+            unit = manager.unit
+            assert unit is not None  # chosen by its unit's region
+            managers[unit.region_id].append(manager)
     return {q.pk: chosen.get(q.pk) or managers[q.organisation.district_id] for q in questions}
 
 
 @transaction.atomic
-def question_ask(*, by: User, entry=None, text: str, organisation: Organisation | None = None) -> Question:
+def question_ask(
+    *, by: User, entry: StepEntry | None = None, text: str, organisation: Organisation | None = None
+) -> Question:
     """Record a question, on a step of a run the asker may see or for an organisation they are the liaison
     of, and notify whoever answers it."""
     if entry is not None:

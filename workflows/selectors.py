@@ -23,6 +23,7 @@ def runs_for(user: User) -> QuerySet[FormationRun]:
 
 
 def entries_for(user: User) -> QuerySet[StepEntry]:
+    """The steps of the runs the user may see."""
     return StepEntry.objects.filter(run__in=runs_for(user))
 
 

@@ -49,7 +49,9 @@ def _open(entry: StepEntry, today: dt.date) -> None:
     entry.due_on = today + dt.timedelta(days=deadline) if deadline else None
 
 
-def _transition(entry: StepEntry, to: str, *, by: User | None, reason: str = "", answers=None) -> None:
+def _transition(
+    entry: StepEntry, to: str, *, by: User | None, reason: str = "", answers: dict | None = None
+) -> None:
     StepTransition.objects.create(
         entry=entry,
         from_status=entry.status,

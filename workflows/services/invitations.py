@@ -41,6 +41,7 @@ USERNAME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
 def invitation_token(invitation: Invitation) -> str:
+    """The signed token of a link's address (its nonce makes a revoked link's token useless)."""
     return signing.dumps({"i": invitation.pk, "n": invitation.nonce}, salt=INVITATION_SALT, compress=True)
 
 
@@ -149,7 +150,7 @@ def contact_password_set(*, request: HttpRequest, form: SetPasswordForm) -> User
 
 def _contact_user(liaison: Liaison) -> User:
     """The liaison's login account, made on first use of a link (no password until they set one)."""
-    if liaison.user_id:
+    if liaison.user is not None:
         return liaison.user
     user = User(
         username=contact_username_new(),
@@ -202,7 +203,7 @@ def invitation_open(*, token: str, request: HttpRequest) -> tuple[str, Invitatio
     agent = request.META.get("HTTP_USER_AGENT", "")[:300]
     with transaction.atomic():
         use = InvitationUse(invitation=invitation, outcome=outcome, address=address, user_agent=agent)
-        if outcome == InvitationUse.Outcome.OPENED:
+        if outcome == InvitationUse.Outcome.OPENED and invitation is not None:  # a link opened is found
             user = _contact_user(invitation.liaison)
             if not user.is_active:
                 use.outcome = InvitationUse.Outcome.REVOKED
@@ -217,6 +218,6 @@ def invitation_open(*, token: str, request: HttpRequest) -> tuple[str, Invitatio
                 request.session.set_expiry(invitation.expires_at)
             if request.session.session_key is None:
                 request.session.save()
-            use.session_key = request.session.session_key
+            use.session_key = request.session.session_key or ""  # saved just above: it has one
         use.save()
     return outcome, invitation

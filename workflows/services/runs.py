@@ -4,8 +4,10 @@ women's organisation recorded in the ledger with its leaders)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +32,8 @@ from .invitations import _invitation_sessions_end
 # --- runs ---
 
 
-def templates_for_form(form: str):
+def templates_for_form(form: str) -> QuerySet[WorkflowTemplate]:
+    """The published templates for a form of women's organisation."""
     return WorkflowTemplate.objects.filter(status=WorkflowTemplate.Status.PUBLISHED, form=form)
 
 
@@ -118,6 +121,7 @@ def _complete_from_ledger(entry: StepEntry, *, run: FormationRun, by: User) -> N
 
 @transaction.atomic
 def run_cancel(*, by: User, run: FormationRun, reason: str) -> FormationRun:
+    """Stop a run in progress, with a reason; its links open nothing more and their sessions end."""
     access.require(by, "workflow.run", run.organisation)
     if not reason.strip():
         raise WorkflowError(_("Say why the run is cancelled."))
@@ -172,7 +176,7 @@ def _members(answers: dict[str, dict]) -> list[dict]:
     return []
 
 
-def _date(value) -> dt.date | None:
+def _date(value: Any) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value) if value else None
     except (TypeError, ValueError):
@@ -202,7 +206,7 @@ def _complete(run: FormationRun, *, by: User) -> None:
             or _date(answers.get("group_members", {}).get("established_on"))
             or timezone.localdate()
         )
-        data = {
+        data: dict[str, Any] = {
             "name": approval.get("approved_name")
             or request_answers.get("proposed_name")
             or organisation.name,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -25,10 +28,14 @@ from .runs import _advance
 # --- steps ------------------------------------------------------------------------------------------------
 
 
-_ASK = object()  # fill_refusal: find the step being worked on with a query
+class _Ask:
+    """fill_refusal's default: find the step being worked on with a query."""
 
 
-def fill_refusal(user: User, entry: StepEntry, *, current=_ASK) -> str:
+_ASK = _Ask()
+
+
+def fill_refusal(user: User, entry: StepEntry, *, current: StepEntry | None | _Ask = _ASK) -> str:
     """Why the user may not write this step now, or "" if they may. A page that has loaded the run's steps
     passes the step being worked on (`current`, None when all are approved) to spare the query."""
     if not access.has(user, "step.fill", entry):
@@ -37,7 +44,7 @@ def fill_refusal(user: User, entry: StepEntry, *, current=_ASK) -> str:
         return _("The run is no longer in progress.")
     if entry.status not in OPEN:
         return _("This step was submitted; it can be changed again only if it is returned.")
-    if current is _ASK:
+    if isinstance(current, _Ask):
         current = entry.run.entries.exclude(status=StepStatus.APPROVED).order_by("order", "id").first()
     if current is None or current.order < entry.order:
         return _("The steps before this one are not finished yet.")
@@ -101,11 +108,12 @@ def step_hand_in(*, by: User, entry: StepEntry, answers: dict, uploads: dict, ve
 
 
 def attachment_remove(*, by: User, attachment: StepAttachment) -> None:
+    """Take a file off a step still being written (the file is kept, marked removed)."""
     _require_fill(by, attachment.entry)
     StepAttachment.objects.filter(pk=attachment.pk).update(removed_at=timezone.now())
 
 
-def _claim(entry: StepEntry, *, version: int, statuses, **changes) -> None:
+def _claim(entry: StepEntry, *, version: int, statuses: Iterable[str], **changes: Any) -> None:
     """Write the change only if the step is still at the version and status read; else tell the user."""
     updated = StepEntry.objects.filter(pk=entry.pk, version=version, status__in=statuses).update(
         version=F("version") + 1, **changes
@@ -164,6 +172,7 @@ def _require_review(by: User, entry: StepEntry) -> None:
 
 @transaction.atomic
 def step_approve(*, by: User, entry: StepEntry, version: int, comment: str = "") -> StepEntry:
+    """Approve a handed-in step; the next one opens (or the run completes after the last)."""
     _require_review(by, entry)
     now = timezone.now()
     _claim(
@@ -190,6 +199,7 @@ def step_approve(*, by: User, entry: StepEntry, version: int, comment: str = "")
 
 @transaction.atomic
 def step_return(*, by: User, entry: StepEntry, version: int, comment: str) -> StepEntry:
+    """Send a handed-in step back to whoever fills it, with what needs to change."""
     _require_review(by, entry)
     if not comment.strip():
         raise WorkflowError(_("Say what needs to change: the comment is shown to the organisation."))

@@ -11,6 +11,8 @@ from federation.models import User
 from federation.services import operation_record
 
 from ..models import (
+    DocumentTemplate,
+    FieldSpec,
     StepTemplate,
     WorkflowTemplate,
 )
@@ -46,7 +48,7 @@ def template_new_version(*, by: User, template: WorkflowTemplate) -> WorkflowTem
     existing = WorkflowTemplate.objects.filter(key=template.key, status=WorkflowTemplate.Status.DRAFT).first()
     if existing:
         return existing
-    last = WorkflowTemplate.objects.filter(key=template.key).order_by("-version").first()
+    last = WorkflowTemplate.objects.filter(key=template.key).latest("version")
     copy = WorkflowTemplate.objects.create(
         key=template.key,
         version=last.version + 1,
@@ -63,7 +65,8 @@ def template_new_version(*, by: User, template: WorkflowTemplate) -> WorkflowTem
         step.pk, step.id, step.template = None, None, copy
         step._state.adding = True
         step.save()
-        for item in [*fields, *documents]:
+        items: list[FieldSpec | DocumentTemplate] = [*fields, *documents]
+        for item in items:
             item.pk, item.id, item.step = None, None, step
             item._state.adding = True
             item.save()
