@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any, cast
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Field, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,6 +32,7 @@ from activities.selectors import alliances_for, organisations_choosable, units_c
 from branches.models import Branch, Organisation
 from branches.selectors import branches_for
 from branches.services.branches import branch_update
+from branches.services.history import history_note
 from federation import access
 from federation.editing import clash_refuse
 from federation.models import FederationUnit, Region, User
@@ -82,12 +86,12 @@ def common_region(regions: Iterable[Region]) -> Region | None:
 
 def home_region(user: User) -> Region:
     """The region of the user's unit; the city for an admin without a unit."""
-    if user.unit_id:
+    if user.unit is not None:
         return user.unit.region
-    return Region.objects.filter(level=Region.Level.CITY).order_by("path").first()
+    return Region.objects.filter(level=Region.Level.CITY).earliest("path")
 
 
-def _in_scope_or_refuse(*, by: User, organisations: Iterable[Organisation]) -> list[Organisation]:
+def _in_scope_or_refuse(*, by: User, organisations: Iterable[Organisation | None]) -> list[Organisation]:
     """The organisations, each checked against the user's area (a forged id is refused, not ignored)."""
     chosen = {organisation.pk for organisation in organisations if organisation is not None}
     if not chosen:
@@ -98,13 +102,13 @@ def _in_scope_or_refuse(*, by: User, organisations: Iterable[Organisation]) -> l
     return allowed
 
 
-def _changes(obj, data: dict, fields: list[str]) -> dict:
+def _changes(obj: Model, data: dict[str, Any], fields: list[str]) -> dict[str, list[Any]]:
     """Set the given fields from data; what changed as {field: [before, after]} for the operation log."""
     changes = {}
     for name in fields:
         if name not in data:
             continue
-        field = obj._meta.get_field(name)
+        field = cast(Field, obj._meta.get_field(name))  # the names in *_FIELDS are the model's own fields
         value = data[name]
         if field.is_relation:
             before_id, after_id = getattr(obj, field.attname), getattr(value, "pk", None)
@@ -140,7 +144,11 @@ def _activity_check(*, by: User, activity: Activity, unit_changed: bool = True) 
 
 
 def _activity_links(
-    *, by: User, organisations, partners, alliances
+    *,
+    by: User,
+    organisations: Iterable[Organisation],
+    partners: Iterable[Partner],
+    alliances: Iterable[Alliance],
 ) -> tuple[list[Organisation], list[Partner], list[Alliance]]:
     organisations = _in_scope_or_refuse(by=by, organisations=organisations)
     alliance_ids = {alliance.pk for alliance in alliances}
@@ -180,7 +188,7 @@ def activity_create(
         by=by, organisations=organisations, partners=partners, alliances=alliances
     )
     activity.region = _activity_region(activity, organisations)
-    activity._history_user = by
+    history_note(activity, by=by)
     activity.save()
     activity.organisations.set(organisations)
     activity.partners.set(partners)
@@ -221,7 +229,7 @@ def activity_update(
     if not changes:
         return activity
     activity.region = _activity_region(activity, organisations)
-    activity._history_user = by
+    history_note(activity, by=by)
     activity.save()
     activity.organisations.set(organisations)
     activity.partners.set(partners)
@@ -230,7 +238,7 @@ def activity_update(
     return activity
 
 
-def photo_content_type(upload) -> str:
+def photo_content_type(upload: UploadedFile) -> str:
     """The photo's type read from its first bytes; refuses anything but JPEG and PNG, and files too big."""
     error = upload_size_error(upload)
     if error:
@@ -242,7 +250,7 @@ def photo_content_type(upload) -> str:
 
 
 @transaction.atomic
-def activity_photo_add(*, by: User, activity: Activity, upload) -> ActivityPhoto:
+def activity_photo_add(*, by: User, activity: Activity, upload: UploadedFile) -> ActivityPhoto:
     """Keep a photo of a service (JPEG or PNG within the size limit)."""
     access.require(by, "work.edit", activity)
     content_type = photo_content_type(upload)
@@ -252,7 +260,7 @@ def activity_photo_add(*, by: User, activity: Activity, upload) -> ActivityPhoto
         activity=activity,
         original_name=original,
         content_type=content_type,
-        size=upload.size,
+        size=upload.size or 0,
         uploaded_by=by,
     )
     # The stored name is ours (the extension from the bytes read), never the one the browser sent.
@@ -322,7 +330,7 @@ def recognition_create(*, by: User, data: dict) -> Recognition:
     recognition = Recognition(created_by=by)
     _changes(recognition, data, RECOGNITION_FIELDS)
     _recognition_check(by=by, recognition=recognition)
-    recognition._history_user = by
+    history_note(recognition, by=by)
     recognition.save()
     operation_record(
         actor=by,
@@ -345,7 +353,7 @@ def recognition_update(
     if not changes:
         return recognition
     _recognition_check(by=by, recognition=recognition)
-    recognition._history_user = by
+    history_note(recognition, by=by)
     recognition.save()
     operation_record(actor=by, action="recognition.update", obj=recognition, changes=changes)
     return recognition
@@ -379,7 +387,7 @@ def alliance_covers_sync(*, by: User, alliance: Alliance, previous_branch: Branc
     the alliance left covering none of them); called on every change of members or branch."""
     members = list(alliance.members.all())
     member_ids = {member.pk for member in members}
-    changes = {}
+    changes: dict[str, list[Any]] = {}
     reason = _("Alliance %(name)s") % {"name": alliance.name}
     if previous_branch is not None and previous_branch.pk != alliance.branch_id:
         covered = list(previous_branch.covers.exclude(pk__in=member_ids))
@@ -410,7 +418,7 @@ def alliance_create(*, by: User, data: dict, members: Iterable[Organisation] = (
     _changes(alliance, data, ALLIANCE_FIELDS)
     alliance.name = alliance.name.strip()
     members = _alliance_prepare(by=by, alliance=alliance, members=members)
-    alliance._history_user = by
+    history_note(alliance, by=by)
     alliance.save()
     alliance.members.set(members)
     operation_record(
@@ -445,7 +453,7 @@ def alliance_update(
         changes["members"] = [len(before), len(members)]
     if not changes:
         return alliance
-    alliance._history_user = by
+    history_note(alliance, by=by)
     alliance.save()
     alliance.members.set(members)
     operation_record(actor=by, action="alliance.update", obj=alliance, changes=changes)

@@ -22,7 +22,7 @@ TREND_MONTHS = 12
 
 def rate(part: int | None, whole: int | None) -> float | None:
     """A percentage with one decimal, or None when there is nothing to divide by."""
-    return round(part * 100 / whole, 1) if whole else None
+    return round((part or 0) * 100 / whole, 1) if whole else None
 
 
 def rows_for(user: User, batch: SnapshotBatch) -> QuerySet[CoverageSnapshot]:
@@ -30,6 +30,11 @@ def rows_for(user: User, batch: SnapshotBatch) -> QuerySet[CoverageSnapshot]:
     if not access.has(user, "coverage.view"):
         return CoverageSnapshot.objects.none()
     return access.scope(user, CoverageSnapshot.objects.filter(batch=batch), "region")
+
+
+def newest_batch_stamp() -> tuple[int, dt.datetime, int] | None:
+    """The newest snapshot's id, time and version: a dashboard's trends change when they do."""
+    return SnapshotBatch.objects.order_by("-computed_at").values_list("pk", "computed_at", "version").first()
 
 
 def sees_all_districts(user: User) -> bool:
@@ -49,15 +54,17 @@ class Figure:
     counts: dict[str, int]
     params: dict[str, Any] = field(default_factory=dict)  # ledger filters of the line (district=…, field=…)
     linked: bool = True
+    links: dict[str, str] = field(init=False, default_factory=dict, repr=False, compare=False)  # figure_links
 
     def __post_init__(self) -> None:
-        for name in COUNT_COLUMNS:
-            setattr(self, name, self.counts.get(name) or 0)
-        self.uncovered = self.denominator - self.covered
-        self.rate = rate(self.covered, self.denominator)
-        self.party_rate = rate(self.party_covered, self.party)
-        self.contact_rate = rate(self.contact_kept, self.denominator)
-        self.served_rate = rate(self.served, self.denominator)
+        counts = {name: self.counts.get(name) or 0 for name in COUNT_COLUMNS}
+        for name, value in counts.items():
+            setattr(self, name, value)
+        self.uncovered = counts["denominator"] - counts["covered"]
+        self.rate = rate(counts["covered"], counts["denominator"])
+        self.party_rate = rate(counts["party_covered"], counts["party"])
+        self.contact_rate = rate(counts["contact_kept"], counts["denominator"])
+        self.served_rate = rate(counts["served"], counts["denominator"])
 
 
 LINKS = {
@@ -131,7 +138,7 @@ def dashboard_figures(user: User, batch: SnapshotBatch) -> dict[str, Any]:
     }
     labels = dict(SanxinField.choices)
     by_field = [
-        Figure(labels[value], fields[value], {"field": value})
+        Figure(str(labels[value]), fields[value], {"field": value})
         for value in SanxinField.values
         if value in fields
     ]
@@ -190,7 +197,7 @@ def funnel_for(user: User, batch: SnapshotBatch) -> dict[str, Any]:
             for row in rows
             if row["district_id"] is not None and row["field"] and row["median_days"] is not None
         ),
-        key=lambda row: (-row["median_days"], row["step_order"]),
+        key=lambda row: (-(row["median_days"] or 0), row["step_order"]),
     )[:8]
     labels = dict(SanxinField.choices)
     return {
@@ -244,8 +251,8 @@ def trends_for(user: User, today: dt.date) -> dict[str, Any]:
     # one read grouped by day, field and district; summed here both ways
     sums: dict[tuple, list[int]] = {}
     for row in grouped:
-        for key in (("field", row["field"]), ("district", row["district__code"], row["district__name"])):
-            pair = sums.setdefault((*key, row["batch__as_of"]), [0, 0])
+        for group in (("field", row["field"]), ("district", row["district__code"], row["district__name"])):
+            pair = sums.setdefault((*group, row["batch__as_of"]), [0, 0])
             pair[0] += row["c"] or 0
             pair[1] += row["d"] or 0
     present = sorted({row["batch__as_of"] for row in grouped})

@@ -21,14 +21,17 @@ import logging
 import time
 import zlib
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Aggregate, Count, DurationField, Exists, F, Max, Min, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from activities.selectors import organisations_served
@@ -61,7 +64,9 @@ class Median(Aggregate):
     function = "MEDIAN"
     name = "Median"
 
-    def as_postgresql(self, compiler, connection, **extra_context):
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, Sequence[Any]]:
         return self.as_sql(
             compiler,
             connection,
@@ -77,11 +82,11 @@ class SqliteMedian:
     def __init__(self) -> None:
         self.values: list[float] = []
 
-    def step(self, value) -> None:
+    def step(self, value: float | None) -> None:
         if value is not None:
             self.values.append(value)
 
-    def finalize(self):
+    def finalize(self) -> float | None:
         if not self.values:
             return None
         ordered, middle = sorted(self.values), len(self.values) // 2
@@ -248,7 +253,7 @@ def funnel_figures(day: dt.date) -> list[dict[str, Any]]:
     )
     rows: dict[tuple, dict[str, Any]] = {}
 
-    def row(code, title, order, district, field) -> dict[str, Any]:
+    def row(code: str, title: str, order: int, district: int | None, field: str | None) -> dict[str, Any]:
         return rows.setdefault(
             (code, district, field),
             {"step_code": code, "step_title": title, "step_order": order, "district_id": district,

@@ -7,16 +7,19 @@ a service directly) there is no address and the logs keep none.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 _client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
 _acting_user: ContextVar[Any] = ContextVar("acting_user", default=None)
 
 
-def client_ip(request) -> str | None:
+def client_ip(request: HttpRequest | None) -> str | None:
     """The client's address: REMOTE_ADDR, or X-Forwarded-For when TRUSTED_PROXY_COUNT proxies append to it."""
     if request is None:
         return None
@@ -42,10 +45,10 @@ def acting_user() -> Any:
 class RequestContextMiddleware:
     """Keep the client's address and user for the logs while one request is served."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         address = _client_address.set(client_ip(request))
         user = _acting_user.set(getattr(request, "user", None))
         try:

@@ -7,7 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from federation.context import client_ip, current_ip
@@ -16,7 +18,7 @@ from federation.identifiers import mobile_mask
 from .models import DisclosureLog, LoginEvent, Notification, OperationLog, User
 
 # action code → label shown in the operation log; apps add theirs with operation_label_register
-OPERATION_LABELS: dict[str, Any] = {
+OPERATION_LABELS: dict[str, str | Promise] = {
     "user.language": _("changed language"),
     "divisions.load": _("loaded divisions"),
     "division.rename": _("renamed a division"),
@@ -27,7 +29,7 @@ OPERATION_LABELS: dict[str, Any] = {
 }
 
 
-def operation_label_register(code: str, label) -> None:
+def operation_label_register(code: str, label: str | Promise) -> None:
     """Give an action code its human label in the operation log."""
     OPERATION_LABELS[code] = label
 
@@ -37,9 +39,9 @@ def operation_record(
     actor: User | None,
     action: str,
     obj: models.Model | None = None,
-    changes: dict | None = None,
+    changes: dict[str, Any] | None = None,
     reason: str = "",
-    request=None,
+    request: HttpRequest | None = None,
 ) -> OperationLog:
     """Append one line to the operation log: who did what to which object, when and why."""
     return OperationLog.objects.create(
@@ -55,7 +57,7 @@ def operation_record(
     )
 
 
-def changes_masked(value, *, mobile: bool = False):
+def changes_masked(value: Any, *, mobile: bool = False) -> Any:
     """Changes as the operation log keeps them: each value under a key that names a mobile is masked
     (138****5678), however deep (a step's answers, a table's rows). The log is read by every manager."""
     if isinstance(value, dict):
@@ -69,7 +71,9 @@ def changes_masked(value, *, mobile: bool = False):
     return value
 
 
-def login_event_record(*, request, username: str, user: User | None, success: bool) -> LoginEvent:
+def login_event_record(
+    *, request: HttpRequest | None, username: str, user: User | None, success: bool
+) -> LoginEvent:
     """Record a sign-in attempt with its time, address and browser."""
     agent = request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
     return LoginEvent.objects.create(
@@ -104,9 +108,9 @@ def disclosure_record(
     kind: str,
     what: str,
     obj: models.Model | None = None,
-    params: dict | None = None,
+    params: dict[str, Any] | None = None,
     row_count: int | None = None,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> DisclosureLog:
     """Record that personal data was shown in full or exported."""
     return DisclosureLog.objects.create(
