@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
 
 @dataclass
@@ -22,11 +23,11 @@ class KeysetPage:
     is_last: bool
 
     @property
-    def first_pk(self):
+    def first_pk(self) -> Any:
         return self.rows[0].pk if self.rows else None
 
     @property
-    def last_pk(self):
+    def last_pk(self) -> Any:
         return self.rows[-1].pk if self.rows else None
 
 
@@ -87,3 +88,17 @@ def pk_param(value: str | None) -> int | None:
     if value and value.isdigit() and len(value) < 19:
         return int(value)
     return None
+
+
+def keyset_page_for(
+    request: HttpRequest, queryset: QuerySet, keys: list[tuple[str, bool]], size: int = 50
+) -> KeysetPage:
+    """The page of a list a request asks for with ?after=, ?before= or ?last=1 (see keyset_page)."""
+    return keyset_page(
+        queryset,
+        keys,
+        after=pk_param(request.GET.get("after")),
+        before=pk_param(request.GET.get("before")),
+        last=request.GET.get("last") == "1",
+        size=size,
+    )

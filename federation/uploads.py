@@ -15,6 +15,8 @@ from django.conf import settings
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 
+from federation.downloads import XLSX
+
 # content type → the bytes such a file starts with (Word and Excel files are ZIP archives)
 SIGNATURES = {
     "application/pdf": b"%PDF",
@@ -27,7 +29,7 @@ OFFICE_PARTS = {".docx": "word/document.xml", ".xlsx": "xl/workbook.xml"}
 # extension → the content type of an Office file (a ZIP by its bytes)
 OFFICE_TYPES = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".xlsx": XLSX,
 }
 # What a browser may show in the page; every other stored file is downloaded.
 SHOWN_INLINE = frozenset({"application/pdf", "image/jpeg", "image/png"})

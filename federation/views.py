@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, time, timedelta
 
-from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
@@ -13,22 +11,26 @@ from django.db import connection
 from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
 from . import access
+from .downloads import attachment, cell_neutralise
+from .forms import DisclosureFilter, InboxFilter, JobFilter, LoginFilter, OperationFilter
 from .home import home_panels
-from .models import DisclosureLog, JobRun, User
+from .models import DisclosureLog
 from .selectors import (
-    disclosure_logs_for,
-    job_runs_for,
-    login_events_for,
+    disclosure_log_search,
+    disclosure_people,
+    job_names,
+    job_run_search,
+    login_event_search,
+    notification_search,
     notifications_for,
-    operation_logs_for,
+    operation_log_search,
 )
 from .services import (
     OPERATION_LABELS,
@@ -40,8 +42,6 @@ from .services import (
 from .templatetags.cells import as_text
 
 PAGE_SIZE = 50
-DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"})
-SELECT = forms.Select(attrs={"class": "form-select"})
 
 
 @require_GET
@@ -68,83 +68,35 @@ def contact_home(request):
 @require_GET
 def login_log(request):
     access.require(request.user, "logs.logins")
-    events = login_events_for(request.user)
-    outcome = request.GET.get("outcome", "")
-    if outcome == "failed":
-        events = events.filter(success=False)
-    elif outcome == "ok":
-        events = events.filter(success=True)
-    query = request.GET.get("q", "").strip()[:150]
-    if query:
-        events = events.filter(username__contains=query)
+    filters = LoginFilter(request.GET).filters()
+    events = login_event_search(user=request.user, filters=filters)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "federation/login_log.html", {"page": page, "outcome": outcome, "q": query})
+    context = {"page": page, "outcome": filters.get("outcome", ""), "q": filters.get("q", "")}
+    return render(request, "federation/login_log.html", context)
 
 
 @require_GET
 def operation_log(request):
     access.require(request.user, "logs.operations")
-    logs = operation_logs_for(request.user)
-    action = request.GET.get("action", "")
-    if action in OPERATION_LABELS:
-        logs = logs.filter(action=action)
+    filters = OperationFilter(request.GET, actions=list(OPERATION_LABELS)).filters()
+    logs = operation_log_search(user=request.user, filters=filters)
     page = Paginator(logs, PAGE_SIZE).get_page(request.GET.get("page"))
     for entry in page:
         entry.label = OPERATION_LABELS.get(entry.action, entry.action)
     return render(
         request,
         "federation/operation_log.html",
-        {"page": page, "action": action, "actions": sorted(OPERATION_LABELS.items())},
+        {"page": page, "action": filters.get("action", ""), "actions": sorted(OPERATION_LABELS.items())},
     )
-
-
-class DisclosureFilter(forms.Form):
-    """The audit page's filters: who, what kind, between which days (both included)."""
-
-    person = forms.TypedChoiceField(
-        label=_l("By"), required=False, coerce=int, empty_value=None, widget=SELECT
-    )
-    kind = forms.ChoiceField(label=_l("Kind"), required=False, widget=SELECT)
-    date_from = forms.DateField(label=_l("From"), required=False, widget=DATE_INPUT)
-    date_to = forms.DateField(label=_l("To"), required=False, widget=DATE_INPUT)
-
-    def __init__(self, data, *, entries):
-        super().__init__(data)
-        people = User.objects.filter(pk__in=entries.values("user_id")).order_by("username")
-        self.fields["person"].choices = [("", _("Everyone")), *((u.pk, str(u)) for u in people)]
-        self.fields["kind"].choices = [("", _("All")), *DisclosureLog.Kind.choices]
-
-    def filter(self, entries):
-        """The entries the valid filters keep (an invalid one is shown with its error and not applied)."""
-        self.is_valid()
-        data = self.cleaned_data
-        if data.get("person"):
-            entries = entries.filter(user_id=data["person"])
-        if data.get("kind"):
-            entries = entries.filter(kind=data["kind"])
-        zone = timezone.get_current_timezone()
-        if data.get("date_from"):
-            entries = entries.filter(at__gte=datetime.combine(data["date_from"], time.min, zone))
-        if data.get("date_to"):
-            entries = entries.filter(
-                at__lt=datetime.combine(data["date_to"] + timedelta(days=1), time.min, zone)
-            )
-        return entries
-
-    def params(self) -> dict[str, str]:
-        """The filters applied, as strings for the record of an export."""
-        person = dict(self.fields["person"].choices).get(self.cleaned_data.get("person"))
-        values = {**self.cleaned_data, "person": person}
-        return {name: str(value) for name, value in values.items() if value}
 
 
 @require_GET
 def disclosure_log(request):
     """Who saw or exported personal data in full, when, and with which filters; filtered, downloadable."""
     access.require(request.user, "logs.disclosures")
-    entries = disclosure_logs_for(request.user)
-    form = DisclosureFilter(request.GET, entries=entries)
-    page = Paginator(form.filter(entries), PAGE_SIZE).get_page(request.GET.get("page"))
+    form = DisclosureFilter(request.GET, people=disclosure_people(request.user))
+    entries = disclosure_log_search(user=request.user, filters=form.filters())
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "federation/disclosure_log.html", {"page": page, "form": form})
 
 
@@ -152,9 +104,8 @@ def disclosure_log(request):
 def disclosure_log_export(request):
     """The filtered log as CSV; downloading it is itself a disclosure, and recorded."""
     access.require(request.user, "logs.disclosures")
-    entries = disclosure_logs_for(request.user)
-    form = DisclosureFilter(request.GET, entries=entries)
-    entries = form.filter(entries)
+    form = DisclosureFilter(request.GET, people=disclosure_people(request.user))
+    entries = disclosure_log_search(user=request.user, filters=form.filters())
     record = disclosure_record(
         user=request.user,
         kind=DisclosureLog.Kind.EXPORT,
@@ -163,10 +114,8 @@ def disclosure_log_export(request):
         row_count=entries.count(),
     )
     rows = disclosure_csv_rows(entries.exclude(pk=record.pk))
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     file_name = f"{_('personal-data-log')}-{timezone.localdate():%Y%m%d}.csv"
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=file_name)
-    return response
+    return attachment(StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8"), file_name)
 
 
 def disclosure_csv_rows(entries):
@@ -190,14 +139,8 @@ def disclosure_csv_rows(entries):
             filters,
             entry.ip or "",
         ]
-        writer.writerow([_neutralised(cell) for cell in cells])
+        writer.writerow([cell_neutralise(str(cell)) for cell in cells])
         yield line.take()
-
-
-def _neutralised(value):
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
-    text = str(value)
-    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
 class _Line:
@@ -217,12 +160,11 @@ class _Line:
 @require_GET
 def inbox(request):
     """The user's notifications, newest first; unread ones stand out."""
-    notifications = notifications_for(request.user)
-    if request.GET.get("unread") == "1":
-        notifications = notifications.filter(read_at__isnull=True)
+    filters = InboxFilter(request.GET).filters()
+    notifications = notification_search(user=request.user, filters=filters)
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
-        request, "federation/inbox.html", {"page": page, "unread_only": request.GET.get("unread") == "1"}
+        request, "federation/inbox.html", {"page": page, "unread_only": filters.get("unread") == "1"}
     )
 
 
@@ -246,13 +188,12 @@ def inbox_read_all(request):
 def job_log(request):
     """Every run of the periodic jobs: when, how it ended, how much it sent, failures."""
     access.require(request.user, "logs.jobs")
-    runs = job_runs_for(request.user)
-    name = request.GET.get("job", "")
-    if name:
-        runs = runs.filter(name=name[:60])
+    filters = JobFilter(request.GET).filters()
+    runs = job_run_search(user=request.user, filters=filters)
     page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
-    names = [(n, n) for n in JobRun.objects.order_by("name").values_list("name", flat=True).distinct()]
-    return render(request, "federation/job_log.html", {"page": page, "job": name, "names": names})
+    names = [(name, name) for name in job_names(request.user)]
+    context = {"page": page, "job": filters.get("job", ""), "names": names}
+    return render(request, "federation/job_log.html", context)
 
 
 @login_not_required
