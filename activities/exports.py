@@ -12,20 +12,12 @@ from django.utils.translation import gettext
 from openpyxl import Workbook
 
 from activities.models import Activity, Recognition, RecognitionKind
-from federation import access
-from federation.models import DisclosureLog, Region, User
+from federation.downloads import cell_neutralise
+from federation.models import DisclosureLog, User
+from federation.selectors import area_of
 from federation.services import disclosure_record
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 2000
-# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
 
 
 def _names(items) -> str:
@@ -38,7 +30,7 @@ def _workbook(title: str, headers: list[str], rows) -> tuple[IO[bytes], int]:
     sheet.append(headers)
     count = 0
     for row in rows:
-        sheet.append([_cell(value) for value in row])
+        sheet.append([cell_neutralise(value) for value in row])
         count += 1
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (handed to the response, which closes it)
     workbook.save(handle)
@@ -151,8 +143,6 @@ def recognitions_export_record(
 
 def export_file_name(*, user: User, what: str) -> str:
     """乌海市巾帼服务_2026-11-28.xlsx: the user's area, what, today's date."""
-    root = access.scope_region(user)
-    if root is None:
-        root = Region.objects.filter(level=Region.Level.CITY).order_by("path").first()
+    root = area_of(user)
     area = root.name if root is not None else ""
     return f"{area}{what}_{timezone.localdate():%Y-%m-%d}.xlsx"

@@ -29,21 +29,13 @@ from branches.models import Branch, Organisation
 from branches.selectors import branches_for, organisations_for, regions_for
 from branches.widgets import PickMany, PickOne
 from federation.editing import SeenMixin
+from federation.forms import FilterForm
 from federation.models import FederationUnit, Region
 
 DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
-class _Filters(forms.Form):
-    def filters(self) -> dict:
-        """Cleaned filters; an invalid value is dropped rather than failing the whole page."""
-        if not self.is_bound:
-            return {}
-        self.is_valid()
-        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
-
-
-class ActivityFilterForm(_Filters):
+class ActivityFilterForm(FilterForm):
     """The list's filters; the same form drives the list and the export."""
 
     type = forms.ModelChoiceField(label=_("Type"), required=False, queryset=ActivityType.objects.all())
@@ -151,7 +143,7 @@ class PhotoForm(forms.Form):
         return upload
 
 
-class RecognitionFilterForm(_Filters):
+class RecognitionFilterForm(FilterForm):
     year = forms.IntegerField(label=_("Year"), required=False, min_value=1950, max_value=2100)
     title = forms.ModelChoiceField(label=_("Title"), required=False, queryset=RecognitionTitle.objects.all())
     kind = forms.ChoiceField(

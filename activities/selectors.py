@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from activities.models import Activity, Alliance, Partner, Recognition
 from branches.models import Organisation
@@ -74,6 +74,19 @@ def activity_search(*, user: User, filters: dict[str, Any]) -> QuerySet[Activity
     return activities.order_by("-date", "-id")
 
 
+def activity_list_rows(activities: QuerySet[Activity]) -> QuerySet[Activity]:
+    """Services with what a line of the list shows: type, unit, region, organisations by name, partners and
+    the number of photos, each read once for the page."""
+    return (
+        activities.select_related("type", "unit", "region")
+        .prefetch_related(
+            Prefetch("organisations", queryset=Organisation.objects.only("pk", "name").order_by("sort_key")),
+            "partners",
+        )
+        .annotate(photo_count=Count("photos"))
+    )
+
+
 def recognition_search(*, user: User, filters: dict[str, Any]) -> QuerySet[Recognition]:
     """The recognitions narrowed by the list's filters (cleaned), newest year first."""
     recognitions = recognitions_for(user)
@@ -86,6 +99,20 @@ def recognition_search(*, user: User, filters: dict[str, Any]) -> QuerySet[Recog
     if filters.get("district"):
         recognitions = recognitions.filter(region__path__startswith=filters["district"].path)
     return recognitions.order_by("-year", "-id")
+
+
+def recognition_list_rows(recognitions: QuerySet[Recognition]) -> QuerySet[Recognition]:
+    """Recognitions with what a line of the list shows: title, organisation, region."""
+    return recognitions.select_related("title", "organisation", "region")
+
+
+def alliance_list_rows(user: User) -> QuerySet[Alliance]:
+    """The alliances in the user's area with their lead, women's organisation, region and number of members."""
+    return (
+        alliances_for(user)
+        .select_related("lead", "branch", "region")
+        .annotate(member_count=Count("members", distinct=True))
+    )
 
 
 def organisations_served(start: dt.date, end: dt.date, user: User | None = None) -> QuerySet:

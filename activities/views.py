@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from activities import services as activity_services
 from activities.errors import WorkError
 from activities.exports import (
-    XLSX,
     activities_xlsx_build,
     export_file_name,
     recognitions_export_record,
@@ -30,30 +27,21 @@ from activities.forms import (
 from activities.models import Activity, ActivityPhoto, Alliance
 from activities.selectors import (
     activities_for,
+    activity_list_rows,
     activity_search,
+    alliance_list_rows,
     alliances_for,
+    recognition_list_rows,
     recognition_search,
     recognitions_for,
 )
-from branches.models import Organisation
 from federation import access
+from federation.downloads import XLSX, attachment
 from federation.errors import form_error_add
-from federation.pagination import keyset_page, pk_param
+from federation.pagination import keyset_page_for
 from federation.uploads import stored_file_response
 
-PAGE_SIZE = 50
 ACTIVITY_FORM_FIELDS = ["type", "date", "title", "unit", "participants", "women_served", "pairs", "notes"]
-
-
-def _page(request, queryset, keys):
-    return keyset_page(
-        queryset,
-        keys,
-        after=pk_param(request.GET.get("after")),
-        before=pk_param(request.GET.get("before")),
-        last=request.GET.get("last") == "1",
-        size=PAGE_SIZE,
-    )
 
 
 # --- services -----------------------------------------------------------------------------------------
@@ -73,15 +61,7 @@ def activity_list(request):
     form = ActivityFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
     matching = activity_search(user=request.user, filters=filters)
-    activities = (
-        matching.select_related("type", "unit", "region")
-        .prefetch_related(
-            Prefetch("organisations", queryset=Organisation.objects.only("pk", "name").order_by("sort_key")),
-            "partners",
-        )
-        .annotate(photo_count=Count("photos"))
-    )
-    page = _page(request, activities, [("date", True), ("id", True)])
+    page = keyset_page_for(request, activity_list_rows(matching), [("date", True), ("id", True)])
     context = {
         "form": form,
         "page": page,
@@ -100,11 +80,8 @@ def activity_export(request):
     form = ActivityFilterForm(request.GET or None, user=request.user)
     activities = activity_search(user=request.user, filters=form.filters())
     workbook, _rows = activities_xlsx_build(activities)
-    response = FileResponse(workbook, content_type=XLSX)
     name = export_file_name(user=request.user, what=_("services"))
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(FileResponse(workbook, content_type=XLSX), name)
 
 
 @require_GET
@@ -214,8 +191,7 @@ def recognition_list(request):
     access.require(request.user, "work.view")
     form = RecognitionFilterForm(request.GET or None, user=request.user)
     matching = recognition_search(user=request.user, filters=form.filters())
-    recognitions = matching.select_related("title", "organisation", "region")
-    page = _page(request, recognitions, [("year", True), ("id", True)])
+    page = keyset_page_for(request, recognition_list_rows(matching), [("year", True), ("id", True)])
     context = {
         "form": form,
         "page": page,
@@ -234,11 +210,8 @@ def recognition_export(request):
     filters = form.filters()
     workbook, rows = recognitions_xlsx_build(recognition_search(user=request.user, filters=filters))
     recognitions_export_record(user=request.user, filters=filters, row_count=rows)
-    response = FileResponse(workbook, content_type=XLSX)
     name = export_file_name(user=request.user, what=_("recognitions"))
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
-    response["Cache-Control"] = "private, no-store"  # personal data: never kept by a proxy or the browser
-    return response
+    return attachment(FileResponse(workbook, content_type=XLSX), name)  # personal data: private
 
 
 @require_http_methods(["GET", "POST"])
@@ -291,12 +264,8 @@ def _alliance(request, pk, permission="work.view") -> Alliance:
 @require_GET
 def alliance_list(request):
     access.require(request.user, "work.view")
-    alliances = (
-        alliances_for(request.user)
-        .select_related("lead", "branch", "region")
-        .annotate(member_count=Count("members", distinct=True))
-    )
-    page = _page(request, alliances, [("name", False), ("id", False)])
+    alliances = alliance_list_rows(request.user)
+    page = keyset_page_for(request, alliances, [("name", False), ("id", False)])
     context = {"page": page, "can_edit": access.has(request.user, "work.edit")}
     return render(request, "activities/alliance_list.html", context)
 
