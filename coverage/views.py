@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -22,7 +21,7 @@ from branches.selectors import organisations_for
 from coverage.exports import report_ledger, report_xlsx_build
 from coverage.forms import AsOfForm, MonthForm, RefreshForm
 from coverage.models import SnapshotBatch
-from coverage.selectors import dashboard_figures, figure_links, ledger_link, trends_for
+from coverage.selectors import dashboard_figures, figure_links, ledger_link, newest_batch_stamp, trends_for
 from coverage.services import (
     ComputeBusy,
     PageFigures,
@@ -34,18 +33,16 @@ from coverage.services import (
     snapshot_refresh_enqueue,
 )
 from federation import access
-from federation.models import DisclosureLog, Region
+from federation.downloads import XLSX, attachment
+from federation.models import DisclosureLog
+from federation.selectors import area_of
 from federation.services import disclosure_record
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _area(user) -> str:
     """The user's area by name (the city for an admin without a unit)."""
-    root = access.scope_region(user)
-    if root is None:
-        root = Region.objects.filter(level=Region.Level.CITY).order_by("path").first()
-    return root.name if root else ""
+    area = area_of(user)
+    return area.name if area else ""
 
 
 def _as_of(request) -> dt.date:
@@ -112,9 +109,7 @@ BODY_TIMEOUT = 3600
 def _body_key(request, batch: SnapshotBatch, today: dt.date) -> str:
     """The cache key of a dashboard body: the snapshot as computed, the newest snapshot, the user's area."""
     root = access.scope_region(request.user)
-    newest = (
-        SnapshotBatch.objects.order_by("-computed_at").values_list("pk", "computed_at", "version").first()
-    )
+    newest = newest_batch_stamp()
     parts = [
         batch.pk,
         batch.computed_at.timestamp(),
@@ -204,12 +199,7 @@ def report_export(request):
         row_count=row_count,
     )
     file_name = _("%(area)s coverage report %(month)s") % {"area": area, "month": month.strftime("%Y-%m")}
-    response = FileResponse(workbook, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"{file_name}.xlsx"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(FileResponse(workbook, content_type=XLSX), f"{file_name}.xlsx")
 
 
 def _report_build(request, page: PageFigures, area: str):
