@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import (
     FORMED_STAGES,
     Branch,
+    BranchKind,
     Category,
     ContactLog,
     Organisation,
@@ -106,6 +107,39 @@ class OrganisationFilterForm(forms.Form):
     def active_count(self) -> int:
         ignored = {"sort", "status", "q", "as_of"}
         return sum(1 for name, value in self.filters().items() if value and name not in ignored)
+
+
+class ListFilterForm(forms.Form):
+    """A list's filters read from the query string; an invalid value is dropped rather than failing the page."""
+
+    def filters(self) -> dict:
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+
+    def shown(self) -> dict[str, str]:
+        """The filters in force as the page's controls compare them (texts)."""
+        return {name: "" if value is None else str(value) for name, value in self.filters().items()}
+
+
+ID_FIELD = {"required": False, "min_value": 1, "max_value": 2**63 - 1}
+
+
+class BranchFilterForm(ListFilterForm):
+    """The filters of the list of women's organisations."""
+
+    form = forms.ChoiceField(required=False, choices=[("", _("All forms")), *BranchKind.choices])
+    stage = forms.ChoiceField(required=False, choices=[("", _("All stages")), *Stage.choices])
+    district = forms.IntegerField(**ID_FIELD)
+    term = forms.ChoiceField(required=False, choices=[("", _("Any")), ("90", _("Term ends within 90 days"))])
+
+
+class ContactOverdueFilterForm(ListFilterForm):
+    """The filters of the page of contacts overdue: a district, and an officer's id or "none"."""
+
+    district = forms.IntegerField(**ID_FIELD)
+    officer = forms.RegexField(required=False, regex=r"^(none|[1-9][0-9]{0,17})$")
 
 
 DUPLICATE_REASON_LENGTH = 70  # with its prefix, within the history's reason column

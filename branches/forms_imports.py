@@ -10,6 +10,7 @@ from branches.models import Category, RegisterSource, SanxinField
 from branches.registers import ALIAS_INDEX, RegisterError, column_letter, normalize_header
 from branches.selectors import regions_for
 from branches.services.imports import column_choices, field_label, upload_limit_bytes
+from branches.services.imports.texts import ROW_STATUSES, STATUS_LABELS
 from federation.models import Region
 
 ACCEPTED_FILES = ".xlsx,.xls,.xlsm,.ods,.csv,.txt"
@@ -178,3 +179,19 @@ class HeaderRowForm(forms.Form):
 
     def column_fields(self) -> list:
         return [self[name] for name in self.fields if name.startswith("column_")]
+
+
+WARNINGS = "warnings"  # the tab of rows imported with a warning
+
+
+class ImportRowsFilterForm(forms.Form):
+    """Which rows of an import's preview to show: a status, or those with a warning (all when none is valid)."""
+
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", _("All rows")), *((status, STATUS_LABELS[status]) for status in ROW_STATUSES),
+                 (WARNINGS, _("With warnings"))],
+    )  # fmt: skip
+
+    def shown(self) -> str:
+        return self.cleaned_data["status"] if self.is_bound and self.is_valid() else ""

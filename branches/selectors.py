@@ -14,9 +14,11 @@ from django.db.models import (
     Exists,
     Expression,
     F,
+    Field,
     Func,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -30,11 +32,12 @@ if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.models.sql.compiler import SQLCompiler
 
-from branches.models import Branch, ContactLog, DuplicateDecision, Organisation, StageChange
+from branches.models import Branch, Category, ContactLog, DuplicateDecision, Organisation, StageChange
 from branches.names import name_core, name_normalise, query_grams
 from federation import access
 from federation.identifiers import uscc_normalise
 from federation.models import Region, User
+from federation.pagination import KeysetPage, keyset_page
 
 USCC_PREFIX = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{4,18}$")
 USCC_SHAPE = re.compile(r"[0-9A-Z]{18}")
@@ -390,3 +393,127 @@ def coverage_filter(filters: dict[str, Any]) -> Q:
     """The ledger filter a coverage figure links with (target, covered, uncovered …), as of a day."""
     day = filters.get("as_of") or timezone.localdate()
     return COVERAGE_FILTERS[filters["coverage"]](day) if filters.get("coverage") in COVERAGE_FILTERS else Q()
+
+
+# The list's total stops counting here ("more than 10,000"): an exact count walks every matching row on every
+# page, which at 100,000 organisations costs more than the page itself.
+TOTAL_CAP = 10_000
+
+# What the list shows and sorts by: not the search columns, provenance or notes (a fifth of the row's bytes).
+LIST_COLUMNS = (
+    "name", "uscc", "field", "unit_type", "employees", "women", "party_org", "trade_union", "in_scope",
+    "archived_at", "sort_key", "updated_at", "region_id", "district_id",
+)  # fmt: skip
+
+
+class _CappedCount(Subquery):
+    """The number of rows of a query sliced to at most TOTAL_CAP + 1 rows, as a scalar subquery."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS capped)"
+    output_field = IntegerField()
+
+
+@dataclass
+class LedgerPage:
+    """A page of the ledger list, with the number of matching organisations counted up to `cap`."""
+
+    page: KeysetPage
+    total: int
+    capped: bool
+    cap: int
+
+
+def organisation_list_page(
+    *,
+    user: User,
+    filters: dict[str, Any],
+    places: dict[int, Region],
+    after: int | None,
+    before: int | None,
+    last: bool,
+    size: int,
+) -> LedgerPage:
+    """A page of the ledger as the list shows it: each row with its region, district and labels, and the
+    total. ``places``: the regions loaded for the filters already (the area's districts and streets)."""
+    matching = organisation_search(user=user, filters=filters)
+    capped = matching.order_by().values("pk")[: TOTAL_CAP + 1]
+    # The total rides along with the page's rows: the database computes the uncorrelated subquery once.
+    organisations = (
+        matching.only(*LIST_COLUMNS)
+        .prefetch_related(
+            Prefetch("categories", queryset=Category.objects.order_by("order"), to_attr="category_list")
+        )
+        .annotate(ledger_total=_CappedCount(capped))
+    )
+    page = keyset_page(
+        organisations, sort_keys(filters.get("sort")), after=after, before=before, last=last, size=size
+    )
+    # get_<field>_display hashes every translated choice at each call, a quarter of the table's rendering:
+    # the labels are looked up once per page instead.
+    labels = {
+        name: {value: str(label) for value, label in organisation_field(name).flatchoices}
+        for name in ("field", "unit_type")
+    }
+    # The regions are joined to the page's rows here, not in SQL: a search matching thousands of rows would
+    # join every one of them before sorting out the fifty shown.
+    missing = {pk for o in page.rows for pk in (o.region_id, o.district_id)} - places.keys()
+    regions = {**places, **Region.objects.in_bulk(missing)} if missing else places  # a row of another level
+    for organisation in page.rows:
+        organisation.region = regions[organisation.region_id]
+        organisation.district = regions[organisation.district_id]
+        organisation.field_label = labels["field"].get(organisation.field, organisation.field)
+        organisation.unit_type_label = labels["unit_type"].get(organisation.unit_type, organisation.unit_type)
+    if page.rows:
+        total = page.rows[0].ledger_total
+    elif page.is_first and page.is_last:
+        total = 0
+    else:  # an empty page past either end of a non-empty list
+        total = capped.count()
+    return LedgerPage(page=page, total=min(total, TOTAL_CAP), capped=total > TOTAL_CAP, cap=TOTAL_CAP)
+
+
+def organisation_field(name: str) -> Field:
+    field = Organisation._meta.get_field(name)
+    assert isinstance(field, Field)  # a column of the organisation, not a relation's other side
+    return field
+
+
+def branch_list_for(user: User, *, filters: dict[str, Any], today: dt.date) -> QuerySet[Branch]:
+    """The women's organisations of the user's area not dissolved, narrowed by a BranchFilterForm's filters."""
+    branches = branches_for(user).select_related("organisation", "region").filter(dissolved_on__isnull=True)
+    if filters.get("form"):
+        branches = branches.filter(form=filters["form"])
+    if filters.get("stage"):
+        branches = branches.filter(stage=filters["stage"])
+    if filters.get("district") is not None:
+        branches = branches.filter(organisation__district_id=filters["district"])
+    if filters.get("term") == "90":
+        branches = branches.filter(term_ends_on__gte=today, term_ends_on__lte=today + dt.timedelta(days=90))
+    return branches
+
+
+def contacts_overdue_for(user: User, *, today: dt.date, filters: dict[str, Any]) -> QuerySet[Organisation]:
+    """Organisations of the user's area past their contact cadence, narrowed by a district and an officer
+    (an id, or "none": those without one)."""
+    organisations = organisations_for(user).filter(
+        archived_at__isnull=True, in_scope=True, contact_due_on__lt=today
+    )
+    if filters.get("district") is not None:
+        organisations = organisations.filter(district_id=filters["district"])
+    if filters.get("officer") == "none":
+        organisations = organisations.filter(officer__isnull=True)
+    elif filters.get("officer"):
+        organisations = organisations.filter(officer_id=int(filters["officer"]))
+    return organisations
+
+
+def follow_ups_overdue_for(user: User, *, today: dt.date) -> QuerySet[ContactLog]:
+    """The open follow-ups of the user's area past their date, oldest first."""
+    return (
+        ContactLog.objects.filter(
+            organisation__in=organisations_for(user), done=False, next_follow_up__lt=today,
+            organisation__archived_at__isnull=True,
+        )
+        .select_related("organisation", "staff")
+        .order_by("next_follow_up", "id")
+    )  # fmt: skip

@@ -12,16 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from branches.errors import LedgerError
-from branches.forms import ContactForm, FormHelperForm, LiaisonEditForm, LiaisonForm
+from branches.forms import ContactForm, ContactOverdueFilterForm, FormHelperForm, LiaisonEditForm, LiaisonForm
 from branches.models import ContactLog, Liaison
-from branches.selectors import organisations_for, regions_for
+from branches.selectors import contacts_overdue_for, follow_ups_overdue_for, organisations_for, regions_for
 from branches.services import contacts as contact_services
 from branches.services.contacts import CONSENT_NOTICE
 from branches.services.recommend import form_recommend
 from branches.views.organisations import organisation_or_404
 from federation import access
 from federation.models import Region, User
-from federation.pagination import pk_param
 from federation.services import disclosure_record
 
 
@@ -148,17 +147,9 @@ def contact_overdue(request):
     """Organisations past their contact cadence and follow-ups past due, by district and by officer."""
     access.require(request.user, "ledger.view")
     today = timezone.localdate()
-    organisations = organisations_for(request.user).filter(
-        archived_at__isnull=True, in_scope=True, contact_due_on__lt=today
-    )
-    district = pk_param(request.GET.get("district"))
-    if district is not None:
-        organisations = organisations.filter(district_id=district)
-    officer = request.GET.get("officer", "")
-    if officer == "none":
-        organisations = organisations.filter(officer__isnull=True)
-    elif (officer_id := pk_param(officer)) is not None:
-        organisations = organisations.filter(officer_id=officer_id)
+    form = ContactOverdueFilterForm(request.GET or None)
+    filters = form.filters()
+    organisations = contacts_overdue_for(request.user, today=today, filters=filters)
     by_district = organisations.values("district__name").annotate(n=Count("id")).order_by("-n")
     by_officer = (
         organisations.values("officer_id", "officer__full_name", "officer__username")
@@ -166,14 +157,7 @@ def contact_overdue(request):
         .order_by("-n")
     )
     rows = organisations.select_related("district", "officer").order_by("contact_due_on", "id")[:200]
-    follow_ups = (
-        ContactLog.objects.filter(
-            organisation__in=organisations_for(request.user), done=False, next_follow_up__lt=today,
-            organisation__archived_at__isnull=True,
-        )
-        .select_related("organisation", "staff")
-        .order_by("next_follow_up", "id")[:100]
-    )  # fmt: skip
+    follow_ups = follow_ups_overdue_for(request.user, today=today)[:100]
     context = {
         "rows": rows,
         "total": organisations.count(),
@@ -181,8 +165,8 @@ def contact_overdue(request):
         "by_officer": by_officer,
         "follow_ups": follow_ups,
         "districts": regions_for(request.user, Region.Level.DISTRICT),
-        "district": district,
-        "officer": officer,
+        "district": filters.get("district"),
+        "officer": filters.get("officer") or "",
         "today": today,
     }
     return render(request, "branches/contact_overdue.html", context)

@@ -19,7 +19,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from branches.errors import LedgerError
-from branches.forms_imports import ColumnMappingForm, HeaderRowForm, RegisterUploadForm
+from branches.forms_imports import (
+    WARNINGS,
+    ColumnMappingForm,
+    HeaderRowForm,
+    ImportRowsFilterForm,
+    RegisterUploadForm,
+)
 from branches.models import Category, Organisation, RegisterImport, SanxinField, UnitType
 from branches.registers import RegisterError, import_template_xlsx
 from branches.services.imports import (

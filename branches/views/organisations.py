@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.apps import apps
 from django.contrib import messages
-from django.db.models import IntegerField, Prefetch, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,15 +19,15 @@ from branches.forms import (
     OrganisationForm,
     ReasonForm,
 )
-from branches.models import Branch, Category, Organisation, RegisterPresence
+from branches.history import organisation_history
+from branches.models import Branch, Organisation, RegisterPresence
 from branches.names import name_normalise
 from branches.selectors import (
     duplicate_candidates_for,
+    organisation_list_page,
     organisation_lookalikes,
-    organisation_search,
     organisations_for,
     search_condition,
-    sort_keys,
 )
 from branches.services import organisations as organisation_services
 from branches.services.follow import merge_conflicts, merge_hanging_counts
@@ -37,8 +35,7 @@ from branches.services.organisations import EDITABLE_FIELDS
 from branches.services.recommend import form_recommend
 from federation import access
 from federation.identifiers import mobile_mask, uscc_registering_body
-from federation.models import Region
-from federation.pagination import keyset_page, pk_param
+from federation.pagination import pk_param
 from federation.services import disclosure_record
 
 PAGE_SIZE = 50
@@ -73,153 +70,31 @@ def organisation_or_404(request, pk: int, permission: str = "ledger.view") -> Or
     return organisation
 
 
-# The list's total stops counting here ("more than 10,000"): an exact count walks every matching row on every
-# page, which at 100,000 organisations costs more than the page itself.
-TOTAL_CAP = 10_000
-
-
-class _CappedCount(Subquery):
-    """The number of rows of a query sliced to at most TOTAL_CAP + 1 rows, as a scalar subquery."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS capped)"
-    output_field = IntegerField()
-
-
-# What the list shows and sorts by.
-LIST_COLUMNS = (
-    "name", "uscc", "field", "unit_type", "employees", "women", "party_org", "trade_union", "in_scope",
-    "archived_at", "sort_key", "updated_at", "region_id", "district_id",
-)  # fmt: skip
-
-
 @require_GET
 def organisation_list(request):
     access.require(request.user, "ledger.view")
     form = OrganisationFilterForm(request.GET or None, user=request.user)
-    filters = form.filters()
-    matching = organisation_search(user=request.user, filters=filters)
-    capped = matching.order_by().values("pk")[: TOTAL_CAP + 1]
-    # The total rides along with the page's rows: the database computes the uncorrelated subquery once.
-    organisations = (
-        # not the search columns, provenance or notes: a fifth of the row's bytes
-        matching.only(*LIST_COLUMNS)
-        .prefetch_related(
-            Prefetch("categories", queryset=Category.objects.order_by("order"), to_attr="category_list")
-        )
-        .annotate(ledger_total=_CappedCount(capped))
-    )
-    page = keyset_page(
-        organisations,
-        sort_keys(filters.get("sort")),
+    ledger = organisation_list_page(
+        user=request.user,
+        filters=form.filters(),
+        places=form.places,
         after=pk_param(request.GET.get("after")),
         before=pk_param(request.GET.get("before")),
         last=request.GET.get("last") == "1",
         size=PAGE_SIZE,
     )
-    # get_<field>_display hashes every translated choice at each call, a quarter of the table's rendering:
-    # the labels are looked up once per page instead.
-    labels = {
-        name: {value: str(label) for value, label in Organisation._meta.get_field(name).flatchoices}
-        for name in ("field", "unit_type")
-    }
-    # The regions are joined to the page's rows here, not in SQL: a search matching thousands of rows would
-    # join every one of them before sorting out the fifty shown.
-    regions = form.places  # the area's districts and streets, loaded once for the filters
-    missing = {pk for o in page.rows for pk in (o.region_id, o.district_id)} - regions.keys()
-    if missing:  # a row filed under a region of another level
-        regions = {**regions, **Region.objects.in_bulk(missing)}
-    for organisation in page.rows:
-        organisation.region, organisation.district = (
-            regions[organisation.region_id],
-            regions[organisation.district_id],
-        )
-        organisation.field_label = labels["field"].get(organisation.field, organisation.field)
-        organisation.unit_type_label = labels["unit_type"].get(organisation.unit_type, organisation.unit_type)
-    if page.rows:
-        total = page.rows[0].ledger_total
-    elif page.is_first and page.is_last:
-        total = 0
-    else:  # an empty page past either end of a non-empty list
-        total = capped.count()
     context = {
         "form": form,
-        "page": page,
-        "total": min(total, TOTAL_CAP),
-        "total_capped": total > TOTAL_CAP,
-        "total_cap": f"{TOTAL_CAP:,}",
+        "page": ledger.page,
+        "total": ledger.total,
+        "total_capped": ledger.capped,
+        "total_cap": f"{ledger.cap:,}",
         "can_edit": access.has(request.user, "ledger.edit"),
         "can_import": access.has(request.user, "ledger.import"),
         "can_export": access.has(request.user, "ledger.export"),
     }
     template = "branches/_organisation_table.html" if request.htmx else "branches/organisation_list.html"
     return render(request, template, context)
-
-
-def _history(organisation: Organisation, limit: int = 30) -> list[dict]:
-    """The organisation's recorded changes, newest first, each with its field-by-field differences.
-
-    At most three queries whatever the length: the versions, their categories, the other regions they name.
-    A category change is recorded as a version of its own right after the save; the two are shown as one entry.
-    """
-    records = list(
-        organisation.history.select_related("history_user").order_by("-history_date", "-history_id")[
-            : limit + 1
-        ]
-    )
-    categories: dict[int, set[str]] = {record.history_id: set() for record in records}
-    for history_id, name in (
-        apps.get_model("branches", "HistoricalOrganisation_categories")
-        .objects.filter(history__in=records)
-        .values_list("history_id", "category__name")
-    ):
-        categories[history_id].add(name)
-    labels = {name: Organisation._meta.get_field(name).verbose_name for name in EDITABLE_FIELDS}
-    labels.update(archived_at=_("archived"), former_names=_("former names"))
-    # the organisation's own region is loaded already; most histories name no other
-    regions = {organisation.region_id: organisation.region.name}
-    others = {r.region_id for r in records} - set(regions)
-    if others:
-        regions.update(Region.objects.filter(pk__in=others).values_list("pk", "name"))
-    entries = []
-    for index, record in enumerate(records[:limit]):
-        previous = records[index + 1] if index + 1 < len(records) else None
-        changes = []
-        if previous is not None:
-            for name in [*EDITABLE_FIELDS, "former_names", "archived_at"]:
-                column = "region_id" if name == "region" else name
-                old, new = getattr(previous, column), getattr(record, column)
-                if old == new:
-                    continue
-                if name == "region":
-                    old, new = regions.get(old, old), regions.get(new, new)
-                elif name == "contact_mobile":
-                    old, new = mobile_mask(old or ""), mobile_mask(new or "")
-                elif name == "former_names":
-                    old, new = "、".join(old or []), "、".join(new or [])
-                changes.append({"label": labels[name], "old": old, "new": new})
-            if categories[record.history_id] != categories[previous.history_id]:
-                changes.append(
-                    {
-                        "label": _("categories"),
-                        "old": "、".join(sorted(categories[previous.history_id])),
-                        "new": "、".join(sorted(categories[record.history_id])),
-                    }
-                )
-        entries.append({"record": record, "changes": changes, "created": record.history_type == "+"})
-    # Fold a categories-only version into the save it followed (same person, within seconds).
-    folded: list[dict] = []
-    for entry in reversed(entries):
-        before = folded[-1] if folded else None
-        if (
-            before is not None
-            and entry["record"].history_user_id == before["record"].history_user_id
-            and (entry["record"].history_date - before["record"].history_date).total_seconds() < 5
-            and all(change["label"] == _("categories") for change in entry["changes"])
-        ):
-            before["changes"] += entry["changes"]
-            continue
-        folded.append(entry)
-    return list(reversed(folded))
 
 
 @require_GET
@@ -247,7 +122,7 @@ def organisation_detail(request, pk):
         "presences": presences,
         "sources": sources,
         "merged_here": organisations_for(request.user).filter(merged_into=organisation).only("pk", "name"),
-        "history": _history(organisation),
+        "history": organisation_history(organisation),
         "branches": Branch.objects.filter(covers=organisation)
         .select_related("organisation")
         .order_by("-established_on", "id"),

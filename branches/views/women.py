@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from branches.errors import LedgerError
-from branches.forms import BranchForm, StageForm
+from branches.forms import BranchFilterForm, BranchForm, StageForm
 from branches.models import Branch, BranchKind, Stage, StageChange, StageChecklistItem
-from branches.selectors import branches_for, regions_for
+from branches.selectors import branch_list_for, branches_for, regions_for
 from branches.services import branches as branch_services
 from branches.services.recommend import form_recommend
 from branches.views.organisations import organisation_or_404
@@ -31,19 +29,8 @@ def _branch(request, pk, permission="ledger.view") -> Branch:
 @require_GET
 def branch_list(request):
     access.require(request.user, "ledger.view")
-    branches = (
-        branches_for(request.user).select_related("organisation", "region").filter(dissolved_on__isnull=True)
-    )
-    filters = {key: request.GET.get(key, "") for key in ("form", "stage", "district", "term")}
-    if filters["form"] in BranchKind.values:
-        branches = branches.filter(form=filters["form"])
-    if filters["stage"] in Stage.values:
-        branches = branches.filter(stage=filters["stage"])
-    if (district_id := pk_param(filters["district"])) is not None:
-        branches = branches.filter(organisation__district_id=district_id)
-    if filters["term"] == "90":
-        today = timezone.localdate()
-        branches = branches.filter(term_ends_on__gte=today, term_ends_on__lte=today + dt.timedelta(days=90))
+    form = BranchFilterForm(request.GET or None)
+    branches = branch_list_for(request.user, filters=form.filters(), today=timezone.localdate())
     page = keyset_page(
         branches,
         [("name", False), ("id", False)],
@@ -54,7 +41,7 @@ def branch_list(request):
     context = {
         "page": page,
         "total": branches.count(),
-        "filters": filters,
+        "filters": form.shown(),
         "forms": BranchKind.choices,
         "stages": Stage.choices,
         "districts": regions_for(request.user, Region.Level.DISTRICT),

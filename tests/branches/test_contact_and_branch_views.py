@@ -195,3 +195,33 @@ def test_the_branch_list_district_filter_takes_any_number_without_an_error(clien
     client.force_login(district_officer)
     response = client.get(reverse("branches:branch_list"), {"district": str(2**70)})
     assert response.status_code == 200
+
+
+def test_the_branch_list_filters_by_form_and_district_and_ignores_unknown_values(client, city_officer):
+    from branches.services.branches import branch_create
+
+    hbw = OrganisationFactory(name="海勃湾甲单位", region=Region.objects.get(code="150302001"))
+    wd = OrganisationFactory(name="乌达乙单位", region=Region.objects.get(code="150304002"))
+    branch_create(by=city_officer, organisation=hbw, data={"name": "甲妇联", "form": "federation"})
+    branch_create(by=city_officer, organisation=wd, data={"name": "乙妇委会", "form": "committee"})
+    client.force_login(city_officer)
+
+    def names(**query) -> set[str]:
+        return {b.name for b in client.get(reverse("branches:branch_list"), query).context["page"].rows}
+
+    assert names(form="federation") == {"甲妇联"}
+    assert names(district=str(Region.objects.get(code="150304").pk)) == {"乙妇委会"}
+    assert names(form="no-such-form", stage="none", term="7") == {"甲妇联", "乙妇委会"}
+
+
+def test_overdue_contacts_filter_by_officer_or_by_having_none(client, district_officer):
+    kept = OrganisationFactory(name="有干事逾期协会", officer=district_officer)
+    orphan = OrganisationFactory(name="无干事逾期协会")
+    past = timezone.localdate() - dt.timedelta(days=3)
+    type(kept).objects.filter(pk__in=[kept.pk, orphan.pk]).update(contact_due_on=past)
+    client.force_login(district_officer)
+    url = reverse("branches:contact_overdue")
+    page = client.get(url, {"officer": "none"}).content.decode()
+    assert "无干事逾期协会" in page and "有干事逾期协会" not in page
+    page = client.get(url, {"officer": str(district_officer.pk)}).content.decode()
+    assert "有干事逾期协会" in page and "无干事逾期协会" not in page

@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
+from branches import selectors
 from branches.models import Organisation
 from branches.names import name_normalise, query_grams, search_grams
 from branches.selectors import USCC_PREFIX, organisation_search, search_condition
 from branches.services.organisations import organisation_update
-from branches.views import organisations as views
 from federation.identifiers import uscc_normalise
 from tests.branches.factories import OrganisationFactory
 
@@ -117,7 +117,7 @@ def shown(msgid: str, **params) -> str:
 
 
 def test_the_total_stops_counting_past_the_cap(client, ledger, city_officer, monkeypatch):
-    monkeypatch.setattr(views, "TOTAL_CAP", 5)
+    monkeypatch.setattr(selectors, "TOTAL_CAP", 5)
     client.force_login(city_officer)
     response = client.get(reverse("branches:organisation_list"))
     assert response.context["total"] == 5 and response.context["total_capped"]

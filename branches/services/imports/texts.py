@@ -6,14 +6,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
 
-from branches.models import Organisation
 from branches.registers import FIELD_ALIASES
+from branches.selectors import organisation_field
 from federation.identifiers import mobile_validate, uscc_validate
 
 # --------------------------------------------------------------------------------------------------------
@@ -157,13 +156,6 @@ def _text_entry(message: Any) -> list:
         with translation.override(language):
             texts[language] = str(message)
     return ["text", texts]
-
-
-def organisation_field(name: str) -> models.Field:
-    """A field of the ledger's organisation by name (every imported or copied one is a concrete field)."""
-    field = Organisation._meta.get_field(name)
-    assert isinstance(field, models.Field)
-    return field
 
 
 def field_label(name: str) -> str | Promise:
