@@ -23,7 +23,7 @@ def _media(settings, tmp_path):
 @pytest.fixture
 def batch_of_one(monkeypatch):
     monkeypatch.setattr("branches.services.imports.classify.LOOKUP_BATCH", 1)
-    monkeypatch.setattr("branches.services.imports.write.LOOKUP_BATCH", 1)
+    monkeypatch.setattr("branches.services.imports.pgcopy.LOOKUP_BATCH", 1)
 
 
 def register(*lines: str) -> bytes:
@@ -64,7 +64,7 @@ def test_the_outcome_does_not_depend_on_the_batches(city_officer, monkeypatch):
     in_one = [(row["n"], row["s"], row.get("o")) for row in preview.summary["rows"]]
 
     monkeypatch.setattr("branches.services.imports.classify.LOOKUP_BATCH", 1)
-    monkeypatch.setattr("branches.services.imports.write.LOOKUP_BATCH", 1)
+    monkeypatch.setattr("branches.services.imports.pgcopy.LOOKUP_BATCH", 1)
     register_import_apply(register_import=preview, by=city_officer)
     preview.refresh_from_db()
     applied = [(row["n"], row["s"], row.get("o")) for row in preview.summary["rows"]]
@@ -89,7 +89,7 @@ def test_a_batch_that_fails_in_the_database_leaves_nothing_written(city_officer,
         copies.append(statement)
         cursor.execute("SELECT 1 / 0")  # the server refuses the statement, as a full disk would
 
-    monkeypatch.setattr("branches.services.imports.write._copy_bytes", failing)
+    monkeypatch.setattr("branches.services.imports.pgcopy._copy_bytes", failing)
     with pytest.raises(DataError):
         register_import_apply(register_import=preview, by=city_officer)
 

@@ -27,7 +27,7 @@ def _media(settings, tmp_path):
 def _batches(request, monkeypatch):
     if request.param == "a batch a row":
         monkeypatch.setattr("branches.services.imports.classify.LOOKUP_BATCH", 1)
-        monkeypatch.setattr("branches.services.imports.write.LOOKUP_BATCH", 1)
+        monkeypatch.setattr("branches.services.imports.pgcopy.LOOKUP_BATCH", 1)
 
 
 def upload(user, data: bytes, name: str = "register.csv"):

@@ -23,7 +23,7 @@ from branches.models import Category, RegisterImport, RegisterSource, SanxinFiel
 from branches.registers import FIELD_ALIASES, RegisterError, RegisterTable
 from branches.services.follow import organisations_moved
 from branches.services.imports.background import Background, Cursor
-from branches.services.imports.classify import _Classifier, _Plan
+from branches.services.imports.classify import _Classifier
 from branches.services.imports.files import (
     _read,
     _stored_limit,
@@ -31,6 +31,7 @@ from branches.services.imports.files import (
     _table_info,
     upload_limit_bytes,
 )
+from branches.services.imports.rows import _Plan
 from branches.services.imports.texts import APPLIED_STATUSES
 from branches.services.imports.write import _write, _write_presences, _writer
 from federation import access
