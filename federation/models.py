@@ -148,7 +148,50 @@ class User(AbstractUser):
         return self.kind == self.Kind.CONTACT
 
 
-class LoginEvent(models.Model):
+class AuditLogQuerySet(models.QuerySet):
+    """A log's rows are appended, never changed or removed, except by federation.audit's own maintenance (sealing
+    into the chain, removing entries past their keeping time)."""
+
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        _audit_guard(self.model, "update")
+        return super().update(**kwargs)
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        _audit_guard(self.model, "delete")
+        return super().delete()
+
+
+def _audit_guard(model, what: str) -> None:  # type: ignore[no-untyped-def]
+    from .audit import in_maintenance
+
+    if not in_maintenance():
+        raise PermissionError(f"{model._meta.label} is append-only: no {what}")
+
+
+AuditLogManager = models.Manager.from_queryset(AuditLogQuerySet)
+
+
+class AppendOnly(models.Model):
+    """A log entry: written once; changed or removed only by federation.audit's maintenance."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not self._state.adding and not self.still_open():
+            _audit_guard(type(self), "change")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        _audit_guard(type(self), "delete")
+        return super().delete(*args, **kwargs)
+
+    def still_open(self) -> bool:
+        """Whether the entry may still be completed (a job that is running)."""
+        return False
+
+
+class LoginEvent(AppendOnly):
     """One sign-in attempt, successful or not, as admins expect to read it (登录日志)."""
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
@@ -159,6 +202,11 @@ class LoginEvent(models.Model):
     success = models.BooleanField(_("succeeded"))
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=255, blank=True)
+    # Sealed into the log's hash chain by federation.audit (order, and the digest over this entry and the one before)
+    seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    digest = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = AuditLogManager()
 
     class Meta:
         verbose_name = _("login event")
@@ -169,7 +217,7 @@ class LoginEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.username}"
 
 
-class OperationLog(models.Model):
+class OperationLog(AppendOnly):
     """Who changed what, when and why (操作日志); written by services, read by admins and managers."""
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
@@ -192,6 +240,13 @@ class OperationLog(models.Model):
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # who, as the chain keeps it (the account may be removed later, which empties `actor`)
+    actor_name = models.CharField(max_length=150, blank=True, editable=False)
+    # Sealed into the log's hash chain by federation.audit (order, and the digest over this entry and the one before)
+    seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    digest = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = AuditLogManager()
 
     class Meta:
         verbose_name = _("operation")
@@ -202,8 +257,13 @@ class OperationLog(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
 
+    def save(self, *args, **kwargs) -> None:
+        if not self.actor_name and self.actor_id:
+            self.actor_name = self.actor.get_username()  # type: ignore[union-attr]
+        super().save(*args, **kwargs)
 
-class DisclosureLog(models.Model):
+
+class DisclosureLog(AppendOnly):
     """Personal data shown in full or exported: who, when, what, with which filters (个人信息查阅/导出记录)."""
 
     class Kind(models.TextChoices):
@@ -229,6 +289,12 @@ class DisclosureLog(models.Model):
     params = models.JSONField(_("filters"), default=dict, blank=True)
     row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_name = models.CharField(max_length=150, blank=True, editable=False)
+    # Sealed into the log's hash chain by federation.audit (order, and the digest over this entry and the one before)
+    seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    digest = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = AuditLogManager()
 
     class Meta:
         verbose_name = _("personal-data disclosure")
@@ -237,6 +303,11 @@ class DisclosureLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.what}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.user_name and self.user_id:
+            self.user_name = self.user.get_username()  # type: ignore[union-attr]
+        super().save(*args, **kwargs)
 
 
 class Notification(models.Model):
@@ -305,7 +376,7 @@ class Reminder(models.Model):
         return f"{self.kind} {self.object_id} {self.due_on}"
 
 
-class JobRun(models.Model):
+class JobRun(AppendOnly):
     """One run of a periodic job: when, how it ended, how much it sent (the admins' job log)."""
 
     class Status(models.TextChoices):
@@ -322,6 +393,11 @@ class JobRun(models.Model):
     failed = models.PositiveIntegerField(_("failed"), default=0)
     details = models.JSONField(_("details"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # Sealed into the log's hash chain by federation.audit (order, and the digest over this entry and the one before)
+    seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    digest = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = AuditLogManager()
 
     class Meta:
         verbose_name = _("job run")
@@ -330,6 +406,9 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.started_at:%Y-%m-%d %H:%M}"
+
+    def still_open(self) -> bool:
+        return type(self).objects.filter(pk=self.pk, status=self.Status.RUNNING).exists()
 
 
 class PasswordRecord(models.Model):
@@ -376,3 +455,21 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class AuditAnchor(models.Model):
+    """Where a log's hash chain stands: the last sealed entry, and the entry the chain starts after once old
+    entries were removed at the end of their keeping time."""
+
+    log = models.CharField(max_length=40, unique=True)
+    sealed_seq = models.BigIntegerField(default=0)
+    sealed_digest = models.CharField(max_length=64, blank=True)
+    start_seq = models.BigIntegerField(default=0)  # entries up to this one were removed
+    start_digest = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("audit chain")
+        verbose_name_plural = _("audit chains")
+
+    def __str__(self) -> str:
+        return f"{self.log} {self.start_seq}–{self.sealed_seq}"

@@ -293,7 +293,14 @@ CELERY_BEAT_SCHEDULE: dict = {
     # last month's final coverage figures once, today's when the data changed (a look for change marks when
     # nothing did: two small queries)
     "coverage-snapshots": {"task": "coverage.snapshots_monthly", "schedule": 60},
+    # the logs' hash chains take in new entries each minute; entries past their keeping time go once a day
+    "audit-seal": {"task": "federation.audit_seal", "schedule": 60},
+    "audit-purge": {"task": "federation.audit_purge", "schedule": 86400},
 }
+# Log entries (logins, operations, personal data, jobs) are kept this many days at least. [180]
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180, minimum=180)
+# host:port of a central syslog server (UDP) that receives each log entry as it is sealed; empty: none.
+AUDIT_SYSLOG = os.environ.get("AUDIT_SYSLOG", "")
 # Coverage figures whose last computation took at most this many milliseconds are recomputed inside the page
 # that finds them out of date; slower ones go to the worker while the page says how old its figures are. [1000]
 COVERAGE_INLINE_MS = env_int("COVERAGE_INLINE_MS", 1000)

@@ -33,3 +33,19 @@ def notifications_redeliver() -> int:
     from .notifications import notifications_redeliver as redeliver
 
     return redeliver()
+
+
+@shared_task(name="federation.audit_seal")
+def audit_seal() -> dict[str, int]:
+    """Take the logs' new entries into their hash chains."""
+    from .audit import seal
+
+    return seal()
+
+
+@shared_task(name="federation.audit_purge")
+def audit_purge() -> dict[str, int]:
+    """Remove log entries past their keeping time, from the start of each chain."""
+    from .audit import purge
+
+    return purge()
