@@ -37,6 +37,16 @@ class FAQFilterForm(forms.Form):
     )
 
 
+class FAQSearchForm(forms.Form):
+    """The search for FAQ entries beside a question being answered."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=QUERY_MAX)
+
+    def query(self) -> str:
+        """The words searched for; none when the search does not fit."""
+        return self.cleaned_data["q"].strip() if self.is_valid() else ""
+
+
 class QuestionFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
 

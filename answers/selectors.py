@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from branches.models import Organisation
@@ -23,6 +23,20 @@ def questions_for(user: User) -> QuerySet[Question]:
     return access.scope(user, Question.objects.all(), "organisation__region")
 
 
+def questions_listed(user: User, *, status: str) -> QuerySet[Question]:
+    """The inbox: the questions of the user's area, "open" ones the longest waiting first, "answered" ones the
+    latest answered first, or all of them, open ones first."""
+    questions = questions_for(user).select_related(
+        "organisation", "asked_by", "answered_by", "step_entry__step"
+    )
+    if status == "open":
+        return questions.filter(answered_at__isnull=True).order_by("asked_at", "id")
+    if status == "answered":
+        return questions.filter(answered_at__isnull=False).order_by("-answered_at", "-id")
+    is_answered = Case(When(answered_at__isnull=True, then=Value(0)), default=Value(1))
+    return questions.order_by(is_answered.asc(), "asked_at", "id")
+
+
 def my_questions(user: User) -> QuerySet[Question]:
     """The questions the user asked, newest first."""
     return Question.objects.filter(asked_by=user).order_by("-asked_at", "-id")
@@ -34,6 +48,11 @@ def faq_entries_for(user: User) -> QuerySet[FAQEntry]:
     if access.has(user, "faq.edit"):
         return entries
     return entries.filter(published=True)
+
+
+def faq_entries_published() -> QuerySet[FAQEntry]:
+    """The entries shown to everybody (the suggestions beside a question being answered)."""
+    return FAQEntry.objects.filter(published=True).select_related("category")
 
 
 def faq_proposals_for(user: User) -> QuerySet[FAQProposal]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case, Value, When
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +21,7 @@ from .forms import (
     FAQEntryForm,
     FAQFilterForm,
     FAQProposalForm,
+    FAQSearchForm,
     ProposalDecisionForm,
     QuestionFilterForm,
     step_choices,
@@ -32,10 +32,12 @@ from .seed import STEP_CATEGORY
 from .selectors import (
     contact_organisations,
     faq_entries_for,
+    faq_entries_published,
     faq_proposals_for,
     my_questions,
     questions_annotate,
     questions_for,
+    questions_listed,
 )
 from .services import QUESTION_MAX, QuestionError
 from .suggestions import faq_suggestions
@@ -232,17 +234,9 @@ def question_list(request):
     access.require(request.user, "questions.view")
     form = QuestionFilterForm(request.GET)
     status = form.cleaned_data["status"] if form.is_valid() and form.cleaned_data["status"] else "open"
-    questions = questions_for(request.user).select_related(
-        "organisation", "asked_by", "answered_by", "step_entry__step"
+    page = Paginator(questions_listed(request.user, status=status), PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
-    if status == "open":
-        questions = questions.filter(answered_at__isnull=True).order_by("asked_at", "id")
-    elif status == "answered":
-        questions = questions.filter(answered_at__isnull=False).order_by("-answered_at", "-id")
-    else:
-        is_answered = Case(When(answered_at__isnull=True, then=Value(0)), default=Value(1))
-        questions = questions.order_by(is_answered.asc(), "asked_at", "id")
-    page = Paginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
     target = AnswerSettings.current().target_working_days
     page.object_list = questions_annotate(page.object_list, today=timezone.localdate(), target=target)
     context = {"page": page, "status": status, "form": form, "target": target}
@@ -277,8 +271,8 @@ def question_answer(request, pk):
         question.refresh_from_db()
     target = AnswerSettings.current().target_working_days
     question = questions_annotate([question], today=timezone.localdate(), target=target)[0]
-    search = request.GET.get("q", "").strip()[:100]
-    entries = FAQEntry.objects.filter(published=True).select_related("category")
+    search = FAQSearchForm(request.GET).query()
+    entries = faq_entries_published()
     suggestions = (
         list(faq_search(entries, search)[:10]) if search else faq_suggestions(entries, question.text)
     )

@@ -16,11 +16,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from branches.models import Liaison, Organisation, Way
 from federation.identifiers import mobile_mask, mobile_normalise, mobile_validate
+from federation.models import User
 from federation.uploads import docx_active_content_error, upload_archive_error, upload_size_error, upload_type
 
 from .election import NOMINATION_STEP, election_check, nomination_check, planned_seats
-from .models import FieldSpec, FieldType, StepEntry, StepTemplate
+from .models import FieldSpec, FieldType, FormationRun, StepEntry, StepTemplate, WorkflowTemplate
+from .selectors import owners_for
 from .wording import WAYS, form_words
 
 MAX_ROWS = 300
@@ -501,3 +504,77 @@ def run_value(run, name: str, *, organisation=None) -> str | None:
         organisation = organisation or run.organisation
         return f"{organisation.name}{form_words(run.form)['full']}" if organisation.name else None
     return None
+
+
+# --- the staff pages' forms -------------------------------------------------------------------------------
+
+
+class _OwnerField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.display_name} · {obj.unit}" if obj.unit_id else obj.display_name
+
+
+class _TemplateField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: WorkflowTemplate) -> str:
+        return f"{obj.name} v{obj.version} · {obj.get_form_display()}"
+
+
+class RunStartForm(forms.Form):
+    """Start a run on an organisation: the template, the way, the owner (who may own it) and the liaison."""
+
+    template = _TemplateField(
+        label=gettext_lazy("Template"),
+        queryset=WorkflowTemplate.objects.none(),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    way = forms.ChoiceField(
+        label=gettext_lazy("Way of forming"),
+        choices=Way.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    owner = _OwnerField(
+        label=gettext_lazy("Owner"),
+        queryset=User.objects.none(),
+        help_text=gettext_lazy("The officer who follows the run and is told when a step is handed in."),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    liaison = forms.ModelChoiceField(
+        label=gettext_lazy("Liaison"),
+        queryset=Liaison.objects.none(),
+        required=False,
+        help_text=gettext_lazy(
+            "The organisation's liaison receives the invitation link to fill in the steps."
+        ),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = WorkflowTemplate.objects.filter(
+            status=WorkflowTemplate.Status.PUBLISHED
+        ).order_by("form", "key", "-version")
+        self.fields["owner"].queryset = owners_for(organisation)
+        self.fields["liaison"].queryset = organisation.liaisons.filter(active=True).order_by("name", "pk")
+        self.fields["liaison"].empty_label = _("Name one later")
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why is the run cancelled?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+
+class RunFilterForm(forms.Form):
+    """The run list's filters; a value that does not fit is left out, the others still apply."""
+
+    status = forms.ChoiceField(required=False, choices=[("", ""), *FormationRun.Status.choices])
+    template = forms.CharField(required=False, max_length=40)  # a template's key, whatever its version
+    district = forms.IntegerField(required=False, min_value=1, max_value=999_999_999)
+    overdue = forms.BooleanField(required=False)
+
+    def filters(self) -> dict:
+        """The filters that were given and fit (the list is scoped to the user's area whatever they say)."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "", False)}

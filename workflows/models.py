@@ -333,6 +333,10 @@ class StepStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
 
 
+# the statuses in which a step may still be written
+OPEN_STATUSES = (StepStatus.TODO, StepStatus.DRAFT, StepStatus.RETURNED)
+
+
 class StepEntry(models.Model):
     run = models.ForeignKey(FormationRun, on_delete=models.CASCADE, related_name="entries")
     step = models.ForeignKey(StepTemplate, on_delete=models.PROTECT, related_name="+")
@@ -379,7 +383,7 @@ class StepEntry(models.Model):
     @property
     def open(self) -> bool:
         """Whether the organisation (or the federation) may still write answers."""
-        return self.status in (StepStatus.TODO, StepStatus.DRAFT, StepStatus.RETURNED)
+        return self.status in OPEN_STATUSES
 
     @property
     def liaison_fills(self) -> bool:

@@ -14,9 +14,9 @@ from federation.notifications import notification_create
 from federation.services import operation_label_register
 
 from ..models import (
+    OPEN_STATUSES,
     Actor,
     StepEntry,
-    StepStatus,
     StepTransition,
 )
 
@@ -32,7 +32,7 @@ operation_label_register("workflow.publish", gettext_lazy("published a workflow 
 operation_label_register("workflow.new_version", gettext_lazy("started a new template version"))
 
 
-OPEN = (StepStatus.TODO, StepStatus.DRAFT, StepStatus.RETURNED)
+OPEN = OPEN_STATUSES
 
 
 class WorkflowError(DomainError):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from federation import access
 from .. import services
 from ..forms import StepForm
 from ..models import FormationRun, StepEntry, StepStatus, StepTemplate, WorkflowTemplate
+from ..selectors import template_draft, template_steps, templates_listed
 
 
 def template_or_404(request: HttpRequest, pk: int, permission: str) -> WorkflowTemplate:
@@ -37,11 +37,7 @@ def step_template_or_404(request: HttpRequest, pk: int, permission: str) -> Step
 @require_GET
 def template_list(request):
     access.require(request.user, "workflow.templates")
-    templates = list(
-        WorkflowTemplate.objects.annotate(runs_count=Count("runs", distinct=True))
-        .annotate(steps_count=Count("steps", distinct=True))
-        .order_by("key", "-version")
-    )
+    templates = list(templates_listed())
     groups: dict[str, list[WorkflowTemplate]] = {}
     for template in templates:
         groups.setdefault(template.key, []).append(template)
@@ -56,16 +52,8 @@ def template_list(request):
 @require_GET
 def template_detail(request, pk):
     template = template_or_404(request, pk, "workflow.templates")
-    steps = list(
-        template.steps.annotate(fields_count=Count("fields", distinct=True))
-        .prefetch_related("documents")
-        .order_by("order", "id")
-    )
-    draft = (
-        WorkflowTemplate.objects.filter(key=template.key, status=WorkflowTemplate.Status.DRAFT)
-        .exclude(pk=template.pk)
-        .first()
-    )
+    steps = list(template_steps(template))
+    draft = template_draft(template.key, besides=template)
     context = {
         "template": template,
         "steps": steps,
@@ -94,7 +82,7 @@ def template_publish(request, pk):
 @require_POST
 def template_new_version(request, pk):
     template = template_or_404(request, pk, "workflow.templates")
-    existing = WorkflowTemplate.objects.filter(key=template.key, status=WorkflowTemplate.Status.DRAFT).first()
+    existing = template_draft(template.key)
     copy = services.template_new_version(by=request.user, template=template)
     if existing is not None:
         messages.info(

@@ -9,117 +9,56 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django import forms
 from django.contrib import messages
-from django.db.models import Count, Min, OuterRef, Prefetch, Subquery
+from django.db.models import Count, Min
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from branches.models import Liaison, Way
 from branches.selectors import regions_for
 from branches.services.recommend import form_recommend
 from branches.views.organisations import organisation_or_404
 from federation import access
-from federation.models import Region, User
+from federation.models import Region
 from federation.pagination import keyset_page, pk_param
 
 from .. import services
 from ..election import NOMINATION_STEP, WARN, nomination_check, planned_seats
-from ..forms import StepForm, answer_display, candidate_rows, initial_answers
+from ..forms import (
+    CancelForm,
+    RunFilterForm,
+    RunStartForm,
+    StepForm,
+    answer_display,
+    candidate_rows,
+    initial_answers,
+)
 from ..models import (
+    OPEN_STATUSES,
     Actor,
     FormationRun,
     StepAttachment,
     StepEntry,
     StepStatus,
-    StepTransition,
-    WorkflowTemplate,
 )
-from ..selectors import owners_for, runs_for
+from ..selectors import (
+    organisation_runs,
+    review_queue_listed,
+    run_invitations,
+    run_steps,
+    runs_for,
+    runs_listed,
+    template_names,
+)
 from ..selectors import review_queue as review_queue_for
 from .common import entry_or_404, invitation_or_404, posted_version, run_or_404
 
 PAGE_SIZE = 50
-OPEN = (StepStatus.TODO, StepStatus.DRAFT, StepStatus.RETURNED)
-
-
-# --- forms ------------------------------------------------------------------------------------------------
-
-
-class _OwnerField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.display_name} · {obj.unit}" if obj.unit_id else obj.display_name
-
-
-class _TemplateField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.name} v{obj.version} · {obj.get_form_display()}"
-
-
-class RunStartForm(forms.Form):
-    template = _TemplateField(
-        label=gettext_lazy("Template"),
-        queryset=WorkflowTemplate.objects.none(),
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    way = forms.ChoiceField(
-        label=gettext_lazy("Way of forming"),
-        choices=Way.choices,
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    owner = _OwnerField(
-        label=gettext_lazy("Owner"),
-        queryset=User.objects.none(),
-        help_text=gettext_lazy("The officer who follows the run and is told when a step is handed in."),
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    liaison = forms.ModelChoiceField(
-        label=gettext_lazy("Liaison"),
-        queryset=Liaison.objects.none(),
-        required=False,
-        help_text=gettext_lazy(
-            "The organisation's liaison receives the invitation link to fill in the steps."
-        ),
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-
-    def __init__(self, *args, organisation, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["template"].queryset = WorkflowTemplate.objects.filter(
-            status=WorkflowTemplate.Status.PUBLISHED
-        ).order_by("form", "key", "-version")
-        self.fields["owner"].queryset = owners_for(organisation)
-        self.fields["liaison"].queryset = organisation.liaisons.filter(active=True).order_by("name", "pk")
-        self.fields["liaison"].empty_label = _("Name one later")
-
-
-class CancelForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Why is the run cancelled?"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
-    )
+OPEN = OPEN_STATUSES
 
 
 # --- runs -------------------------------------------------------------------------------------------------
-
-
-def _current() -> dict:
-    """Annotations naming each run's current step (the first not yet approved)."""
-    current = (
-        StepEntry.objects.filter(run=OuterRef("pk"))
-        .exclude(status=StepStatus.APPROVED)
-        .order_by("order", "id")
-    )
-    return {
-        "current_pk": Subquery(current.values("pk")[:1]),
-        "current_title": Subquery(current.values("step__title")[:1]),
-        "current_status": Subquery(current.values("status")[:1]),
-        "current_due": Subquery(current.values("due_on")[:1]),
-    }
 
 
 def _status_labels() -> dict[str, str]:
@@ -130,21 +69,11 @@ def _status_labels() -> dict[str, str]:
 def run_list(request):
     access.require(request.user, "workflow.view")
     today = timezone.localdate()
-    filters = {key: request.GET.get(key, "") for key in ("status", "template", "district", "overdue")}
-    runs = runs_for(request.user).annotate(**_current())
-    if filters["status"] in FormationRun.Status.values:
-        runs = runs.filter(status=filters["status"])
-    if filters["template"]:
-        runs = runs.filter(template__key=filters["template"][:40])
-    if filters["district"].isdigit() and len(filters["district"]) < 10:
-        runs = runs.filter(organisation__district_id=int(filters["district"]))
-    if filters["overdue"] == "1":
-        runs = runs.filter(
-            status=FormationRun.Status.ACTIVE, current_due__lt=today, current_status__in=list(OPEN)
-        )
+    form = RunFilterForm(request.GET)
+    runs = runs_listed(request.user, filters=form.filters(), today=today)
     total = runs.count()
     page = keyset_page(
-        runs.select_related("organisation__district", "template", "owner"),
+        runs,
         [("started_at", True), ("id", True)],
         after=pk_param(request.GET.get("after")),
         before=pk_param(request.GET.get("before")),
@@ -160,15 +89,14 @@ def run_list(request):
             and run.current_due < today
             and run.current_status in OPEN
         )
-    templates = {}
-    for key, name in WorkflowTemplate.objects.order_by("key", "-version").values_list("key", "name"):
-        templates.setdefault(key, name)
     context = {
         "page": page,
         "total": total,
-        "filters": filters,
+        "form": form,
+        # what was asked, as typed, to show the filters again
+        "filters": {key: form.data.get(key, "") for key in form.fields},
         "statuses": FormationRun.Status.choices,
-        "templates": sorted(templates.items(), key=lambda item: item[1]),
+        "templates": template_names(),
         "districts": regions_for(request.user, Region.Level.DISTRICT),
         "today": today,
         "can_review": access.has(request.user, "workflow.review"),
@@ -224,17 +152,8 @@ def run_start(request, pk):
 
 
 def _timeline(run: FormationRun, today: dt.date) -> list[StepEntry]:
-    """The run's steps in order with their transitions and papers, in a fixed number of queries."""
-    entries = list(
-        run.entries.select_related("step", "submitted_by", "reviewer")
-        .prefetch_related(
-            Prefetch(
-                "transitions", queryset=StepTransition.objects.select_related("by").order_by("at", "id")
-            ),
-            "step__documents",
-        )
-        .order_by("order", "id")
-    )
+    """The run's steps in order, the current one and those overdue marked."""
+    entries = list(run_steps(run))
     current = next((entry for entry in entries if entry.status != StepStatus.APPROVED), None)
     for entry in entries:
         entry.is_current = run.status == FormationRun.Status.ACTIVE and entry is current
@@ -245,11 +164,7 @@ def _timeline(run: FormationRun, today: dt.date) -> list[StepEntry]:
 def _run_detail(request, run: FormationRun, *, new_invitation=None, cancel_form=None):
     today = timezone.localdate()
     entries = _timeline(run, today)
-    invitations = list(
-        run.invitations.select_related("liaison", "created_by", "revoked_by")
-        .annotate(uses_count=Count("uses"))
-        .order_by("-created_at", "-id")
-    )
+    invitations = list(run_invitations(run))
     now = timezone.now()
     for invitation in invitations:
         invitation.live = invitation.revoked_at is None and invitation.expires_at > now
@@ -437,21 +352,13 @@ def step_review(request, pk):
     return redirect("workflows:step_detail", pk=entry.pk)
 
 
-# What the queue shows: not the answers and drafts (JSON, often tables) nor the organisations' full rows.
-_PEOPLE = ("full_name", "first_name", "last_name", "username")
-QUEUE_COLUMNS = (
-    "order", "status", "due_on", "submitted_at", "run__organisation__name", "step__title",
-    *(f"run__owner__{name}" for name in _PEOPLE), *(f"submitted_by__{name}" for name in _PEOPLE),
-)  # fmt: skip
-
-
 @require_GET
 def review_queue(request):
     access.require(request.user, "workflow.review")
-    entries = review_queue_for(request.user)
+    entries = review_queue_listed(request.user)
     total = entries.count()
     page = keyset_page(
-        entries.only(*QUEUE_COLUMNS),
+        entries,
         [("submitted_at", False), ("id", False)],
         after=pk_param(request.GET.get("after")),
         before=pk_param(request.GET.get("before")),
@@ -472,14 +379,7 @@ def organisation_runs_panel(request, organisation) -> dict | None:
     """The 组建流程 card of an organisation's page: its runs, the steps of the one under way (3 queries)."""
     if not access.has(request.user, "workflow.view", organisation):
         return None
-    runs = list(
-        FormationRun.objects.filter(organisation=organisation)
-        .select_related("template", "owner")
-        .prefetch_related(
-            Prefetch("entries", queryset=StepEntry.objects.select_related("step").order_by("order", "id"))
-        )
-        .order_by("-started_at", "-id")[:10]
-    )
+    runs = list(organisation_runs(organisation))
     today = timezone.localdate()
     for run in runs:
         entries = list(run.entries.all())
