@@ -87,6 +87,11 @@ def activity_list_rows(activities: QuerySet[Activity]) -> QuerySet[Activity]:
     )
 
 
+def activity_versions(activity: Activity, limit: int = 20) -> QuerySet:
+    """A service's last saved versions, newest first, each with who saved it."""
+    return activity.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit]
+
+
 def recognition_search(*, user: User, filters: dict[str, Any]) -> QuerySet[Recognition]:
     """The recognitions narrowed by the list's filters (cleaned), newest year first."""
     recognitions = recognitions_for(user)
@@ -113,6 +118,11 @@ def alliance_list_rows(user: User) -> QuerySet[Alliance]:
         .select_related("lead", "branch", "region")
         .annotate(member_count=Count("members", distinct=True))
     )
+
+
+def alliance_recent_activities(alliance: Alliance, limit: int = 20) -> QuerySet[Activity]:
+    """The latest services an alliance took part in, with their type."""
+    return alliance.activities.select_related("type").order_by("-date", "-id")[:limit]
 
 
 def organisations_served(start: dt.date, end: dt.date, user: User | None = None) -> QuerySet:

@@ -29,7 +29,9 @@ from activities.selectors import (
     activities_for,
     activity_list_rows,
     activity_search,
+    activity_versions,
     alliance_list_rows,
+    alliance_recent_activities,
     alliances_for,
     recognition_list_rows,
     recognition_search,
@@ -87,14 +89,13 @@ def activity_export(request):
 @require_GET
 def activity_detail(request, pk):
     activity = _activity(request, pk)
-    versions = activity.history.select_related("history_user").order_by("-history_date", "-history_id")[:20]
     context = {
         "activity": activity,
         "organisations": activity.organisations.select_related("district").order_by("sort_key"),
         "partners": activity.partners.all(),
         "alliances": activity.alliances.all(),
         "photos": activity.photos.all(),
-        "versions": versions,
+        "versions": activity_versions(activity),
         "photo_form": PhotoForm(),
         "can_edit": access.has(request.user, "work.edit", activity),
     }
@@ -276,7 +277,7 @@ def alliance_detail(request, pk):
     context = {
         "alliance": alliance,
         "members": alliance.members.select_related("district").order_by("sort_key"),
-        "activities": alliance.activities.select_related("type").order_by("-date", "-id")[:20],
+        "activities": alliance_recent_activities(alliance),
         "can_edit": access.has(request.user, "work.edit", alliance),
     }
     return render(request, "activities/alliance_detail.html", context)
