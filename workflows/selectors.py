@@ -135,6 +135,11 @@ def run_steps(run: FormationRun) -> QuerySet[StepEntry]:
     )
 
 
+def run_papers(run: FormationRun) -> QuerySet[StepEntry]:
+    """A run's steps in order with their papers (the portal's stepper and step pages)."""
+    return run.entries.select_related("step").prefetch_related("step__documents").order_by("order")
+
+
 def run_invitations(run: FormationRun) -> QuerySet[Invitation]:
     """A run's invitation links, newest first, each with how often it was opened."""
     return (

@@ -21,6 +21,7 @@ from .. import services
 from ..forms import BLANK, INLINE_TYPES, StepForm, answer_display, initial_answers
 from ..models import Actor, FieldType, FormationRun, InvitationUse, StepEntry, StepStatus
 from ..panels import step_panels
+from ..selectors import run_papers
 from .common import entry_or_404, posted_version, run_or_404
 
 STATUS_BADGES = {
@@ -63,7 +64,7 @@ def invitation_open(request, token):
 
 
 def _entries(run: FormationRun) -> list[StepEntry]:
-    entries = list(run.entries.select_related("step").prefetch_related("step__documents").order_by("order"))
+    entries = list(run_papers(run))
     for entry in entries:
         entry.run = run  # the run is loaded once; entries must not fetch it again
     return entries
