@@ -3,7 +3,9 @@
 import json
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +110,8 @@ def test_pages_cost_a_bounded_number_of_queries(client, admin_user, django_asser
 def test_server_error_page_is_styled_and_says_nothing_was_half_saved(rf):
     from federation.views import error_500
 
-    response = error_500(rf.get("/"))
+    with translation.override(settings.LANGUAGE_CODE):  # called outside the middleware: no request sets it
+        response = error_500(rf.get("/"))
     assert response.status_code == 500
     page = response.content.decode()
     assert "系统出现了问题" in page and "app-navbar" in page
