@@ -41,7 +41,6 @@ def operation_record(
     obj: models.Model | None = None,
     changes: dict[str, Any] | None = None,
     reason: str = "",
-    request: HttpRequest | None = None,
 ) -> OperationLog:
     """Append one line to the operation log: who did what to which object, when and why."""
     return OperationLog.objects.create(
@@ -53,7 +52,7 @@ def operation_record(
         object_repr=str(obj)[:200] if obj is not None else "",
         changes=changes_masked(changes or {}),
         reason=reason,
-        ip=client_ip(request) if request is not None else current_ip(),
+        ip=current_ip(),
     )
 
 
@@ -110,7 +109,6 @@ def disclosure_record(
     obj: models.Model | None = None,
     params: dict[str, Any] | None = None,
     row_count: int | None = None,
-    request: HttpRequest | None = None,
 ) -> DisclosureLog:
     """Record that personal data was shown in full or exported."""
     return DisclosureLog.objects.create(
@@ -122,7 +120,7 @@ def disclosure_record(
         object_id=str(obj.pk) if obj is not None else "",
         params=params or {},
         row_count=row_count,
-        ip=client_ip(request) if request is not None else current_ip(),
+        ip=current_ip(),
     )
 
 
