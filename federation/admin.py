@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import (
     DisclosureLog,
@@ -129,3 +131,10 @@ class NotificationAdmin(ReadOnlyAdmin):
 class ReminderAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "object_id", "due_on", "recipient"]
     list_filter = ["kind"]
+
+
+# The second factor's devices are kept by federation/twofactor.py (enrolment, the recovery codes, removal from the
+# user list); django-otp's own admin pages would show their keys.
+for _device in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device):
+        admin.site.unregister(_device)
