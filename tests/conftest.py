@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db.models.signals import post_migrate
 
 from tests.factories import ContactFactory, StaffFactory
 
@@ -24,6 +25,16 @@ def need(available: bool, what: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"{what} is required (REQUIRE_SERVICES is set) but not available")
     pytest.skip(f"{what} is not available on this machine; CI runs this test with it")
+
+
+def _seed_after_flush(sender, **kwargs) -> None:
+    """A committing test's flush ends in post_migrate: put back what the migrations seeded, so that a test reading
+    the seeded regions, units or templates passes whichever test ran before it."""
+    if sender.label == "federation":
+        wuhai_seed()
+
+
+post_migrate.connect(_seed_after_flush, dispatch_uid="tests-seed-after-flush")
 
 
 def pytest_collection_modifyitems(items):
