@@ -30,12 +30,16 @@ run: setup
 	$(MANAGE) load_demo
 	$(MANAGE) runserver $(HOST):$(PORT)
 
+# The suite runs in a random order (the seed is printed; PYTEST_ARGS="-p randomly -p no:xdist --randomly-seed=N"
+# replays it in one process) and in TEST_PROCESSES processes, each with its own test database, live server, and
+# Celery worker on a queue of its own; a test file stays in one process.
+TEST_PROCESSES ?= 2
 test: $(VENV)/.installed assets
 	$(MANAGE) compilemessages -v0 $(IGNORE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run -v1
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 # The fast lane while working: every test but the browser and worker ones, in two processes, lint after.
 test-fast: $(VENV)/.installed assets
