@@ -8,7 +8,7 @@ order's columns answers directly; the first and last pages are index scans from 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -90,15 +90,24 @@ def pk_param(value: str | None) -> int | None:
     return None
 
 
+class KeysetPosition(TypedDict):
+    after: int | None
+    before: int | None
+    last: bool
+
+
+def keyset_position(request: HttpRequest) -> KeysetPosition:
+    """Which page of a list a request asks for with ?after=, ?before= or ?last=1, as keyset_page's arguments
+    (for a selector that pages its own queryset)."""
+    return {
+        "after": pk_param(request.GET.get("after")),
+        "before": pk_param(request.GET.get("before")),
+        "last": request.GET.get("last") == "1",
+    }
+
+
 def keyset_page_for(
     request: HttpRequest, queryset: QuerySet, keys: list[tuple[str, bool]], size: int = 50
 ) -> KeysetPage:
     """The page of a list a request asks for with ?after=, ?before= or ?last=1 (see keyset_page)."""
-    return keyset_page(
-        queryset,
-        keys,
-        after=pk_param(request.GET.get("after")),
-        before=pk_param(request.GET.get("before")),
-        last=request.GET.get("last") == "1",
-        size=size,
-    )
+    return keyset_page(queryset, keys, size=size, **keyset_position(request))

@@ -38,6 +38,7 @@ from branches.models import (
     Way,
 )
 from federation import access
+from federation.downloads import XLSX, cell_neutralise
 from federation.identifiers import mobile_mask
 from federation.models import DisclosureLog, Region, User
 from federation.services import disclosure_record
@@ -45,11 +46,9 @@ from federation.services import disclosure_record
 CHUNK_SIZE = 2000
 CSV_BATCH_ROWS = 500
 EXPORT_FORMATS = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": XLSX,
     "csv": "text/csv; charset=utf-8",
 }
-# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
 
@@ -187,13 +186,6 @@ LEDGER_COLUMNS: list[Column] = [
     # The organisation's own founding or registration date (the dates above are its women's organisation's).
     Column(_("Founded or registered on"), lambda row: row.organisation.founded_on, width=12),
 ]
-
-
-def cell_neutralise(value: Any) -> Any:
-    """A text that a spreadsheet would run as a formula, prefixed with an apostrophe; numbers unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
 
 
 def ledger_headers(columns: list[Column] = LEDGER_COLUMNS) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -17,6 +16,7 @@ from branches.services.exports import (
     ledger_xlsx_build,
 )
 from federation import access
+from federation.downloads import attachment
 
 
 @require_GET
@@ -59,6 +59,4 @@ def organisation_export(request):
             row_count=row_count,
         )
         response = FileResponse(workbook, content_type=EXPORT_FORMATS["xlsx"])
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=file_name)
-    response["Cache-Control"] = "private, no-store"  # personal data: never kept by a proxy or the browser
-    return response
+    return attachment(response, file_name)  # personal data: private

@@ -13,7 +13,6 @@ from django.core.paginator import Paginator
 from django.db.models.fields.json import KeyTransform
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -45,7 +44,7 @@ from branches.services.imports import (
     register_imports_for,
 )
 from federation import access
-from federation.downloads import XLSX
+from federation.downloads import XLSX, attachment
 from federation.identifiers import mobile_mask
 from federation.models import Region
 from federation.services import disclosure_record
@@ -98,9 +97,9 @@ def import_upload(request):
 @require_GET
 def import_template(request):
     access.require(request.user, "ledger.import")
+    # The blank template holds no personal data: nothing to keep from a cache.
     response = HttpResponse(import_template_xlsx(), content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, _("ledger-import-template") + ".xlsx")
-    return response
+    return attachment(response, _("ledger-import-template") + ".xlsx", private=False)
 
 
 @require_GET
@@ -194,10 +193,8 @@ def import_errors(request, pk):
         obj=register_import,
         row_count=_not_applied(register_import) + (register_import.summary or {}).get("applied_warnings", 0),
     )
-    response = HttpResponse(content, content_type=XLSX)
     filename = _("import-%(id)s-rows-not-imported") % {"id": register_import.pk} + ".xlsx"
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return attachment(HttpResponse(content, content_type=XLSX), filename)
 
 
 # --------------------------------------------------------------------------------------------------------

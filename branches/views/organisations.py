@@ -35,7 +35,7 @@ from branches.services.organisations import EDITABLE_FIELDS
 from branches.services.recommend import form_recommend
 from federation import access
 from federation.identifiers import mobile_mask, uscc_registering_body
-from federation.pagination import pk_param
+from federation.pagination import keyset_position, pk_param
 from federation.services import disclosure_record
 
 PAGE_SIZE = 50
@@ -78,10 +78,8 @@ def organisation_list(request):
         user=request.user,
         filters=form.filters(),
         places=form.places,
-        after=pk_param(request.GET.get("after")),
-        before=pk_param(request.GET.get("before")),
-        last=request.GET.get("last") == "1",
         size=PAGE_SIZE,
+        **keyset_position(request),
     )
     context = {
         "form": form,

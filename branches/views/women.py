@@ -17,7 +17,7 @@ from branches.services.recommend import form_recommend
 from branches.views.organisations import organisation_or_404
 from federation import access
 from federation.models import Region
-from federation.pagination import keyset_page, pk_param
+from federation.pagination import keyset_page_for, pk_param
 
 
 def _branch(request, pk, permission="ledger.view") -> Branch:
@@ -31,13 +31,7 @@ def branch_list(request):
     access.require(request.user, "ledger.view")
     form = BranchFilterForm(request.GET or None)
     branches = branch_list_for(request.user, filters=form.filters(), today=timezone.localdate())
-    page = keyset_page(
-        branches,
-        [("name", False), ("id", False)],
-        after=pk_param(request.GET.get("after")),
-        before=pk_param(request.GET.get("before")),
-        last=request.GET.get("last") == "1",
-    )
+    page = keyset_page_for(request, branches, [("name", False), ("id", False)])
     context = {
         "page": page,
         "total": branches.count(),

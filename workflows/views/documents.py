@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from federation.downloads import attachment
 from federation.models import DisclosureLog
 from federation.services import disclosure_record
 from federation.uploads import stored_file_response
@@ -24,11 +25,6 @@ from ..documents import (
 )
 from ..models import DocumentTemplate
 from .common import attachment_or_404, entry_or_404, run_or_404
-
-
-def _private(response):
-    response["Cache-Control"] = "private, no-store"  # personal data: never kept by a proxy or the browser
-    return response
 
 
 def _unavailable(error: DocumentUnavailable) -> HttpResponse:
@@ -55,13 +51,8 @@ def document_download(request, pk, document):
             obj=entry,
             params={"document": document.pk},
         )
-    response = FileResponse(
-        io.BytesIO(data),
-        as_attachment=True,
-        filename=document_file_name(document),
-        content_type=DOCX_CONTENT_TYPE,
-    )
-    return _private(response)
+    response = FileResponse(io.BytesIO(data), content_type=DOCX_CONTENT_TYPE)
+    return attachment(response, document_file_name(document))  # the run's answers: private
 
 
 @require_GET
@@ -75,14 +66,11 @@ def package_download(request, pk):
         what=_("Formation papers of %(organisation)s (ZIP)") % {"organisation": run.organisation.name},
         obj=run,
     )
-    response = FileResponse(
-        io.BytesIO(data), as_attachment=True, filename=file_name, content_type="application/zip"
-    )
-    return _private(response)
+    return attachment(FileResponse(io.BytesIO(data), content_type="application/zip"), file_name)
 
 
 @require_GET
 def attachment_download(request, pk):
     """A file uploaded to a step, unless it was removed."""
-    attachment = attachment_or_404(request, pk, "workflow.papers")
-    return stored_file_response(attachment.file, name=attachment.original_name)
+    uploaded = attachment_or_404(request, pk, "workflow.papers")
+    return stored_file_response(uploaded.file, name=uploaded.original_name)

@@ -21,7 +21,7 @@ from branches.services.recommend import form_recommend
 from branches.views.organisations import organisation_or_404
 from federation import access
 from federation.models import Region
-from federation.pagination import keyset_page, pk_param
+from federation.pagination import keyset_page_for, pk_param
 
 from .. import services
 from ..election import NOMINATION_STEP, WARN, nomination_check, planned_seats
@@ -72,14 +72,7 @@ def run_list(request):
     form = RunFilterForm(request.GET)
     runs = runs_listed(request.user, filters=form.filters(), today=today)
     total = runs.count()
-    page = keyset_page(
-        runs,
-        [("started_at", True), ("id", True)],
-        after=pk_param(request.GET.get("after")),
-        before=pk_param(request.GET.get("before")),
-        last=request.GET.get("last") == "1",
-        size=PAGE_SIZE,
-    )
+    page = keyset_page_for(request, runs, [("started_at", True), ("id", True)], size=PAGE_SIZE)
     labels = _status_labels()
     for run in page.rows:
         run.current_status_label = labels.get(run.current_status, "")
@@ -357,14 +350,7 @@ def review_queue(request):
     access.require(request.user, "workflow.review")
     entries = review_queue_listed(request.user)
     total = entries.count()
-    page = keyset_page(
-        entries,
-        [("submitted_at", False), ("id", False)],
-        after=pk_param(request.GET.get("after")),
-        before=pk_param(request.GET.get("before")),
-        last=request.GET.get("last") == "1",
-        size=PAGE_SIZE,
-    )
+    page = keyset_page_for(request, entries, [("submitted_at", False), ("id", False)], size=PAGE_SIZE)
     today = timezone.localdate()
     for entry in page.rows:
         entry.overdue = bool(entry.due_on and entry.due_on < today)
