@@ -81,8 +81,8 @@ def session_ending(request: HttpRequest, now: float) -> str | None:
         return None
     if now - started > settings.SESSION_COOKIE_AGE:
         return UserSession.Ending.EXPIRED
-    seen = _seen_read(request)
-    if now - (seen if seen is not None else started) > settings.SESSION_IDLE_MINUTES * 60:
+    seen = max(_seen_read(request) or 0, started)  # signing in (again) is activity too
+    if now - seen > settings.SESSION_IDLE_MINUTES * 60:
         return UserSession.Ending.IDLE
     return None
 

@@ -12,6 +12,7 @@ from django.apps import apps
 from django.urls import reverse
 
 from branches.models import Liaison
+from federation import audit
 from federation.models import DisclosureLog, OperationLog
 from tests.branches.factories import OrganisationFactory
 from workflows import services as workflow_services
@@ -141,7 +142,8 @@ def test_existing_log_entries_are_masked_by_the_migration(officer, organisation)
         },
     )
 
-    masking_migration.operation_log_mask(apps, None)
+    with audit.maintenance():  # the migration ran before the log became append-only
+        masking_migration.operation_log_mask(apps, None)
 
     entry.refresh_from_db()
     assert entry.changes == {

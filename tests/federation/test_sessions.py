@@ -112,3 +112,13 @@ def test_signing_out_closes_the_record(client, city_officer, settings):
     sign_in(client, city_officer, settings)
     client.post(reverse("logout"))
     assert UserSession.objects.get(user=city_officer).ending == UserSession.Ending.SIGNED_OUT
+
+
+def test_signing_in_again_on_the_same_browser_counts_as_activity(client, city_officer, settings):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        sign_in(client, city_officer, settings)
+        client.get(reverse("federation:staff_home"))
+    with time_machine.travel(start + dt.timedelta(hours=3), tick=False):
+        client.force_login(city_officer)  # the same session, signed in anew
+        assert client.get(reverse("federation:staff_home")).status_code == 200
