@@ -26,7 +26,7 @@ def cell_neutralise(value: Any) -> Any:
 def attachment(response: Response, filename: str, *, private: bool = True) -> Response:
     """The response as a file to save under `filename`. A private one (personal data, or figures of the user's
     own area) is never kept by a proxy or the browser."""
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or ""
     if private:
         response["Cache-Control"] = "private, no-store"
     return response
