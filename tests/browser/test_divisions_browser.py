@@ -6,7 +6,7 @@ import pytest
 from tests.browser.conftest import assert_fits_width
 from tests.federation.test_divisions import dataset_copy, load, newer_release
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_admin_finds_what_a_newer_release_retired_and_what_to_confirm(
