@@ -122,7 +122,7 @@ def question_ask(
         organisation = run.organisation
     elif organisation is None or not access.has(by, "questions.ask", organisation):
         raise QuestionError(_("Choose the organisation you ask for."))
-    text = (text or "").strip()
+    text = (text or "").replace("\x00", "").strip()  # a NUL never means anything, and PostgreSQL refuses it
     if not text:
         raise QuestionError(_("Write your question first."))
     if len(text) > QUESTION_MAX:

@@ -25,6 +25,7 @@ from benchmarks import ledger, women
 from benchmarks.sweep.world import ModelRows, copy_model_rows, reserve_ids
 from branches.models import Branch, ContactLog, Liaison, Organisation
 from coverage.services import snapshot_compute
+from federation import audit
 from federation.models import FederationUnit, JobRun, Notification, Reminder, User
 from workflows.models import FormationRun, StepEntry, StepTemplate, StepTransition, WorkflowTemplate
 
@@ -382,7 +383,7 @@ def import_cleanup() -> dict[str, int]:
 def sweep_forget(floors: dict[str, int]) -> dict[str, int]:
     """Forget what a measured sweep sent (rows above the floors), so that the next run finds the same work."""
     removed = {}
-    with connection.cursor() as cursor:
+    with audit.maintenance(), connection.cursor() as cursor:  # the job log is append-only but for this
         for model in (Reminder, Notification, JobRun):
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE id > %s", [floors[model.__name__]])
             removed[model._meta.db_table] = cursor.rowcount

@@ -272,13 +272,15 @@ BEGIN
     old_row := to_jsonb(OLD);
     new_row := to_jsonb(NEW);
     IF TG_TABLE_NAME = 'federation_jobrun' AND old_row->>'status' = 'running' THEN RETURN NEW; END IF;
-    FOREACH k IN ARRAY TG_ARGV LOOP
-      IF new_row->k <> 'null'::jsonb AND new_row->k IS DISTINCT FROM old_row->k THEN
-        RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
-      END IF;
-      new_row := new_row - k;
-      old_row := old_row - k;
-    END LOOP;
+    IF TG_NARGS > 0 THEN
+      FOREACH k IN ARRAY TG_ARGV LOOP
+        IF new_row->k <> 'null'::jsonb AND new_row->k IS DISTINCT FROM old_row->k THEN
+          RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        new_row := new_row - k;
+        old_row := old_row - k;
+      END LOOP;
+    END IF;
     IF new_row = old_row THEN RETURN NEW; END IF;
   END IF;
   RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';

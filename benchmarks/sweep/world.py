@@ -23,6 +23,7 @@ from django.utils import timezone
 from benchmarks.ledger.organisations import copy_rows
 from branches.models import Branch, BranchMember, ContactLog, Organisation, StageChange
 from branches.services.reminders import CONTACT_CADENCE, FOLLOW_UP_DUE
+from federation import audit
 from federation.models import FederationUnit, JobRun, Notification, Region, Reminder, User
 
 NAME_PREFIX = "基准催办"
@@ -87,7 +88,7 @@ def benchmark_cleanup() -> dict[str, int]:
         (Organisation.history.model, f"id IN (SELECT id FROM {ids})"),
         (Organisation, f"id IN (SELECT id FROM {ids})"),
     ]
-    with connection.cursor() as cursor:
+    with audit.maintenance(), connection.cursor() as cursor:  # the job log is append-only but for this
         # The ids are materialised once: the statements below delete what the marker query would join.
         cursor.execute(f"CREATE TEMPORARY TABLE {ids} AS {ids_sql}", ids_params)
         for model, where in statements:

@@ -343,3 +343,12 @@ def test_the_inbox_and_the_home_panel_ask_a_bounded_number_of_queries(
         client.get(INBOX, {"status": "all"})
     with django_assert_max_num_queries(12):
         client.get(answer_url(Question.objects.first()))
+
+
+def test_a_question_typed_with_a_nul_character_is_kept_without_it(client_as, contact, world):
+    client = client_as(contact)
+    response = client.post(
+        reverse("answers:step_question_ask", args=[world["step"].pk]), {"text": "选举\x00怎么办？"}
+    )
+    assert response.status_code == 302
+    assert Question.objects.filter(text="选举怎么办？").exists()
