@@ -16,14 +16,14 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .context import acting_user
+from .middleware import GateMiddleware
 from .models import PasswordRecord, User
 
 CLASSES = ("lower", "upper", "digit", "symbol")
@@ -155,34 +155,15 @@ def due_message(reason: str) -> str:
     ) % {"days": settings.PASSWORD_EXPIRY_DAYS}
 
 
-# Pages a user whose change is due may still open: the change itself, signing out, the language switch.
-_OPEN_VIEWS = frozenset(
-    {"password_change", "password_change_done", "logout", "federation:language_set", "healthz"}
-)
-
-
-class PasswordPolicyMiddleware:
+class PasswordPolicyMiddleware(GateMiddleware):
     """Send a user whose password change is due to the password-change page (with the reason on it)."""
 
-    def __init__(self, get_response: Any) -> None:
-        self.get_response = get_response
+    open_views = GateMiddleware.open_views | {"password_change", "password_change_done"}
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_view(
-        self, request: HttpRequest, view_func: Any, args: Any, kwargs: Any
-    ) -> HttpResponse | None:
+    def gate(self, request: HttpRequest) -> str | None:
         reason = password_change_due(request.user)
         request.password_change_due = reason  # type: ignore[attr-defined]  # read by the change page
-        match = request.resolver_match
-        if not reason or (match is not None and match.view_name in _OPEN_VIEWS):
-            return None
-        if request.headers.get("HX-Request"):
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = reverse("password_change")
-            return response
-        return redirect("password_change")
+        return reverse("password_change") if reason else None
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_POST
 
 from . import access
 from .context import client_ip
+from .middleware import redirect_anywhere
 from .models import User, UserSession
 from .services import operation_label_register, operation_record
 
@@ -125,11 +126,7 @@ def _end_here(request: HttpRequest, ending: str) -> None:
 
 def _to_sign_in(request: HttpRequest, ending: str) -> HttpResponse:
     target = reverse(settings.LOGIN_URL) + "?" + urlencode({"next": request.get_full_path(), "ended": ending})
-    if request.headers.get("HX-Request"):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = target
-    else:
-        response = redirect(target)
+    response = redirect_anywhere(request, target)
     response.delete_cookie(SEEN_COOKIE)
     return response
 

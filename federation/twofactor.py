@@ -31,6 +31,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import access
+from .middleware import GateMiddleware
 from .models import User
 from .services import operation_label_register, operation_record
 
@@ -78,36 +79,16 @@ class CodeForm(forms.Form):
         return "".join(self.cleaned_data["code"].split()).lower()
 
 
-# Pages open before the second factor: the factor's own pages, signing out, the language switch.
-_OPEN_VIEWS = frozenset(
-    {"two_factor_verify", "two_factor_setup", "logout", "federation:language_set", "healthz"}
-)
-
-
-class TwoFactorMiddleware:
+class TwoFactorMiddleware(GateMiddleware):
     """Send a user who needs a second factor and has not given it to the code page (or to enrolment)."""
 
-    def __init__(self, get_response: Any) -> None:
-        self.get_response = get_response
+    open_views = GateMiddleware.open_views | {"two_factor_verify", "two_factor_setup"}
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_view(
-        self, request: HttpRequest, view_func: Any, args: Any, kwargs: Any
-    ) -> HttpResponse | None:
+    def gate(self, request: HttpRequest) -> str | None:
         user = request.user
         if not user.is_authenticated or _verified(request) or not two_factor_required(user):
             return None
-        match = request.resolver_match
-        if match is not None and match.view_name in _OPEN_VIEWS:
-            return None
-        target = reverse("two_factor_verify") + "?" + _next_query(request.get_full_path())
-        if request.headers.get("HX-Request"):
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = target
-            return response
-        return redirect(target)
+        return reverse("two_factor_verify") + "?" + _next_query(request.get_full_path())
 
 
 def _next_query(path: str) -> str:
