@@ -56,3 +56,14 @@ class BenchmarkCommand(BaseCommand):
             self.stdout.write(f"\nJSON written to {path}")
         if options["keep"]:
             self.stdout.write(f"Generated data kept; remove it with `manage.py {self.name} --clean`.")
+
+
+def server_facts(*names: str) -> dict[str, str]:
+    """The measured database's name and PostgreSQL's version and the named settings (jit, autovacuum…), for a
+    report's heading."""
+    facts = {"database": connection.settings_dict["NAME"]}
+    with connection.cursor() as cursor:
+        for name in ("server_version", *names):
+            cursor.execute(f"SHOW {name}")
+            facts["postgresql" if name == "server_version" else name] = cursor.fetchone()[0]
+    return facts

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from benchmarks import generate, ledger
+from benchmarks.command import server_facts
 from benchmarks.sweep import sweep_once
 from branches.models import Region
 from coverage.models import SnapshotBatch
@@ -163,18 +164,11 @@ def measure_sweep() -> dict[str, Any]:
 def benchmark_run(*, scale: int, rows: int, repeat: int, reuse: bool, log=print) -> Report:
     """Generate (unless reused), measure pages, the import and the sweep; return the report."""
     report = Report()
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0]
-        cursor.execute("SHOW autovacuum")
-        autovacuum = cursor.fetchone()[0]
     report.meta = {
         "scale": scale,
         "rows": rows,
         "repeat": repeat,
-        "database": connection.settings_dict["NAME"],
-        "postgresql": version,
-        "autovacuum": autovacuum,
+        **server_facts("autovacuum"),
         "started": timezone.now().isoformat(timespec="seconds"),
     }
     existing = generate.generated_scale()

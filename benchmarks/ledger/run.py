@@ -8,9 +8,9 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 
+from benchmarks.command import server_facts
 from federation.models import Region
 
 from .imports import IMPORT_KEYS, benchmark_import
@@ -46,15 +46,11 @@ class Report:
 def benchmark_run(*, organisations: int, rows: int, repeat: int, keep: bool, log=print) -> Report:
     """Generate, measure, clean up (unless keep); return the report."""
     report = Report()
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0]
     report.meta = {
         "organisations": organisations,
         "rows": rows,
         "repeat": repeat,
-        "database": connection.settings_dict["NAME"],
-        "postgresql": version,
+        **server_facts(),
         "started": timezone.now().isoformat(timespec="seconds"),
         "marker": f"names start with {NAME_PREFIX}, notes = {MARKER!r}; register {SOURCE_NAME}; "
         f"users {USER_PREFIX}*",

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 
+from benchmarks.command import server_facts
 from benchmarks.ledger.run import pad
 
 from .measure import SELECTION_KEYS, Measurement, measure_level
@@ -48,20 +48,13 @@ class Report:
 def benchmark_run(*, organisations: int, contacts: int, due: list[int], keep: bool, log=print) -> Report:
     """Generate, measure at a tenth of the contact log and at all of it, clean up (unless keep)."""
     report = Report()
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0]
-        cursor.execute("SHOW jit")
-        jit = cursor.fetchone()[0]
     from django.conf import settings
 
     report.meta = {
         "organisations": organisations,
         "contacts": contacts,
         "due": due,
-        "database": connection.settings_dict["NAME"],
-        "postgresql": version,
-        "jit": jit,
+        **server_facts("jit"),
         "delivery": "in-process (Celery eager)"
         if settings.CELERY_TASK_ALWAYS_EAGER
         else "enqueued to the broker",
