@@ -424,7 +424,7 @@ class ModelIdsField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         for pk in value or ():
             text = str(pk).strip()
-            if text.lstrip("-").isdigit() and abs(int(text)) >= 2**63:
+            if text.lstrip("-").isdecimal() and abs(int(text)) >= 2**63:
                 raise forms.ValidationError(
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": text[:30]}
                 )

@@ -108,7 +108,7 @@ def pg_tool(name: str) -> str:
         return found
     versions = sorted(
         glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-        key=lambda path: int(Path(path).parts[-3]) if Path(path).parts[-3].isdigit() else 0,
+        key=lambda path: int(Path(path).parts[-3]) if Path(path).parts[-3].isdecimal() else 0,
     )
     if versions:
         return versions[-1]

@@ -110,7 +110,7 @@ def dataset_release(source: Path) -> str:
 def division_code_parse(code: str) -> tuple[str, str]:
     """(level, six-digit code) of a province (15, 150000), prefecture (1503, 150300) or county (150302)."""
     code = code.strip()
-    if not code.isdigit() or len(code) not in (2, 4, 6):
+    if not (code.isascii() and code.isdigit()) or len(code) not in (2, 4, 6):
         raise DivisionsError(
             _(
                 "%(code)s is not a division code: give 2 or 6 digits for a province, 4 or 6 for a prefecture, 6 for a county."

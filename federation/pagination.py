@@ -85,7 +85,7 @@ def keyset_page(
 def pk_param(value: str | None) -> int | None:
     """An id from the query string or a form (a page anchor, a filter, a chosen record): anything that is not a
     positive whole number that fits a 64-bit key is ignored (a longer one would overflow SQLite)."""
-    if value and value.isdigit() and len(value) < 19:
+    if value and value.isdecimal() and len(value) < 19:
         return int(value)
     return None
 

@@ -141,7 +141,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 def _device_matching(user: User, code: str) -> tuple[Any, int]:
     """The device that accepts the code (six digits: the app; otherwise a recovery code), and, when none does
     because of too many recent tries, how many seconds to wait."""
-    model: Any = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
+    model: Any = TOTPDevice if code.isascii() and code.isdigit() and len(code) == 6 else StaticDevice
     wait = 0
     with transaction.atomic():
         for device in model.objects.select_for_update().filter(user=user, confirmed=True):

@@ -80,7 +80,7 @@ def parse_date(text: str) -> dt.date | None:
     value = unicodedata.normalize("NFKC", text).strip(_STRIP_CHARS)
     if not value:
         return None
-    if value.isdigit() and int(value) in _EXCEL_SERIALS:
+    if value.isdecimal() and int(value) in _EXCEL_SERIALS:
         date = _EXCEL_EPOCH + dt.timedelta(days=int(value))
     else:
         match = _DATE_TEXT.fullmatch(value)

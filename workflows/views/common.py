@@ -63,4 +63,4 @@ def attachment_or_404(request: HttpRequest, pk: int, permission: str) -> StepAtt
 def posted_version(data) -> int | None:
     """The step version a form was read at (its hidden `version` field); None when missing or not a number."""
     value = str(data.get("version", ""))
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if value.isdecimal() and len(value) < 10 else None

@@ -12,7 +12,7 @@ from federation.divisions import DivisionsError, divisions_load, province_codes
 
 def _pair(value: str) -> tuple[str, str]:
     old, sep, new = value.partition("=")
-    if not sep or not old.isdigit() or not new.isdigit():
+    if not sep or not old.isdecimal() or not new.isdecimal():
         raise ValueError(value)
     return old, new
 
