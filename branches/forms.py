@@ -145,6 +145,20 @@ class ContactOverdueFilterForm(ListFilterForm):
 DUPLICATE_REASON_LENGTH = 70  # with its prefix, within the history's reason column
 
 
+class ModelIdsField(forms.ModelMultipleChoiceField):
+    """Several rows chosen by id; an id past the database's 64-bit range is an invalid choice (SQLite raised
+    OverflowError on it, a 500)."""
+
+    def _check_values(self, value):
+        for pk in value or ():
+            text = str(pk).strip()
+            if text.lstrip("-").isdecimal() and abs(int(text)) >= 2**63:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": text[:30]}
+                )
+        return super()._check_values(value)
+
+
 class OrganisationForm(SeenMixin, forms.ModelForm):
     """Create or edit an organisation; the credit code and mobile are checked as the standards say."""
 
@@ -189,6 +203,7 @@ class OrganisationForm(SeenMixin, forms.ModelForm):
             "notes",
             "uscc_override",
         ]
+        field_classes = {"categories": ModelIdsField}
         widgets = {
             "categories": forms.CheckboxSelectMultiple,
             "notes": forms.Textarea(attrs={"rows": 3}),
@@ -415,20 +430,6 @@ class FormHelperForm(forms.Form):
     scattered = forms.BooleanField(
         label=_("Its people work in scattered outlets of one industry (express, delivery)"), required=False
     )
-
-
-class ModelIdsField(forms.ModelMultipleChoiceField):
-    """Several rows chosen by id; an id past the database's 64-bit range is an invalid choice (SQLite raised
-    OverflowError on it, a 500)."""
-
-    def _check_values(self, value):
-        for pk in value or ():
-            text = str(pk).strip()
-            if text.lstrip("-").isdecimal() and abs(int(text)) >= 2**63:
-                raise forms.ValidationError(
-                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": text[:30]}
-                )
-        return super()._check_values(value)
 
 
 class BranchForm(SeenMixin, forms.ModelForm):

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from branches.forms import ModelIdsField
 from branches.models import Category, RegisterSource, SanxinField
 from branches.registers import ALIAS_INDEX, RegisterError, column_letter, normalize_header
 from branches.selectors import regions_for
@@ -40,7 +41,7 @@ class RegisterUploadForm(forms.Form):
         required=False,
         empty_label=_("— from each row —"),
     )
-    default_categories = forms.ModelMultipleChoiceField(
+    default_categories = ModelIdsField(
         label=_("Categories of every row"),
         queryset=Category.objects.none(),
         required=False,
