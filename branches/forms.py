@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -217,7 +218,9 @@ class OrganisationForm(SeenMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         regions = regions_for(user, Region.Level.DISTRICT) | regions_for(user, Region.Level.STREET)
-        # with their parents: a street's choice is labelled "district · street"
+        # A retired division is offered no more, but to the organisation that still lies in it (it keeps its
+        # place until someone moves it); a street's choice is labelled "district · street".
+        regions = regions.filter(Q(retired_on__isnull=True) | Q(pk=self.instance.region_id or 0))
         self.fields["region"].queryset = regions.select_related("parent").order_by("path")
         self.fields["region"].label_from_instance = lambda r: (
             r.name if r.level == Region.Level.DISTRICT else f"{r.parent.name} · {r.name}"

@@ -1,5 +1,8 @@
 """Ledger pages through the test client: scope, roles, bad input, query counts."""
 
+import datetime as dt
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -276,3 +279,18 @@ def test_a_save_over_someone_elses_newer_save_is_refused_and_changes_nothing(
     assert saved.status_code == 302
     organisation.refresh_from_db()
     assert (organisation.employees, organisation.women) == (12, 8)
+
+
+def test_a_retired_street_is_offered_only_to_the_organisation_still_in_it(client, city_officer):
+    retired = Region.objects.filter(level=Region.Level.STREET).order_by("code").first()
+    Region.objects.filter(pk=retired.pk).update(retired_on=dt.date(2026, 1, 1))
+    staying = OrganisationFactory(name="乌海市仍在旧街道的公司", region=retired)
+    client.force_login(city_officer)
+
+    def region_choices(url):
+        page = client.get(url).content.decode()
+        return re.search(r'<select name="region".*?</select>', page, re.S).group(0)
+
+    assert f'value="{retired.pk}"' not in region_choices(reverse("branches:organisation_create"))
+    kept = region_choices(reverse("branches:organisation_edit", args=[staying.pk]))
+    assert f'value="{retired.pk}" selected' in kept
