@@ -100,12 +100,16 @@ def broker_down():
     """Point Celery at a port where nothing listens, as when Redis is down."""
     from federation.celery import app
 
+    def pools_forget():  # connections and producers made for one broker must not serve the other
+        app._pool = None
+        app.amqp._producer_pool = None
+
     saved = app.conf.broker_url, app.conf.task_always_eager
     app.conf.broker_url, app.conf.task_always_eager = "redis://127.0.0.1:1/0", False
-    app._pool = None
+    pools_forget()
     yield
     app.conf.broker_url, app.conf.task_always_eager = saved
-    app._pool = None
+    pools_forget()
 
 
 def test_with_redis_down_saves_succeed_at_once_and_the_message_waits_in_the_inbox(
