@@ -407,8 +407,19 @@ class JobRun(AppendOnly):
     def __str__(self) -> str:
         return f"{self.name} {self.started_at:%Y-%m-%d %H:%M}"
 
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().save(*args, **kwargs)
+        self._stored_status = self.status  # as the database now holds it
+
+    # The status as last read from or written to the database: a job still running there may be completed.
+    @classmethod
+    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
+        run = super().from_db(db, field_names, values)
+        run._stored_status = run.__dict__.get("status")
+        return run
+
     def still_open(self) -> bool:
-        return type(self).objects.filter(pk=self.pk, status=self.Status.RUNNING).exists()
+        return getattr(self, "_stored_status", None) == self.Status.RUNNING
 
 
 class PasswordRecord(models.Model):
