@@ -74,16 +74,16 @@ def _seen_write(request: HttpRequest, response: HttpResponse, now: float) -> Non
     )
 
 
-def session_ending(request: HttpRequest, now: float) -> str | None:
-    """Why this signed-in request's session must end now (idle or too long), or None."""
+def session_ending(request: HttpRequest, now: float, seen: float | None) -> str | None:
+    """Why this signed-in request's session must end now (idle or too long), or None; `seen` is the last
+    request's time from the cookie."""
     started = request.session.get(STARTED_KEY)
     if started is None:  # signed in before sessions were timed: from now on
         request.session[STARTED_KEY] = int(now)
         return None
     if now - started > settings.SESSION_COOKIE_AGE:
         return UserSession.Ending.EXPIRED
-    seen = max(_seen_read(request) or 0, started)  # signing in (again) is activity too
-    if now - seen > settings.SESSION_IDLE_MINUTES * 60:
+    if now - max(seen or 0, started) > settings.SESSION_IDLE_MINUTES * 60:  # signing in again is activity
         return UserSession.Ending.IDLE
     return None
 
@@ -99,11 +99,11 @@ class SessionActivityMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return self.get_response(request)
-        ending = session_ending(request, now)
+        seen = _seen_read(request)
+        ending = session_ending(request, now, seen)
         if ending:
             _end_here(request, ending)
             return _to_sign_in(request, ending)
-        seen = _seen_read(request)
         if seen is not None and now - seen > SEEN_WRITE_SECONDS:
             UserSession.objects.filter(session_key=request.session.session_key).update(
                 seen_at=dt.datetime.fromtimestamp(now, tz=dt.UTC)
