@@ -15,7 +15,7 @@ RUN pip install -r requirements.lock
 COPY . .
 COPY --from=assets /src/node_modules ./node_modules
 RUN DEBUG=1 python manage.py compilemessages -v0 --ignore=node_modules \
-    && DEBUG=0 SECRET_KEY=build-only ALLOWED_HOSTS=build python manage.py collectstatic --noinput -v0 \
+    && DEBUG=0 SECRET_KEY=build-only FIELD_KEYS=build:aes:QlVJTEQtT05MWS1OT1QtQS1LRVktMDEyMzQ1Njc4OTA= ALLOWED_HOSTS=build python manage.py collectstatic --noinput -v0 \
     && useradd --system --home /app sanxin && mkdir -p /var/lib/sanxin/media && chown -R sanxin /var/lib/sanxin
 USER sanxin
 EXPOSE 8000

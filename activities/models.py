@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from branches.models import Branch, Organisation
+from federation.fieldcrypt import EncryptedCharField
 from federation.models import FederationUnit, Region
 
 
@@ -42,8 +43,8 @@ class Partner(models.Model):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.COMPANY)
-    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
-    contact_mobile = models.CharField(_("contact mobile"), max_length=20, blank=True)
+    contact_name = EncryptedCharField(_("contact person"), max_length=50, blank=True)
+    contact_mobile = EncryptedCharField(_("contact mobile"), max_length=20, blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

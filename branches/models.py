@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from federation.fieldcrypt import DigestField, EncryptedCharField
 from federation.models import FederationUnit, Region
 
 # The history keeps 100 characters of a change's reason (simple_history's column); the operation log keeps it all.
@@ -157,8 +158,9 @@ class Organisation(models.Model):
     women = models.PositiveIntegerField(_("women"), null=True, blank=True)
     party_org = models.BooleanField(_("party organisation"), null=True, blank=True)
     trade_union = models.BooleanField(_("trade union"), null=True, blank=True)
-    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
-    contact_mobile = models.CharField(_("contact mobile"), max_length=20, blank=True)
+    contact_name = EncryptedCharField(_("contact person"), max_length=50, blank=True)
+    contact_mobile = EncryptedCharField(_("contact mobile"), max_length=20, blank=True)
+    contact_mobile_digest = DigestField(source="contact_mobile", db_index=True)
     in_scope = models.BooleanField(_("in scope"), default=True)
     notes = models.TextField(_("notes"), blank=True)
     stage = models.CharField(_("stage"), max_length=15, choices=Stage.choices, default=Stage.SURVEYING)
@@ -194,6 +196,7 @@ class Organisation(models.Model):
 
     history = HistoricalRecords(
         excluded_fields=[
+            "contact_mobile_digest",
             "name_normalised",
             "search_text",
             "search_grams",
@@ -422,7 +425,7 @@ class BranchMember(models.Model):
     name = models.CharField(_("name"), max_length=50)
     post = models.CharField(_("post"), max_length=16, choices=Post.choices)
     unit_post = models.CharField(_("post in the unit"), max_length=100, blank=True)
-    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    mobile = EncryptedCharField(_("mobile"), max_length=20, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -479,7 +482,8 @@ class Liaison(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="liaisons")
     name = models.CharField(_("name"), max_length=50)
     post = models.CharField(_("post"), max_length=100, blank=True)
-    mobile = models.CharField(_("mobile"), max_length=20)
+    mobile = EncryptedCharField(_("mobile"), max_length=20)
+    mobile_digest = DigestField(source="mobile", db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("login account"),
@@ -494,7 +498,7 @@ class Liaison(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "mobile_digest"])
 
     class Meta:
         verbose_name = _("liaison")

@@ -8,3 +8,6 @@ class FederationConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401  (connects the login log to Django's auth signals)
+        from .fieldcrypt import keys
+
+        keys()  # a missing or malformed FIELD_KEYS stops every process at start-up, naming the variable

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from federation.fieldcrypt import EncryptedCharField
+
 
 class Region(models.Model):
     """An administrative division (统计用区划代码), kept as data."""
@@ -110,7 +112,7 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="members",
     )
-    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    mobile = EncryptedCharField(_("mobile"), max_length=20, blank=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
     password_change_required = models.BooleanField(

@@ -71,6 +71,17 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-for-a-laptop-never-for-production-0123456789"
 
+# Keys that seal personal fields at rest (mobiles, contacts' names, formation answers): "id:aes:<base64 32
+# bytes>" or "id:sm4:<base64 16 bytes>", comma-separated, the current one first (`manage.py field_keys new`
+# makes one). A laptop without it uses a development key; with DEBUG off the app refuses to start without it.
+FIELD_KEYS = env_list("FIELD_KEYS")
+if not FIELD_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FIELD_KEYS must be set when DEBUG is off (personal fields are encrypted with it; see docs/security.md)."
+        )
+    FIELD_KEYS = ["dev:aes:ZGV2ZWxvcG1lbnQta2V5LW9ubHktZm9yLWxhcHRvcCE="]
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off (comma-separated host names).")

@@ -35,7 +35,7 @@ def test_compose_commands_name_things_that_exist_in_the_project():
 
 def test_compose_passes_every_production_variable_the_settings_require():
     environment = COMPOSE["x-app-environment"]
-    for variable in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"):
+    for variable in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FIELD_KEYS", "ALLOWED_HOSTS", "DEBUG"):
         assert variable in environment, variable
     assert str(environment["DEBUG"]) in {"0", "false", "False"}
 

@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "k3Jq9-production-like-secret-key-with-enough-entropy-Zx81PwQ2rT7vB4nM6",
+    "FIELD_KEYS": "k1:aes:cHJvZHVjdGlvbi1saWtlLWZpZWxkLWtleS0wMTIzNDU=",
     "ALLOWED_HOSTS": "fulian.example.gov.cn",
     "CSRF_TRUSTED_ORIGINS": "https://fulian.example.gov.cn",
     "DATABASE_URL": "sqlite:////tmp/sanxin-check.sqlite3",
@@ -54,7 +55,7 @@ def test_production_cookies_are_secure_and_the_session_cookie_is_http_only():
     assert "script-src 'self'" in csp
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_KEYS", "ALLOWED_HOSTS"])
 def test_production_refuses_to_start_without(missing):
     env = {**PRODUCTION, missing: ""}
     result = run_django(env, "check")

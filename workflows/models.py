@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, BranchKind, Liaison, Organisation, Way
+from federation.fieldcrypt import EncryptedJSONField
 
 
 class FrozenError(ValidationError):
@@ -342,9 +343,9 @@ class StepEntry(models.Model):
     step = models.ForeignKey(StepTemplate, on_delete=models.PROTECT, related_name="+")
     order = models.PositiveSmallIntegerField(_("order"))
     status = models.CharField(_("status"), max_length=10, choices=StepStatus.choices, default=StepStatus.TODO)
-    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    answers = EncryptedJSONField(_("answers"), default=dict, blank=True)
     # what the form held when last saved as a draft: raw text per input, kept even when not yet valid
-    draft = models.JSONField(_("draft"), default=dict, blank=True)
+    draft = EncryptedJSONField(_("draft"), default=dict, blank=True)
     due_on = models.DateField(_("due"), null=True, blank=True, db_index=True)
     opened_on = models.DateField(_("opened"), null=True, blank=True)
     draft_saved_at = models.DateTimeField(_("draft saved"), null=True, blank=True)
@@ -406,7 +407,7 @@ class StepTransition(models.Model):
     )
     at = models.DateTimeField(_("time"), auto_now_add=True)
     reason = models.TextField(_("reason"), blank=True)
-    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    answers = EncryptedJSONField(_("answers"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("step transition")

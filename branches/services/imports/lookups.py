@@ -15,6 +15,7 @@ from branches.models import Organisation, SanxinField, UnitType
 from branches.registers import simplified
 from branches.services.imports.background import Cursor
 from branches.services.imports.texts import IMPORTED_FIELDS, organisation_field
+from federation.fieldcrypt import EncryptedCharField, unseal
 from federation.models import Region
 
 ID_CHUNK = 5000  # ids per IN (...) list
@@ -237,6 +238,12 @@ _VALUE_COLUMNS = (
 
 
 _RECORD_COLUMNS = ("id", "archived_at", "merged_into_id", "former_names", *_VALUE_COLUMNS)
+# The values stored sealed (read by SQL on PostgreSQL, they come as stored): opened when taken in.
+_SEALED_AT = tuple(
+    index
+    for index, name in enumerate(_VALUE_COLUMNS)
+    if isinstance(organisation_field(name), EncryptedCharField)
+)
 
 
 class _Ledger:
@@ -294,6 +301,9 @@ class _Ledger:
             path = paths.get(values[region_at], "")
             if isinstance(former_names, str):  # the app's connections hand JSON over as text
                 former_names = json.loads(former_names)
+            for index in _SEALED_AT:
+                if values[index]:
+                    values[index] = unseal(values[index])
             records[pk] = _Record(
                 pk, name, uscc, archived_at is not None, merged_into, path, tuple(values), former_names or [],
                 frozenset(categories),

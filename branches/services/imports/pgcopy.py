@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from typing import Any, cast
 
@@ -19,8 +19,9 @@ from branches.models import Organisation
 from branches.services.imports.background import Background, Cursor
 from branches.services.imports.classify import LOOKUP_BATCH
 from branches.services.imports.rows import _Row
-from branches.services.imports.texts import IMPORTED_FIELDS, organisation_field
+from branches.services.imports.texts import DIGESTS, IMPORTED_FIELDS, organisation_field
 from branches.services.organisations import district_of, organisation_derive
+from federation.fieldcrypt import EncryptedCharField
 from federation.models import Region, User
 
 
@@ -143,6 +144,8 @@ class _Copy:
         template[at["created_at"]] = template[at["updated_at"]] = self.now
         template = list(map(_copy_text, template))
         imported = [(name, at[organisation_field(name).attname]) for name in IMPORTED_FIELDS]
+        sealed = _sealers()
+        digests = {name: at[field.attname] for name, field in DIGESTS.items()}
         derived = [(name, at[name]) for name in _DERIVED]
         region_at, district_at, sources_at, id_at = (
             at["region_id"],
@@ -160,7 +163,9 @@ class _Copy:
                 if name in data:
                     names.append(name)
                     if index != region_at:  # the region is written by its id below
-                        value[index] = _copy_text(data[name])
+                        value[index] = _copy_text(sealed[name](data[name]) if name in sealed else data[name])
+                    if name in digests:
+                        value[digests[name]] = DIGESTS[name].for_value(data[name])
             region = data["region"]
             columns = _Derived(data["name"], [], region)
             # regions carry their parents: no query
@@ -207,8 +212,11 @@ class _Copy:
                     columns.update(dict.fromkeys(("region_id", "district_id")))
                 elif name != "categories":
                     columns[organisation_field(name).column] = None
+                    if name in DIGESTS:
+                        columns[DIGESTS[name].column] = None
         fields = {field.column: field for field in Organisation._meta.concrete_fields}
         at = {column: index for index, column in enumerate(columns, start=1)}
+        sealed = _sealers()
         empty: list[Any] = [None] * (len(columns) + 2)
 
         def values() -> Iterator[list[Any]]:
@@ -222,7 +230,10 @@ class _Copy:
                         region = row.values["region"]
                         value[at["region_id"]], value[at["district_id"]] = region.pk, district_of(region).pk
                     elif name != "categories":
-                        value[at[name]] = row.values[name]
+                        plain = row.values[name]
+                        value[at[name]] = sealed[name](plain) if name in sealed else plain
+                        if name in DIGESTS:
+                            value[at[DIGESTS[name].column]] = DIGESTS[name].for_value(plain)
                 value[-1] = self._sources(tuple(changed), row.marks)
                 links.extend((row.record_id, category_id) for category_id in row.categories)
                 yield value
@@ -340,6 +351,15 @@ def _rename(row: _Row, former_names: list[str], value: list, at: dict[str, int])
     value[at["former_names"]] = json.dumps(names)
     for name in _DERIVED:
         value[at[name]] = getattr(columns, name)
+
+
+def _sealers() -> dict[str, Callable[[Any], Any]]:
+    """Imported fields stored encrypted → what turns a plain value into the stored one (COPY bypasses the ORM)."""
+    return {
+        name: field.sealed
+        for name in IMPORTED_FIELDS
+        if isinstance(field := organisation_field(name), EncryptedCharField)
+    }
 
 
 def _copy_value(field: models.Field, value: Any) -> Any:

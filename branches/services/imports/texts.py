@@ -11,8 +11,10 @@ from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
 
+from branches.models import Organisation
 from branches.registers import FIELD_ALIASES
 from branches.selectors import organisation_field
+from federation.fieldcrypt import DigestField
 from federation.identifiers import mobile_validate, uscc_validate
 
 # --------------------------------------------------------------------------------------------------------
@@ -64,6 +66,11 @@ IMPORTED_FIELDS = (
     "contact_name",
     "contact_mobile",
 )
+
+# Imported fields with a digest beside them (a mobile looked up by its keyed hash): written with the field.
+DIGESTS: dict[str, DigestField] = {
+    field.source: field for field in Organisation._meta.concrete_fields if isinstance(field, DigestField)
+}
 
 # --------------------------------------------------------------------------------------------------------
 # Reasons and warnings: stored as [code, params], rendered in the reader's language

@@ -25,7 +25,7 @@ from branches.services.imports.background import Background
 from branches.services.imports.lookups import ID_CHUNK, _in_chunks
 from branches.services.imports.pgcopy import _categories_history_model, _Copy, _copy_bytes, _copy_payload
 from branches.services.imports.rows import _Plan
-from branches.services.imports.texts import APPLIED_STATUSES, IMPORTED_FIELDS, organisation_field
+from branches.services.imports.texts import APPLIED_STATUSES, DIGESTS, IMPORTED_FIELDS, organisation_field
 from branches.services.organisations import district_of, organisation_derive
 from federation.models import Region, User
 
@@ -141,6 +141,10 @@ def _update(
             elif name != "categories":
                 setattr(organisation, name, row.values[name])
                 written.add(name)
+                if name in DIGESTS:  # bulk writes skip save(): the digest is set with its field
+                    digest = DIGESTS[name]
+                    setattr(organisation, digest.attname, digest.for_value(row.values[name]))
+                    written.add(digest.attname)
             organisation.value_sources[name] = {**stamp, **row.marks[name]} if name in row.marks else stamp
         links += [_link(organisation.pk, category_id) for category_id in row.categories]
         categories[organisation.pk] = plan.target_categories.get(organisation.pk, set()) | set(row.categories)
