@@ -32,15 +32,26 @@ if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.models.sql.compiler import SQLCompiler
 
-from branches.models import Branch, Category, ContactLog, DuplicateDecision, Organisation, StageChange
+from branches.models import (
+    Branch,
+    Category,
+    ContactLog,
+    DuplicateDecision,
+    Liaison,
+    Organisation,
+    StageChange,
+)
 from branches.names import name_core, name_normalise, query_grams
 from federation import access
+from federation.fieldcrypt import digest_filter
 from federation.identifiers import uscc_normalise
 from federation.models import Region, User
 from federation.pagination import KeysetPage, keyset_page
 
 USCC_PREFIX = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{4,18}$")
 USCC_SHAPE = re.compile(r"[0-9A-Z]{18}")
+# A whole phone number as typed: digits with spaces, dashes, brackets or a +86 (a part of a number finds nothing).
+PHONE_QUERY = re.compile(r"[+＋]?[0-9０-９][0-9０-９ \-－()（）]{6,18}[0-9０-９]")
 
 # sort name → keys (field or annotation, descending) for ordering and keyset pagination; the last is unique
 SORTS: dict[str, list[tuple[str, bool]]] = {
@@ -97,7 +108,8 @@ class _HoldsGrams(Func):
 
 
 def search_condition(query: str) -> Q:
-    """Name (two characters are enough), former names, pinyin initials or credit code."""
+    """Name (two characters are enough), former names, pinyin initials or credit code; or a phone number: the
+    organisations whose contact or liaison has it (found by its keyed digest: the numbers are stored encrypted)."""
     query = query.strip()
     normalised = name_normalise(query)
     condition = Q()
@@ -111,6 +123,11 @@ def search_condition(query: str) -> Q:
     code = uscc_normalise(query)
     if USCC_PREFIX.match(code):
         condition |= Q(uscc__startswith=code)
+    if PHONE_QUERY.fullmatch(query):
+        liaisons = Liaison.objects.filter(digest_filter(Liaison, "mobile_digest", query))
+        condition |= digest_filter(Organisation, "contact_mobile_digest", query) | Q(
+            pk__in=liaisons.values("organisation_id")
+        )
     return condition
 
 

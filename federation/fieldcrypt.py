@@ -22,10 +22,10 @@ import binascii
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -194,13 +194,17 @@ def digests(text: str) -> list[str]:
 class _EmptyOnlyExact(Exact):
     """An encrypted field compares only with the empty value: anything else would never match its ciphertext."""
 
-    def get_prep_lookup(self):
+    def get_prep_lookup(self) -> Any:
         if self.rhs not in ("", None):
+            target = self.lhs.target
             raise FieldError(
-                f"{self.lhs.target.model.__name__}.{self.lhs.target.name} is encrypted: "
-                "look it up through its digest field."
+                f"{target.model.__name__}.{target.name} is encrypted: look it up by its digest field."
             )
         return super().get_prep_lookup()
+
+
+_CHAR_LOOKUPS: dict[str, Any] = {"exact": _EmptyOnlyExact, "isnull": IsNull}
+_JSON_LOOKUPS: dict[str, Any] = {"isnull": IsNull}
 
 
 class EncryptedCharField(models.CharField):
@@ -208,21 +212,20 @@ class EncryptedCharField(models.CharField):
     value. Only `= ''` and `IS NULL` can be asked of it in a query."""
 
     encrypted = True
-    _lookups = {"exact": _EmptyOnlyExact, "isnull": IsNull}
 
     def get_internal_type(self) -> str:
         return "TextField"
 
-    def get_lookup(self, lookup_name: str):
-        return self._lookups.get(lookup_name)
+    def get_lookup(self, lookup_name: str) -> Any:
+        return _CHAR_LOOKUPS.get(lookup_name)
 
-    def get_transform(self, lookup_name: str):
+    def get_transform(self, lookup_name: str) -> Any:
         return None
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         return unseal(value) if value else value
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
         return seal(value) if isinstance(value, str) else value
 
@@ -230,30 +233,32 @@ class EncryptedCharField(models.CharField):
         """The stored form of a plain value, for writers that bypass the ORM (COPY)."""
         return seal(value) if isinstance(value, str) else value
 
-    def formfield(self, **kwargs):  # a one-line input, as for the CharField it replaces
-        return super().formfield(**{"form_class": forms.CharField, **kwargs})
 
-
-class EncryptedJSONField(models.TextField):
+class EncryptedJSONField(models.Field):
     """A JSON value (a formation step's answers) stored sealed as one text. Nothing can be asked of it in a
-    query but whether it is empty or NULL."""
+    query but whether it is NULL."""
 
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
     encrypted = True
-    _lookups = {"isnull": IsNull}
+    empty_values = [None, "", [], (), {}]
 
-    def get_lookup(self, lookup_name: str):
-        return self._lookups.get(lookup_name)
+    def get_internal_type(self) -> str:
+        return "TextField"
 
-    def get_transform(self, lookup_name: str):
+    def get_lookup(self, lookup_name: str) -> Any:
+        return _JSON_LOOKUPS.get(lookup_name)
+
+    def get_transform(self, lookup_name: str) -> Any:
         return None
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value is None:
             return value
         text = unseal(value)
         return json.loads(text) if text else {}
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Any:
         if isinstance(value, str):
             try:
                 return json.loads(value)
@@ -261,7 +266,7 @@ class EncryptedJSONField(models.TextField):
                 raise forms.ValidationError("Not JSON.") from None
         return value
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> Any:
         return None if value is None else self.sealed(value)
 
     def sealed(self, value: Any) -> str:
@@ -269,19 +274,19 @@ class EncryptedJSONField(models.TextField):
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         return seal(text)
 
-    def value_to_string(self, obj) -> str:
+    def value_to_string(self, obj: models.Model) -> str:
         return json.dumps(self.value_from_object(obj), ensure_ascii=False)
 
-    def formfield(self, **kwargs):
-        return super().formfield(**{"form_class": forms.JSONField, **kwargs})
+    def formfield(self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any) -> Any:
+        return super().formfield(form_class=form_class or forms.JSONField, **kwargs)
 
 
 class DigestField(models.CharField):
-    """The keyed hash of another field's plain value, normalised (a mobile's digits), kept up to date on every
-    save; writers that bypass save() (bulk writes, COPY) set it with `for_value`. Look a value up with
-    `digest_filter`."""
+    """The keyed hash of another field's plain value, normalised (a phone number as federation.identifiers
+    normalises it: half-width, no separators or +86), kept up to date on every save; writers that bypass save()
+    (bulk writes, COPY) set it with `for_value`. Look a value up with `digest_filter`."""
 
-    def __init__(self, *args, source: str = "", normalise: str = "digits", **kwargs) -> None:
+    def __init__(self, *args: Any, source: str = "", normalise: str = "phone", **kwargs: Any) -> None:
         self.source, self.normalise = source, normalise
         kwargs.setdefault("max_length", 32)
         kwargs.setdefault("blank", True)
@@ -289,7 +294,7 @@ class DigestField(models.CharField):
         kwargs.setdefault("default", "")
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self):
+    def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
         kwargs["source"], kwargs["normalise"] = self.source, self.normalise
         for option, value in (("max_length", 32), ("blank", True), ("editable", False), ("default", "")):
@@ -298,13 +303,15 @@ class DigestField(models.CharField):
         return name, path, args, kwargs
 
     def plain(self, value: str) -> str:
+        from federation.identifiers import mobile_normalise
+
         value = value or ""
-        return re.sub(r"\D", "", value) if self.normalise == "digits" else value.strip()
+        return mobile_normalise(value) if self.normalise == "phone" else value.strip()
 
     def for_value(self, value: str) -> str:
         return digest(self.plain(value))
 
-    def pre_save(self, model_instance, add):
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
         value = self.for_value(getattr(model_instance, self.source))
         setattr(model_instance, self.attname, value)
         return value
@@ -366,7 +373,7 @@ def reseal(model: type[models.Model], *, batch: int = 2000) -> tuple[int, int]:
             )
             instance = model(**{pk.attname: row[0]})
             for field, raw in zip(fields, raws, strict=True):
-                value = field.from_db_value(raw, None, connection) if isinstance(raw, str) else raw
+                value = cast(Any, field).from_db_value(raw, None, connection) if isinstance(raw, str) else raw
                 setattr(instance, field.attname, value)
             for field, stored in zip(digest_fields, row[1 + len(fields) :], strict=True):
                 fresh = field.for_value(getattr(instance, field.source))
@@ -381,11 +388,55 @@ def reseal(model: type[models.Model], *, batch: int = 2000) -> tuple[int, int]:
             rewritten += len(changed)
 
 
-def reseal_migration(*labels: str):
+def reseal_migration(*labels: str) -> Callable[[Any, Any], None]:
     """A migration's RunPython that seals what the named models (app_label.Model) hold."""
 
-    def run(apps, schema_editor) -> None:
+    def run(apps: Any, schema_editor: Any) -> None:
         for label in labels:
             reseal(apps.get_model(label))
 
     return run
+
+
+def encrypted_models() -> list[type[models.Model]]:
+    """Every installed model (historical ones included) with an encrypted field."""
+    from django.apps import apps
+
+    return [model for model in apps.get_models() if encrypted_fields(model)]
+
+
+def survey(model: type[models.Model], *, batch: int = 5000) -> dict[str, dict[str, int]]:
+    """What a model's encrypted columns hold: per field, how many values are sealed under each key id, how many
+    are stored plain ("plain"), and how many the configured keys cannot open ("unreadable")."""
+    from django.db import connections, router
+
+    fields = encrypted_fields(model)
+    connection = connections[router.db_for_read(model)]
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    assert pk is not None
+    counts: dict[str, dict[str, int]] = {field.name: {} for field in fields}
+    select = (
+        f"SELECT {quote(pk.column)}, {', '.join(quote(f.column) for f in fields)} "
+        f"FROM {quote(model._meta.db_table)} WHERE {quote(pk.column)} > %s ORDER BY {quote(pk.column)} LIMIT %s"
+    )
+    last: Any = 0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(select, [last, batch])
+            rows = cursor.fetchall()
+        if not rows:
+            return counts
+        last = rows[-1][0]
+        for row in rows:
+            for field, raw in zip(fields, row[1:], strict=True):
+                if raw in (None, ""):
+                    continue
+                kind = sealed_key_id(raw) or "plain"
+                if kind != "plain":
+                    try:
+                        unseal(raw)
+                    except FieldKeyError:
+                        kind = "unreadable"
+                tally = counts[field.name]
+                tally[kind] = tally.get(kind, 0) + 1

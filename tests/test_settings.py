@@ -71,6 +71,7 @@ def test_production_refuses_to_start_without(missing):
         ("TIME_ZONE", "Mars/Olympus"),
         ("DATABASE_URL", "nonsense://x"),
         ("CACHE_URL", "memcached://127.0.0.1:11211"),
+        ("FIELD_KEYS", "k1:aes:c2hvcnQ="),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(name, value):

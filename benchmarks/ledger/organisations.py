@@ -35,6 +35,7 @@ from branches.demo_data import (
 from branches.models import Category, Organisation, RegisterImport, RegisterPresence, RegisterSource
 from branches.services.organisations import organisation_derive
 from federation import audit
+from federation.fieldcrypt import DigestField
 from federation.identifiers import USCC_ALPHABET, uscc_check_char
 from federation.models import DisclosureLog, LoginEvent, OperationLog, Region, User
 
@@ -267,7 +268,11 @@ def copy_rows(cursor, table: str, columns: list[str], rows: Iterator[tuple]) -> 
 
 
 def _column_value(organisation: Organisation, model_field) -> Any:
+    if isinstance(model_field, DigestField):  # what save() would have set
+        return model_field.for_value(getattr(organisation, model_field.source))
     value = getattr(organisation, model_field.attname)
+    if getattr(model_field, "encrypted", False):
+        return model_field.sealed(value)
     if model_field.get_internal_type() == "JSONField":
         return json.dumps(value if value is not None else model_field.get_default(), ensure_ascii=False)
     return value

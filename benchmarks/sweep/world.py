@@ -125,14 +125,19 @@ class ModelRows:
             return None
         else:
             value = ""
+        if getattr(model_field, "encrypted", False):
+            return model_field.sealed(value)
         if model_field.get_internal_type() == "JSONField":
             return json.dumps(value, ensure_ascii=False)
         return value
 
     def row(self, values: dict[str, Any]) -> tuple:
+        """The row as COPY takes it: personal fields sealed, as the ORM would store them."""
         return tuple(
-            values.get(f.attname, default) for f, default in zip(self.fields, self.defaults, strict=True)
-        )
+            f.sealed(values[f.attname]) if f.attname in values and getattr(f, "encrypted", False)
+            else values.get(f.attname, default)
+            for f, default in zip(self.fields, self.defaults, strict=True)
+        )  # fmt: skip
 
 
 def reserve_ids(cursor, model, count: int) -> list[int]:

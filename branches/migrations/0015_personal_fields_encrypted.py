@@ -15,12 +15,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='liaison',
             name='mobile_digest',
-            field=federation.fieldcrypt.DigestField(db_index=True, normalise='digits', source='mobile'),
+            field=federation.fieldcrypt.DigestField(db_index=True, normalise='phone', source='mobile'),
         ),
         migrations.AddField(
             model_name='organisation',
             name='contact_mobile_digest',
-            field=federation.fieldcrypt.DigestField(db_index=True, normalise='digits', source='contact_mobile'),
+            field=federation.fieldcrypt.DigestField(db_index=True, normalise='phone', source='contact_mobile'),
         ),
         migrations.AlterField(
             model_name='branchmember',
