@@ -129,6 +129,7 @@ class OrganisationAdmin(MaskedHistoryAdmin):
 class BranchMemberInline(admin.TabularInline):
     model = BranchMember
     extra = 0
+    exclude = ["mobile"]  # shown masked in the app, as the liaisons' are
 
 
 @admin.register(Branch)
@@ -144,7 +145,7 @@ class BranchAdmin(SimpleHistoryAdmin):
 class LiaisonAdmin(MaskedHistoryAdmin):
     list_display = ["name", "organisation", "post", "active", "consent_at"]
     list_filter = ["active"]
-    search_fields = ["name", "organisation__name"]
+    search_fields = ["organisation__name"]  # a liaison's name is encrypted: found by organisation
     raw_id_fields = ["organisation", "user"]
     exclude = ["mobile"]  # shown masked in the app; revealing it there is logged
     readonly_fields = ["consent_notice", "consent_at"]

@@ -422,7 +422,7 @@ class BranchMember(models.Model):
         LEADER = "leader", _("Group leader (组长)")
 
     branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="members")
-    name = models.CharField(_("name"), max_length=50)
+    name = EncryptedCharField(_("name"), max_length=50)
     post = models.CharField(_("post"), max_length=16, choices=Post.choices)
     unit_post = models.CharField(_("post in the unit"), max_length=100, blank=True)
     mobile = EncryptedCharField(_("mobile"), max_length=20, blank=True)
@@ -480,7 +480,7 @@ class Liaison(models.Model):
     """An organisation's named liaison for federation work (妇联工作联系人)."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="liaisons")
-    name = models.CharField(_("name"), max_length=50)
+    name = EncryptedCharField(_("name"), max_length=50)
     post = models.CharField(_("post"), max_length=100, blank=True)
     mobile = EncryptedCharField(_("mobile"), max_length=20)
     mobile_digest = DigestField(source="mobile", db_index=True)
@@ -503,7 +503,7 @@ class Liaison(models.Model):
     class Meta:
         verbose_name = _("liaison")
         verbose_name_plural = _("liaisons")
-        ordering = ["-active", "name", "id"]
+        ordering = ["-active", "id"]  # active first, in the order named (the name is encrypted)
 
     def __str__(self) -> str:
         return self.name

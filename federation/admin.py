@@ -19,6 +19,7 @@ from .models import (
     User,
     UserSession,
 )
+from .services import operation_record
 from .sessions import sessions_end
 from .twofactor import two_factor_reset
 
@@ -64,6 +65,28 @@ class UserAdmin(BaseUserAdmin):
             request,
             ngettext("%(count)d session ended.", "%(count)d sessions ended.", ended) % {"count": ended},
         )
+
+    # Every change an administrator makes to an account is in the operation log too (the admin's own history
+    # can be edited; the operation log cannot): what changed from what to what; passwords are logged as set.
+    def save_model(self, request, obj, form, change):
+        changes = {
+            name: [_logged(form.initial.get(name)), _logged(form.cleaned_data.get(name))]
+            for name in form.changed_data
+            if "password" not in name
+        }
+        super().save_model(request, obj, form, change)
+        operation_record(
+            actor=request.user, action="user.change" if change else "user.add", obj=obj, changes=changes
+        )
+
+    def delete_model(self, request, obj):
+        operation_record(actor=request.user, action="user.delete", obj=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            operation_record(actor=request.user, action="user.delete", obj=user)
+        super().delete_queryset(request, queryset)
 
     list_display = ["username", "full_name", "kind", "role", "unit", "is_active", "last_login"]
     list_filter = ["kind", "role", "unit", "is_active"]
@@ -138,3 +161,8 @@ class ReminderAdmin(ReadOnlyAdmin):
 for _device in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_device):
         admin.site.unregister(_device)
+
+
+def _logged(value):
+    """A form value as the operation log keeps it (a unit by its name)."""
+    return value if value is None or isinstance(value, str | int | bool) else str(value)

@@ -307,6 +307,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # the logs' hash chains take in new entries each minute; entries past their keeping time go once a day
     "audit-seal": {"task": "federation.audit_seal", "schedule": 60},
     "audit-purge": {"task": "federation.audit_purge", "schedule": 86400},
+    "sessions-clear": {"task": "federation.sessions_clear", "schedule": 86400},
 }
 # Log entries (logins, operations, personal data, jobs) are kept this many days at least. [180]
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180, minimum=180)

@@ -49,3 +49,14 @@ def audit_purge() -> dict[str, int]:
     from .audit import purge
 
     return purge()
+
+
+@shared_task(name="federation.sessions_clear")
+def sessions_clear() -> int:
+    """Remove sessions past their expiry from the database (residual information: a session nobody signed out
+    of would otherwise stay stored)."""
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    removed, _kinds = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return removed

@@ -554,7 +554,7 @@ class RunStartForm(forms.Form):
             status=WorkflowTemplate.Status.PUBLISHED
         ).order_by("form", "key", "-version")
         self.fields["owner"].queryset = owners_for(organisation)
-        self.fields["liaison"].queryset = organisation.liaisons.filter(active=True).order_by("name", "pk")
+        self.fields["liaison"].queryset = organisation.liaisons.filter(active=True).order_by("pk")
         self.fields["liaison"].empty_label = _("Name one later")
 
 

@@ -12,6 +12,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterModelOptions(
+            name='liaison',
+            options={'ordering': ['-active', 'id'], 'verbose_name': 'liaison', 'verbose_name_plural': 'liaisons'},
+        ),
         migrations.AddField(
             model_name='liaison',
             name='mobile_digest',
@@ -56,6 +60,21 @@ class Migration(migrations.Migration):
             model_name='organisation',
             name='contact_name',
             field=federation.fieldcrypt.EncryptedCharField(blank=True, max_length=50, verbose_name='contact person'),
+        ),
+        migrations.AlterField(
+            model_name='branchmember',
+            name='name',
+            field=federation.fieldcrypt.EncryptedCharField(max_length=50, verbose_name='name'),
+        ),
+        migrations.AlterField(
+            model_name='historicalliaison',
+            name='name',
+            field=federation.fieldcrypt.EncryptedCharField(max_length=50, verbose_name='name'),
+        ),
+        migrations.AlterField(
+            model_name='liaison',
+            name='name',
+            field=federation.fieldcrypt.EncryptedCharField(max_length=50, verbose_name='name'),
         ),
         # what was stored plain is sealed under the current key (FIELD_KEYS), digests computed
         migrations.RunPython(reseal_migration("branches.Organisation", "branches.HistoricalOrganisation", "branches.BranchMember", "branches.Liaison", "branches.HistoricalLiaison"), migrations.RunPython.noop, elidable=True),

@@ -107,7 +107,7 @@ def run_start(request, pk):
     active = (
         runs_for(request.user).filter(organisation=organisation, status=FormationRun.Status.ACTIVE).first()
     )
-    liaisons = list(organisation.liaisons.filter(active=True).order_by("name", "pk")[:2])
+    liaisons = list(organisation.liaisons.filter(active=True).order_by("pk")[:2])
     initial = {
         "template": suggested,
         "way": recommendation.way,
@@ -169,9 +169,7 @@ def _run_detail(request, run: FormationRun, *, new_invitation=None, cancel_form=
         "entries": entries,
         "approved": sum(1 for entry in entries if entry.status == StepStatus.APPROVED),
         "invitations": invitations,
-        "liaisons": list(run.organisation.liaisons.filter(active=True).order_by("name", "pk"))
-        if can_run
-        else [],
+        "liaisons": list(run.organisation.liaisons.filter(active=True).order_by("pk")) if can_run else [],
         "can_run": can_run,
         "new_invitation": new_invitation,
         "new_invitation_url": services.invitation_url(request, new_invitation) if new_invitation else "",
