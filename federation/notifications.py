@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Greatest
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone, translation
@@ -17,6 +18,10 @@ from django.utils import timezone, translation
 from .models import JobRun, Notification, Reminder, User
 
 log = logging.getLogger(__name__)
+
+# Deliveries the sweep hands to the channels again at most (each of them retried by the task with backoff); a
+# notification a channel refused counts as having reached it.
+DELIVERY_MAX_ATTEMPTS = 8
 
 
 def text_render(name: str, context: dict) -> str:
@@ -55,23 +60,39 @@ def _enqueue_delivery(notification_id: int) -> None:
 
 
 def notification_deliver(*, notification_id: int) -> bool:
-    """Send a notification through every channel; raises ChannelError for a transient failure."""
-    from .channels import ChannelError, channels
+    """Send a notification through every channel. A transient failure raises ChannelError (the task retries
+    it with backoff); a channel's refusal (ChannelRefused) is recorded in last_error and given up at once, while
+    the other channels still carry their copies. Returns False when it was sent already or a channel refused it."""
+    from .channels import ChannelError, ChannelRefused, channels
 
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
     if notification.delivery == Notification.Delivery.SENT:
         return False  # a repeated task (acks_late, redelivery sweep) sends nothing twice
     user = notification.recipient
+    refusals: list[str] = []
     try:
         for channel in channels():
-            channel.send(user=user, subject=notification.title, body=notification.body, url=notification.url)
+            try:
+                channel.send(
+                    user=user, subject=notification.title, body=notification.body, url=notification.url
+                )
+            except ChannelRefused as refusal:
+                refusals.append(str(refusal))
     except ChannelError as error:
         Notification.objects.filter(pk=notification.pk).update(
             delivery=Notification.Delivery.FAILED,
             attempts=models.F("attempts") + 1,
-            last_error=str(error)[:2000],
+            last_error="\n".join([*refusals, str(error)])[:2000],
         )
         raise
+    if refusals:  # given up: the sweep passes over a notification that reached its limit of attempts
+        Notification.objects.filter(pk=notification.pk).update(
+            delivery=Notification.Delivery.FAILED,
+            attempts=Greatest(models.F("attempts") + 1, models.Value(DELIVERY_MAX_ATTEMPTS)),
+            last_error="\n".join(refusals)[:2000],
+        )
+        log.warning("notification %s was refused by a channel and is not retried", notification.pk)
+        return False
     Notification.objects.filter(pk=notification.pk).update(
         delivery=Notification.Delivery.SENT, attempts=models.F("attempts") + 1, last_error=""
     )
@@ -79,7 +100,7 @@ def notification_deliver(*, notification_id: int) -> bool:
 
 
 def notifications_redeliver(
-    *, older_than: dt.timedelta = dt.timedelta(minutes=5), max_attempts: int = 8
+    *, older_than: dt.timedelta = dt.timedelta(minutes=5), max_attempts: int = DELIVERY_MAX_ATTEMPTS
 ) -> int:
     """Hand undelivered notifications to the channels again (after the broker or a gateway was down); the
     job log shows how many were handed over and how many are failing, with the latest error."""
