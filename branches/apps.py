@@ -11,6 +11,7 @@ class BranchesConfig(AppConfig):
         from federation.context_processors import nav_item_register
         from federation.home import home_panel_register
 
+        from . import jobs  # noqa: F401  (the register import's jobs)
         from .home import follow_ups_panel, my_organisations_panel
         from .models import Organisation
         from .selectors import contact_sees_organisation

@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "logs.operations": frozenset({MANAGER, ADMIN}),
     "logs.disclosures": frozenset({ADMIN}),
     "logs.jobs": frozenset({ADMIN}),
+    "jobs.view": ALL_STAFF,  # long work started in the user's area, and its progress
     "users.sessions_end": frozenset({ADMIN}),  # end another user's sessions
     "users.two_factor_reset": frozenset({ADMIN}),  # remove another user's second factor (a lost phone)
     "account.two_factor": ALL_STAFF,  # set up and give a second factor

@@ -129,12 +129,8 @@ def password_set(user: User) -> None:
     from federation.services import operation_record  # the services import this module's policy
 
     own = by is not None and getattr(by, "is_authenticated", False) and by.pk == user.pk
-    # set by an administrator, changed by its owner, or set by a command (no one signed in: no actor)
-    operation_record(
-        actor=by if by_someone_else else user if own else None,
-        action="user.password_change" if own else "user.password_set",
-        obj=user,
-    )
+    if by_someone_else or own:  # a person did it (a command's, such as createsuperuser, has no one to name)
+        operation_record(actor=by, action="user.password_change" if own else "user.password_set", obj=user)
 
 
 def password_change_due(user: Any) -> str | None:

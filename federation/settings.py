@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "answers",
     "activities",
     "coverage",
+    "jobs",
     "benchmarks",  # the benchmark commands (manage.py benchmark …); no models, nothing served
 ]
 
@@ -308,7 +309,17 @@ CELERY_BEAT_SCHEDULE: dict = {
     "audit-seal": {"task": "federation.audit_seal", "schedule": 60},
     "audit-purge": {"task": "federation.audit_purge", "schedule": 86400},
     "sessions-clear": {"task": "federation.sessions_clear", "schedule": 86400},
+    # jobs whose worker stopped are marked failed; results past their keeping time are removed
+    "jobs-sweep": {"task": "jobs.sweep", "schedule": 300},
 }
+# Long work (a register import's preview and apply above IMPORT_INLINE_BYTES) runs as a job: by the worker, or
+# without a broker in a thread of the web process. Results are kept JOBS_KEEP_DAYS days [7]; a running job that
+# reports nothing for JOBS_STALE_MINUTES [10] is marked failed (its worker stopped).
+JOBS_RUNNER = os.environ.get("JOBS_RUNNER", "")  # "" picks celery or thread; the tests use "inline"
+JOBS_KEEP_DAYS = env_int("JOBS_KEEP_DAYS", 7, minimum=1)
+JOBS_STALE_MINUTES = env_int("JOBS_STALE_MINUTES", 10, minimum=1)
+# A register file up to this size is read and applied within the request; a larger one as a job. [1000000]
+IMPORT_INLINE_BYTES = env_int("IMPORT_INLINE_BYTES", 1_000_000)
 # Log entries (logins, operations, personal data, jobs) are kept this many days at least. [180]
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180, minimum=180)
 # host:port of a central syslog server (UDP) that receives each log entry as it is sealed; empty: none.
@@ -321,6 +332,14 @@ COVERAGE_INLINE_MS = env_int("COVERAGE_INLINE_MS", 1000)
 NOTIFICATION_CHANNELS = env_list(
     "NOTIFICATION_CHANNELS", "federation.channels.EmailChannel,federation.channels.LogChannel"
 )
+# WeCom group robot and Alibaba Cloud SMS channels (federation/channels.py); empty: the channel is not configured.
+WECOM_WEBHOOK_URL = os.environ.get("WECOM_WEBHOOK_URL", "")
+SMS_ACCESS_KEY_ID = os.environ.get("SMS_ACCESS_KEY_ID", "")
+SMS_ACCESS_KEY_SECRET = os.environ.get("SMS_ACCESS_KEY_SECRET", "")
+SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "")
+SMS_TEMPLATE_CODE = os.environ.get("SMS_TEMPLATE_CODE", "")
+SMS_ENDPOINT = os.environ.get("SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+CHANNEL_TIMEOUT_SECONDS = env_int("CHANNEL_TIMEOUT_SECONDS", 10, minimum=1)
 # Reminders go out on working days (China's calendar) from this hour, local time.
 REMINDER_HOUR = env_int("REMINDER_HOUR", 9)
 

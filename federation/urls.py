@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("workflows.urls")),
     path("work/", include("activities.urls")),
     path("coverage/", include("coverage.urls")),
+    path("jobs/", include("jobs.urls")),
     path("questions/", include("answers.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

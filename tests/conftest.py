@@ -256,9 +256,11 @@ def _fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _sign_in_policies_off(settings):
     """The password expiry and the second factor are tested on their own (tests/federation); elsewhere a test
-    signs people in without an authenticator app, and its fixed dates never make a password look old."""
+    signs people in without an authenticator app, and its fixed dates never make a password look old. Jobs run
+    at once, inside the test (tests/jobs run them in a thread or a worker)."""
     settings.PASSWORD_EXPIRY_DAYS = 0
     settings.TWO_FACTOR_FOR = "none"
+    settings.JOBS_RUNNER = "inline"
 
 
 @pytest.fixture(autouse=True)
@@ -320,8 +322,16 @@ def world_build(people: dict, units: dict) -> dict:
     )
     branch.covers.add(organisation)
     formation = _formation_world(organisation, liaison, people["district_officer"])
+    from jobs.models import Job
+
+    job = Job.objects.create(
+        kind=Job.Kind.LEDGER_EXPORT, label="海勃湾区台账", owner=people["district_officer"],
+        unit=people["district_officer"].unit, status=Job.Status.DONE, result_name="ledger.csv", result_size=3,
+        result=ContentFile(b"a,b", name="ledger.csv"),
+    )  # fmt: skip
     return {
         **formation,
+        "job": job,
         "people": people,
         "units": units,
         "organisation": organisation,
@@ -389,15 +399,13 @@ def redis_answers(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def celery_worker_queue(django_db_setup, django_db_blocker):
-    """Start `celery worker` as a subprocess on its own queue; yields the queue name."""
+def worker_start(queue: str, *, log_name: str):
+    """A `celery worker` subprocess on its own queue, sharing the test database; returned once it answers."""
     import subprocess
     import sys
     import time
-    import uuid
-    from pathlib import Path
 
+    from django.conf import settings
     from django.db import connection
 
     redis_url = os.environ.get("REDIS_URL", "")
@@ -411,9 +419,6 @@ def celery_worker_queue(django_db_setup, django_db_blocker):
     database_url = (
         f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     )
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    shutil.rmtree(WORKER_MAIL_DIR, ignore_errors=True)
-    WORKER_MAIL_DIR.mkdir(parents=True)
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -421,22 +426,25 @@ def celery_worker_queue(django_db_setup, django_db_blocker):
         "DEBUG": "1",
         "EMAIL_URL": f"filemail:///{WORKER_MAIL_DIR}",  # the worker's outbox, read by the tests
         "CELERY_QUEUE": queue,  # tasks the worker itself sends stay on its queue
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),  # the files the test stored
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    log = open(Path(__file__).resolve().parent.parent / "var" / f"test-worker{XDIST}.log", "w")  # noqa: SIM115 (outlives the block)
+    log = open(Path(__file__).resolve().parent.parent / "var" / f"{log_name}{XDIST}.log", "w")  # noqa: SIM115 (outlives the block)
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "federation", "worker", "--pool=solo", "-Q", queue,
          "--loglevel=info", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=Path(__file__).resolve().parent.parent, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
+    process.log = log  # type: ignore[attr-defined]
     from federation.celery import app
     from federation.tasks import ping
 
+    eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     try:
         deadline = time.monotonic() + 60
         while True:
-            assert process.poll() is None, "the Celery worker exited at start; see var/test-worker.log"
+            assert process.poll() is None, f"the Celery worker exited at start; see var/{log_name}.log"
             try:
                 if ping.apply_async(queue=queue).get(timeout=5) == "pong":
                     break
@@ -444,14 +452,32 @@ def celery_worker_queue(django_db_setup, django_db_blocker):
                 if time.monotonic() > deadline:
                     raise
     finally:
-        app.conf.task_always_eager = True
-    yield queue
+        app.conf.task_always_eager = eager
+    return process
+
+
+def worker_stop(process) -> None:
+    import subprocess
+
     process.terminate()
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
-    log.close()
+    process.log.close()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_queue(django_db_setup, django_db_blocker):
+    """Start `celery worker` as a subprocess on its own queue; yields the queue name."""
+    import uuid
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    shutil.rmtree(WORKER_MAIL_DIR, ignore_errors=True)
+    WORKER_MAIL_DIR.mkdir(parents=True)
+    process = worker_start(queue, log_name="test-worker")
+    yield queue
+    worker_stop(process)
 
 
 @pytest.fixture

@@ -260,6 +260,18 @@ ROUTES: dict[str, Route] = {
     "coverage:report": Route(staff_only()),
     "coverage:report_export": Route(staff_only()),
     "coverage:refresh": Route(post_only()),
+    # background work (a job in 海勃湾区, started by its district officer, with a result file)
+    "jobs:list": Route(staff_only()),
+    "jobs:detail": Route(
+        outcome(anonymous=LOGIN, contacts=403, other_district_officer=404, staff=200),
+        kwargs=lambda w: {"pk": w["job"].pk},
+    ),
+    "jobs:cancel": Route(post_only(), kwargs=lambda w: {"pk": w["job"].pk}),
+    "jobs:retry": Route(post_only(), kwargs=lambda w: {"pk": w["job"].pk}),
+    "jobs:download": Route(
+        outcome(anonymous=LOGIN, contacts=403, district_officer=200, others=404),
+        kwargs=lambda w: {"pk": w["job"].pk},
+    ),
     # accounts
     "login": Route(outcome(anonymous=200, others=REDIRECT)),
     "logout": Route(outcome(anonymous=LOGIN, others=405)),

@@ -1,6 +1,6 @@
 """The apps depend on each other one way only: each may import the apps below it, never one above or beside.
 
-    benchmarks → coverage → answers → workflows → branches → federation
+    benchmarks → coverage → answers → workflows → branches → jobs → federation
                           ↘ activities ────────↗
 
 Imports inside functions count too (a late import is still a dependency). Migrations are left out: they name
@@ -13,14 +13,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["federation", "branches", "workflows", "activities", "answers", "coverage", "benchmarks"]
+APPS = ["federation", "jobs", "branches", "workflows", "activities", "answers", "coverage", "benchmarks"]
 ALLOWED = {
     "federation": set(),
-    "branches": {"federation"},
-    "workflows": {"federation", "branches"},
-    "activities": {"federation", "branches"},
-    "answers": {"federation", "branches", "workflows"},
-    "coverage": {"federation", "branches", "workflows", "activities", "answers"},
+    "jobs": {"federation"},
+    "branches": {"federation", "jobs"},
+    "workflows": {"federation", "jobs", "branches"},
+    "activities": {"federation", "jobs", "branches"},
+    "answers": {"federation", "jobs", "branches", "workflows"},
+    "coverage": {"federation", "jobs", "branches", "workflows", "activities", "answers"},
     "benchmarks": set(APPS) - {"benchmarks"},
 }
 

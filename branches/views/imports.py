@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models.fields.json import KeyTransform
@@ -25,6 +26,7 @@ from branches.forms_imports import (
     ImportRowsFilterForm,
     RegisterUploadForm,
 )
+from branches.jobs import import_apply_start, import_job_running, import_upload_start
 from branches.models import Category, Organisation, RegisterImport, SanxinField, UnitType
 from branches.registers import RegisterError, import_template_xlsx
 from branches.services.imports import (
@@ -77,6 +79,15 @@ def import_upload(request):
     form = RegisterUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        if upload.size > settings.IMPORT_INLINE_BYTES:  # read and previewed off the request
+            job = import_upload_start(
+                by=request.user,
+                data=upload.read(),
+                file_name=upload.name,
+                source_name=form.cleaned_data["source"],
+                defaults=form.defaults(),
+            )
+            return redirect("jobs:detail", pk=job.pk)
         try:
             register_import = register_import_upload(
                 by=request.user,
@@ -155,6 +166,12 @@ def import_header(request, pk):
 def import_apply(request, pk):
     register_import = get_object_or_404(register_imports_for(request.user), pk=pk)
     access.require(request.user, "ledger.import")
+    if (
+        register_import.size > settings.IMPORT_INLINE_BYTES
+        and register_import.status == RegisterImport.Status.PREVIEWED
+    ):
+        job = import_apply_start(by=request.user, register_import=register_import)
+        return redirect("jobs:detail", pk=job.pk)
     try:
         counts = register_import_apply(register_import=register_import, by=request.user)
     except LedgerError as error:
@@ -338,6 +355,7 @@ def _detail_context(
     table = summary.get("table") or {}
     return {
         "register_import": register_import,
+        "running_job": import_job_running(register_import),
         "Status": RegisterImport.Status,
         "counts": {key: counts.get(key, 0) for key in (*COUNT_KEYS.values(), "not_in_latest")},
         "not_applied": _not_applied(register_import),

@@ -4,7 +4,8 @@ Reading, classifying and deriving rows is Python; looking records up, updating t
 is work of the database server, another process. On PostgreSQL a second thread sends those statements on the
 import's own connection, so they are part of its transaction; psycopg lets go of the interpreter while it waits
 for the server, and both run at once. The thread runs its jobs one after another, in the order they were given.
-Elsewhere (SQLite, in-process) each job runs at once, in the calling thread.
+Elsewhere (SQLite), and in a web process (see jobs.context.speedups_allowed: the thread-switch interval is the
+whole process's), each job runs at once, in the calling thread.
 
 A job receives a cursor of the import's connection. Leaving the ``with`` block waits for every job (even when
 the block raised: the connection must be idle before the transaction is rolled back) and raises the first
@@ -21,6 +22,8 @@ from typing import Any, TypeAlias
 
 from django.db import connection
 
+from jobs.context import speedups_allowed
+
 SWITCH_INTERVAL = 0.0002  # seconds
 
 # What a job is given: Django's cursor when it runs at once, the driver's (psycopg) on the import's thread.
@@ -31,7 +34,7 @@ class Background:
     def __init__(self) -> None:
         self._pool: ThreadPoolExecutor | None = None
         self._jobs: list[Future] = []
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and speedups_allowed():
             connection.ensure_connection()
             self._raw = connection.connection
             # The driver's errors raised as Django's (IntegrityError, DataError …), as the app's queries raise them.

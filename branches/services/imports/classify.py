@@ -45,6 +45,7 @@ from branches.services.imports.texts import (
 )
 from federation.identifiers import mobile_validate, uscc_normalise, uscc_validate
 from federation.models import Region
+from jobs.context import progress
 
 NOT_IN_LATEST_SHOWN = 200  # names of absent organisations kept for the page; the count is exact
 LOOKUP_BATCH = 5000  # rows whose records are looked up at once, while the next rows are read
@@ -383,9 +384,12 @@ class _Classifier:
         )  # fmt: skip
         presences = background.run(self._presence_rows, self._presences_query())
         looked_up: deque[tuple[list[_Row], Future]] = deque()
+        reporter = progress()
+        reporter.update(phase="reading")
         for batch in _batches(table.rows, LOOKUP_BATCH):
             rows = [self.resolve(register_row) for register_row in batch]
             plan.rows.extend(rows)
+            reporter.update(read=len(plan.rows))
             # An invalid row still names its record by its code (it is listed in the register).
             usccs = [row.uscc for row in rows if row.uscc]
             names = [row.normalised for row in rows if row.status != INVALID]
@@ -395,6 +399,7 @@ class _Classifier:
                 self._settle(*looked_up.popleft(), background=background, writer=writer)
         while looked_up:
             self._settle(*looked_up.popleft(), background=background, writer=writer)
+        reporter.update(phase="finishing", read=len(plan.rows))
         present = {
             row.target for row in plan.rows if row.status in (UPDATE, UNCHANGED, REPEATED) and row.target
         }
@@ -437,6 +442,7 @@ class _Classifier:
         plan.updates.extend((row, changed) for row, changed, _former in updates)
         if writer is not None:
             writer.write(creates, updates)
+            progress().update(add_written=len(creates) + len(updates))
         for row in rows:
             if writer is not None or row.status not in (NEW, UPDATE):
                 row.values = {}  # only rows still to be written need their values

@@ -37,6 +37,7 @@ from branches.services.imports.write import _write, _write_presences, _writer
 from federation import access
 from federation.models import Region, User
 from federation.services import operation_label_register, operation_record
+from jobs.context import progress, speedups
 
 operation_label_register("register.import", gettext_lazy("imported a register"))
 operation_label_register("register.discard", gettext_lazy("discarded a register import"))
@@ -361,6 +362,7 @@ def _apply(
         if writer is not None:
             writer.finish()
         else:
+            progress().update(phase="writing")
             _write(
                 plan, by=by, source=source, register_import=register_import, regions=classifier.places.by_id
             )
@@ -423,7 +425,15 @@ def register_import_discard(*, register_import: RegisterImport, by: User) -> Reg
     return register_import
 
 
-def register_import_run(
+def register_import_run(**kwargs: Any) -> dict[str, int]:
+    """Read, classify and (unless dry_run) apply a register in one go; returns the counts. For the
+    import_register command and the benchmark, which are not web processes: the import may change process-wide
+    settings for speed, as a job in the worker does (see jobs.context)."""
+    with speedups():
+        return _register_import_run(**kwargs)
+
+
+def _register_import_run(
     *,
     by: User,
     data: bytes,
@@ -432,10 +442,7 @@ def register_import_run(
     dry_run: bool,
     defaults: dict[str, Any] | None = None,
 ) -> dict[str, int]:
-    """Read, classify and (unless dry_run) apply a register in one go; returns the counts.
-
-    Columns the reader does not know are left out. A dry run writes nothing at all, not even the import.
-    """
+    """Columns the reader does not know are left out. A dry run writes nothing at all, not even the import."""
     access.require(by, "ledger.import")
     defaults = _defaults(by, defaults)
     table = _read(data, file_name, _remembered(source_name), max_bytes=_stored_limit(), stream=True)

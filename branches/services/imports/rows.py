@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from branches.services.imports.texts import COUNT_KEYS, NEW, REPEATED, UPDATE
 from federation.models import Region
+from jobs.context import speedups_allowed
 
 _MATCHED = "matched"  # transient: a target was found, update or unchanged is decided by the diff
 
@@ -92,6 +93,9 @@ def _no_cycle_collection() -> Iterator[None]:
     """Classifying a register makes hundreds of thousands of objects that hold no reference cycles: the cycle
     collector's passes over them (and over everything else the process holds) would cost about a tenth of the
     import. Off for the block, as it was afterwards; what the block leaves is freed by reference counting."""
+    if not speedups_allowed():  # a web process: the collector is the whole process's
+        yield
+        return
     was_enabled = gc.isenabled()
     gc.disable()
     try:
