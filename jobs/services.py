@@ -173,7 +173,7 @@ class Reporter:
 
 def job_progress(job: Job) -> dict[str, Any]:
     """What the page shows of a job: its row, with the newest report when the job is running."""
-    shown = {
+    shown: dict[str, Any] = {
         "phase": job.phase,
         "rows_total": job.rows_total,
         "rows_read": job.rows_read,
@@ -311,7 +311,8 @@ def _end(job: Job, status: str, *, error: str = "", outcome: dict[str, Any] | No
             return
         for key, value in changes.items():
             setattr(job, key, value)
-        template = {Job.Status.DONE: "job_done", Job.Status.FAILED: "job_failed"}.get(status)
+        templates: dict[str, str] = {Job.Status.DONE: "job_done", Job.Status.FAILED: "job_failed"}
+        template = templates.get(status)
         if template:
             notification_create(
                 user=job.owner,
