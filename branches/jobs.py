@@ -1,5 +1,5 @@
-"""The register import's jobs: a large file's upload (read and preview) and its apply, run off the request
-(see jobs.services). They call the services the pages call for small files."""
+"""The ledger's jobs, run off the request (see jobs.services): a large register's upload (read and preview) and
+its apply, and a large ledger export. They call the services the pages call for small files."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from branches.services.imports import register_import_apply, register_import_upl
 from federation.models import User
 from jobs.context import Reporter
 from jobs.models import Job
-from jobs.services import JobRefused, handler, job_start
+from jobs.services import JobRefused, handler, job_start, result_save
 
 
 def import_upload_start(
@@ -99,3 +99,49 @@ def _file_gone() -> str:
     from django.utils.translation import gettext
 
     return gettext("The uploaded file is no longer there; upload it again.")
+
+
+def ledger_export_start(
+    *, by: User, query: str, export_format: str, reveal: bool, file_name: str, rows: int
+) -> Job:
+    """Write a large export in a job; its file waits on the job's page for its owner."""
+    return job_start(
+        by=by,
+        kind=Job.Kind.LEDGER_EXPORT,
+        label=file_name,
+        params={"query": query, "format": export_format, "reveal": reveal, "file_name": file_name},
+        rows_total=rows,
+    )
+
+
+@handler(Job.Kind.LEDGER_EXPORT)
+def _ledger_export(job: Job, reporter: Reporter) -> dict[str, Any]:
+    """The list's filters as they were asked for, applied for the owner as they are now (scope, permission)."""
+    import tempfile
+
+    from django.http import QueryDict
+
+    from branches.forms import OrganisationFilterForm
+    from branches.selectors import organisation_search
+    from branches.services.exports import ledger_csv_stream, ledger_export_record, ledger_xlsx_write
+    from federation import access
+
+    params, owner = job.params, job.owner
+    access.require(owner, "ledger.export")
+    filters = OrganisationFilterForm(QueryDict(params["query"]) or None, user=owner).filters()
+    reveal = bool(params["reveal"]) and access.has(owner, "personal.reveal")
+    organisations = organisation_search(user=owner, filters=filters)
+    with tempfile.TemporaryFile() as target:
+        if params["format"] == "csv":
+            rows = organisations.count()
+            for part in ledger_csv_stream(organisations, reveal=reveal):
+                target.write(part.encode("utf-8"))
+        else:
+            rows = ledger_xlsx_write(organisations, reveal=reveal, target=target)
+        reporter.update(phase="finishing")
+        target.seek(0)
+        result_save(job, params["file_name"], target.read())
+    ledger_export_record(
+        user=owner, export_format=params["format"], filters=filters, reveal=reveal, row_count=rows
+    )
+    return {"rows": rows}

@@ -320,6 +320,8 @@ JOBS_KEEP_DAYS = env_int("JOBS_KEEP_DAYS", 7, minimum=1)
 JOBS_STALE_MINUTES = env_int("JOBS_STALE_MINUTES", 10, minimum=1)
 # A register file up to this size is read and applied within the request; a larger one as a job. [1000000]
 IMPORT_INLINE_BYTES = env_int("IMPORT_INLINE_BYTES", 1_000_000)
+# A ledger export of up to this many rows is sent within the request; a larger one is written as a job. [20000]
+EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 20_000)
 # Log entries (logins, operations, personal data, jobs) are kept this many days at least. [180]
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180, minimum=180)
 # host:port of a central syslog server (UDP) that receives each log entry as it is sealed; empty: none.

@@ -183,6 +183,9 @@ def job_progress(job: Job) -> dict[str, Any]:
         reported = cache.get(_cache_key(job.pk))
         if reported:
             shown.update({key: reported[key] for key in shown})
+    shown["stopping"] = job.status == Job.Status.RUNNING and bool(
+        job.cancel_requested_at or cache.get(_cancel_key(job.pk))
+    )
     total = shown["rows_total"]
     done = shown["rows_written"] if shown["phase"] == "writing" else shown["rows_read"]
     shown["percent"] = min(100, round(100 * done / total)) if total else None
@@ -341,7 +344,9 @@ def job_cancel(*, job: Job, by: User) -> Job:
         job.refresh_from_db()
         return job
     cache.set(_cancel_key(job.pk), True, timeout=24 * 3600)
-    Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(cancel_requested_at=now)
+    if connection.vendor == "postgresql":  # read by the job on its own connection; SQLite's job reads the cache
+        # (and its database stays locked by the job's write until the job ends)
+        Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(cancel_requested_at=now)
     job.refresh_from_db()
     return job
 

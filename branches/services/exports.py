@@ -42,6 +42,7 @@ from federation.downloads import XLSX, cell_neutralise
 from federation.identifiers import mobile_mask
 from federation.models import DisclosureLog, Region, User
 from federation.services import disclosure_record
+from jobs.context import progress
 
 CHUNK_SIZE = 2000
 CSV_BATCH_ROWS = 500
@@ -210,7 +211,10 @@ def ledger_rows(
 ) -> Iterator[list[Any]]:
     """The cell values of each organisation, neutralised, streamed in chunks (memory stays flat)."""
     queryset, labels = ledger_queryset(organisations, columns), Labels()
+    reporter = progress()  # an export run as a job shows how far it got
     for number, organisation in enumerate(queryset.iterator(chunk_size=CHUNK_SIZE), start=1):
+        if number % CHUNK_SIZE == 0:
+            reporter.update(read=number, written=number)
         row = Row(number=number, organisation=organisation, reveal=reveal, labels=labels)
         yield [cell_neutralise(_none_to_blank(column.value(row))) for column in columns]
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from branches.forms import OrganisationFilterForm
+from branches.jobs import ledger_export_start
 from branches.selectors import organisation_search
 from branches.services.exports import (
     EXPORT_FORMATS,
@@ -35,16 +38,22 @@ def organisation_export(request):
     reveal = request.GET.get("reveal") == "1" and access.has(request.user, "personal.reveal")
     organisations = organisation_search(user=request.user, filters=filters)
     file_name = ledger_file_name(user=request.user, export_format=export_format)
+    rows = organisations.count()
+    if rows > settings.EXPORT_INLINE_ROWS:  # a large export is written off the request, then downloaded
+        job = ledger_export_start(
+            by=request.user, query=request.GET.urlencode(), export_format=export_format, reveal=reveal,
+            file_name=file_name, rows=rows,
+        )  # fmt: skip
+        return redirect("jobs:detail", pk=job.pk)
 
     if export_format == "csv":
         # Streamed: the row count is taken before, so the export is on record even if the download breaks.
-        row_count = organisations.count()
         ledger_export_record(
             user=request.user,
             export_format=export_format,
             filters=filters,
             reveal=reveal,
-            row_count=row_count,
+            row_count=rows,
         )
         response = StreamingHttpResponse(
             ledger_csv_stream(organisations, reveal=reveal), content_type=EXPORT_FORMATS["csv"]

@@ -176,3 +176,29 @@ def test_the_jobs_list_costs_the_same_queries_at_any_length(
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("jobs:list"))
     assert len(many) == len(few)
+
+
+def test_a_large_export_is_written_as_a_job_and_downloaded_by_its_owner_with_the_disclosure_logged(
+    client, city_officer, settings
+):
+    from federation.models import DisclosureLog
+    from tests.branches.factories import OrganisationFactory
+
+    settings.EXPORT_INLINE_ROWS = 2
+    for n in range(3):
+        OrganisationFactory(name=f"乌海市导出测试{n}有限公司", contact_mobile=f"1390473000{n}")
+    client.force_login(city_officer)
+    response = client.get(reverse("branches:organisation_export"), {"format": "csv", "q": "导出测试"})
+    job = Job.objects.get(kind=Job.Kind.LEDGER_EXPORT)
+    assert response["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert job.status == Job.Status.DONE and job.rows_total == 3 and job.result_size
+    (logged,) = DisclosureLog.objects.filter(user=city_officer, kind=DisclosureLog.Kind.EXPORT)
+    assert logged.row_count == 3 and logged.params["q"] == "导出测试"
+    page = client.get(response["Location"])
+    assert reverse("jobs:download", args=[job.pk]) in page.text and "可下载至" in page.text
+    text = b"".join(client.get(reverse("jobs:download", args=[job.pk])).streaming_content).decode("utf-8-sig")
+    assert text.count("导出测试") == 3 and "13904730000" not in text  # masked, as the page's export
+    # past its keeping time the file goes, and the page says so
+    Job.objects.filter(pk=job.pk).update(expires_at=job.finished_at)
+    assert jobs_sweep()["results_removed"] == 1
+    assert "不再保留" in client.get(response["Location"]).text
