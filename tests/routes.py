@@ -183,6 +183,9 @@ ROUTES: dict[str, Route] = {
     "workflows:run_cancel": Route(post_only(), kwargs=run),
     "workflows:invitation_create": Route(post_only(), kwargs=run),
     "workflows:invitation_revoke": Route(post_only(), kwargs=lambda w: {"pk": w["invitation"].pk}),
+    "workflows:invitation_detail": Route(run_scoped(), kwargs=lambda w: {"pk": w["invitation"].pk}),
+    "workflows:invitation_notice": Route(run_scoped(), kwargs=lambda w: {"pk": w["invitation"].pk}),
+    "workflows:invitation_resend": Route(post_only(), kwargs=lambda w: {"pk": w["invitation"].pk}),
     "workflows:step_detail": Route(run_scoped(), kwargs=step),
     "workflows:step_review": Route(post_only(), kwargs=step),
     "workflows:review_queue": Route(staff_only()),
@@ -196,6 +199,10 @@ ROUTES: dict[str, Route] = {
     # staff are asked before their session is replaced (a page whose POST opens the link)
     "workflows:invitation_open": Route(
         outcome(staff=200, others=REDIRECT), kwargs=lambda w: {"token": w["invitation_token"]}
+    ),
+    # the short address sent by SMS leads to the signed link, whoever opens it
+    "workflows:invitation_short": Route(
+        outcome(others=REDIRECT), kwargs=lambda w: {"code": w["invitation"].code}
     ),
     "workflows:portal_run": Route(run_scoped(staff=403, liaison=200), kwargs=run),
     "workflows:portal_step": Route(run_scoped(staff=403, liaison=200), kwargs=step),

@@ -460,6 +460,9 @@ class Invitation(models.Model):
         Liaison, verbose_name=_("liaison"), on_delete=models.PROTECT, related_name="+"
     )
     nonce = models.CharField(max_length=32, unique=True, editable=False)
+    # The short address sent by SMS (/i/<code>, within a template variable's 35 characters): it leads to the
+    # signed link, which is checked as usual. Links made before it existed have none.
+    code = models.CharField(max_length=12, unique=True, null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -512,3 +515,43 @@ class InvitationUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+CHANNEL_LABELS = {
+    "inbox": _("In-app inbox"),
+    "sms": _("SMS"),
+    "wecom": _("WeCom group robot"),
+    "email": _("E-mail"),
+    "log": _("Log"),
+}
+
+
+class InvitationSend(models.Model):
+    """One sending of an invitation link through one channel (the inbox, SMS, WeCom, e-mail…) and its outcome;
+    the error is the channel's, secrets removed and mobiles masked."""
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="sends")
+    channel = models.CharField(_("channel"), max_length=20)
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation sending")
+        verbose_name_plural = _("invitation sendings")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} · {self.outcome}"
+
+    @property
+    def channel_label(self) -> str:
+        return str(CHANNEL_LABELS.get(self.channel, self.channel))

@@ -15,6 +15,7 @@ from .models import (
     OPEN_STATUSES,
     FormationRun,
     Invitation,
+    InvitationSend,
     StepEntry,
     StepStatus,
     StepTemplate,
@@ -141,10 +142,11 @@ def run_papers(run: FormationRun) -> QuerySet[StepEntry]:
 
 
 def run_invitations(run: FormationRun) -> QuerySet[Invitation]:
-    """A run's invitation links, newest first, each with how often it was opened."""
+    """A run's invitation links, newest first, each with how often it was opened and its sendings."""
     return (
         run.invitations.select_related("liaison", "created_by", "revoked_by")
         .annotate(uses_count=Count("uses"))
+        .prefetch_related(Prefetch("sends", queryset=InvitationSend.objects.select_related("by")))
         .order_by("-created_at", "-id")
     )
 

@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from .views import documents, editor, portal, staff
+from .views import documents, editor, invitations, portal, staff
 
 app_name = "workflows"
 
@@ -15,6 +15,9 @@ urlpatterns = [
     path("formation/runs/<int:pk>/cancel/", staff.run_cancel, name="run_cancel"),
     path("formation/runs/<int:pk>/invite/", staff.invitation_create, name="invitation_create"),
     path("formation/invitations/<int:pk>/revoke/", staff.invitation_revoke, name="invitation_revoke"),
+    path("formation/invitations/<int:pk>/", invitations.invitation_detail, name="invitation_detail"),
+    path("formation/invitations/<int:pk>/notice/", invitations.invitation_notice, name="invitation_notice"),
+    path("formation/invitations/<int:pk>/resend/", invitations.invitation_resend, name="invitation_resend"),
     path("formation/steps/<int:pk>/", staff.step_detail, name="step_detail"),
     path("formation/steps/<int:pk>/review/", staff.step_review, name="step_review"),
     path("formation/review/", staff.review_queue, name="review_queue"),
@@ -29,6 +32,7 @@ urlpatterns = [
     path("formation/templates/steps/<int:pk>/preview/", editor.step_preview, name="step_preview"),
     # the organisation's portal
     path("portal/i/<str:token>/", login_not_required(portal.invitation_open), name="invitation_open"),
+    path("i/<str:code>", login_not_required(portal.invitation_short), name="invitation_short"),
     path("portal/runs/<int:pk>/", portal.portal_run, name="portal_run"),
     path("portal/steps/<int:pk>/", portal.portal_step, name="portal_step"),
     path("portal/steps/<int:pk>/draft/", portal.portal_draft, name="portal_draft"),

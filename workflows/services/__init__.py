@@ -6,6 +6,7 @@ the answers as they stood) and an operation-log line for staff actions. A step n
 a write against a newer version is refused (two reviewers at once: exactly one succeeds).
 
 One module per concern: templates, runs (start, cancel, completion), invitations (links and their sessions),
+delivery (a run started with its liaison named, links sent and shown again),
 steps (drafts, hand-in, review), common (errors, transitions, messages).
 """
 
@@ -13,6 +14,16 @@ from .common import (
     OPEN,
     StaleEntry,
     WorkflowError,
+)
+from .delivery import (
+    NewLiaison,
+    invitation_link,
+    invitation_live,
+    invitation_path,
+    invitation_reveal,
+    invitation_send,
+    qr_svg,
+    run_start_inviting,
 )
 from .invitations import (
     INVITATION_DAYS,
@@ -61,6 +72,14 @@ __all__ = [
     "fill_refusal",
     "invitation_check",
     "invitation_create",
+    "invitation_link",
+    "invitation_live",
+    "invitation_path",
+    "invitation_reveal",
+    "invitation_send",
+    "NewLiaison",
+    "qr_svg",
+    "run_start_inviting",
     "INVITATION_DAYS",
     "invitation_open",
     "invitation_revoke",

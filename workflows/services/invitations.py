@@ -51,6 +51,14 @@ def invitation_url(request: HttpRequest | None, invitation: Invitation) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
+def invitation_code_new() -> str:
+    """A short link's code: ten of USERNAME_ALPHABET (about 49 bits), unguessable and unused."""
+    while True:
+        code = "".join(secrets.choice(USERNAME_ALPHABET) for _ in range(10))
+        if not Invitation.objects.filter(code=code).exists():
+            return code
+
+
 @transaction.atomic
 def invitation_create(
     *, by: User, run: FormationRun, liaison: Liaison | None = None, days: int = INVITATION_DAYS
@@ -69,6 +77,7 @@ def invitation_create(
         run=run,
         liaison=liaison,
         nonce=secrets.token_hex(16),
+        code=invitation_code_new(),
         created_by=by,
         expires_at=timezone.now() + dt.timedelta(days=days),
     )

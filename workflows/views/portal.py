@@ -19,7 +19,7 @@ from federation import access
 
 from .. import services
 from ..forms import BLANK, INLINE_TYPES, StepForm, answer_display, initial_answers
-from ..models import Actor, FieldType, FormationRun, InvitationUse, StepEntry, StepStatus
+from ..models import Actor, FieldType, FormationRun, Invitation, InvitationUse, StepEntry, StepStatus
 from ..panels import step_panels
 from ..selectors import run_papers
 from .common import entry_or_404, posted_version, run_or_404
@@ -58,6 +58,17 @@ def invitation_open(request, token):
     return render(
         request, "workflows/portal/link_problem.html", {"outcome": outcome, "unit": unit}, status=status
     )
+
+
+@login_not_required
+@never_cache
+@require_GET
+def invitation_short(request, code):
+    """The short address sent by SMS: it leads to the signed link, which is checked as usual (an unknown code
+    leads to a link that is not valid, so its opening is logged like any other)."""
+    invitation = Invitation.objects.filter(code=code.lower()[:12]).only("pk", "nonce").first()
+    token = services.invitation_token(invitation) if invitation is not None else "-"
+    return redirect("workflows:invitation_open", token=token)
 
 
 # --- the run ----------------------------------------------------------------------------------------------

@@ -17,9 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from branches.selectors import regions_for
+from branches.services.contacts import CONSENT_NOTICE
 from branches.services.recommend import form_recommend
 from branches.views.organisations import organisation_or_404
 from federation import access
+from federation.errors import form_error_add
 from federation.models import Region
 from federation.pagination import keyset_page_for, pk_param
 
@@ -28,7 +30,6 @@ from ..election import NOMINATION_STEP, WARN, nomination_check, planned_seats
 from ..forms import (
     CancelForm,
     RunFilterForm,
-    RunStartForm,
     StepForm,
     answer_display,
     candidate_rows,
@@ -52,7 +53,9 @@ from ..selectors import (
     template_names,
 )
 from ..selectors import review_queue as review_queue_for
+from ..start_form import RunStartInviteForm
 from .common import entry_or_404, invitation_or_404, posted_version, run_or_404
+from .invitations import sends_report
 
 PAGE_SIZE = 50
 OPEN = OPEN_STATUSES
@@ -114,25 +117,29 @@ def run_start(request, pk):
         "owner": request.user if access.has(request.user, "workflow.own", organisation) else None,
         "liaison": liaisons[0] if len(liaisons) == 1 else None,
     }
-    form = RunStartForm(request.POST or None, initial=initial, organisation=organisation)
+    form = RunStartInviteForm(request.POST or None, initial=initial, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            run = services.run_start(
+            run, invitation, sends = services.run_start_inviting(
                 by=request.user,
                 organisation=organisation,
                 template=form.cleaned_data["template"],
                 owner=form.cleaned_data["owner"],
                 way=form.cleaned_data["way"],
-                liaison=form.cleaned_data["liaison"],
+                liaison=form.chosen_liaison(),
+                new_liaison=form.new_liaison(),
             )
         except services.WorkflowError as error:
-            form.add_error(None, error.message)
+            form_error_add(form, error)
         else:
             messages.success(
                 request,
                 _("The formation run has started: %(template)s.") % {"template": run.template.name},
             )
-            return redirect("workflows:run_detail", pk=run.pk)
+            if invitation is None:
+                return redirect("workflows:run_detail", pk=run.pk)
+            sends_report(request, sends)
+            return redirect("workflows:invitation_detail", pk=invitation.pk)
     context = {
         "organisation": organisation,
         "form": form,
@@ -140,6 +147,7 @@ def run_start(request, pk):
         "suggested": suggested,
         "active": active,
         "has_liaison": bool(liaisons),
+        "consent_notice": CONSENT_NOTICE,
     }
     return render(request, "workflows/staff/run_start.html", context)
 
@@ -154,7 +162,7 @@ def _timeline(run: FormationRun, today: dt.date) -> list[StepEntry]:
     return entries
 
 
-def _run_detail(request, run: FormationRun, *, new_invitation=None, cancel_form=None):
+def _run_detail(request, run: FormationRun, *, cancel_form=None):
     today = timezone.localdate()
     entries = _timeline(run, today)
     invitations = list(run_invitations(run))
@@ -171,8 +179,6 @@ def _run_detail(request, run: FormationRun, *, new_invitation=None, cancel_form=
         "invitations": invitations,
         "liaisons": list(run.organisation.liaisons.filter(active=True).order_by("pk")) if can_run else [],
         "can_run": can_run,
-        "new_invitation": new_invitation,
-        "new_invitation_url": services.invitation_url(request, new_invitation) if new_invitation else "",
         "cancel_form": cancel_form or CancelForm(),
         "today": today,
     }
@@ -203,7 +209,7 @@ def run_cancel(request, pk):
 
 @require_POST
 def invitation_create(request, pk):
-    """A new link for the liaison, shown in full once on the page this answers with (it is not kept)."""
+    """A new link for the liaison, sent at once; its page shows it with its QR code and what was sent."""
     run = run_or_404(request, pk, "workflow.run")
     liaison = None
     liaison_id = pk_param(request.POST.get("liaison"))
@@ -217,8 +223,8 @@ def invitation_create(request, pk):
     except services.WorkflowError as error:
         messages.error(request, error.message)
         return redirect("workflows:run_detail", pk=run.pk)
-    run.refresh_from_db()
-    return _run_detail(request, run, new_invitation=invitation)
+    sends_report(request, services.invitation_send(by=request.user, invitation=invitation))
+    return redirect("workflows:invitation_detail", pk=invitation.pk)
 
 
 @require_POST
