@@ -138,7 +138,7 @@ def _ledger_export(job: Job, reporter: Reporter) -> dict[str, Any]:
                 target.write(part.encode("utf-8"))
         else:
             rows = ledger_xlsx_write(organisations, reveal=reveal, target=target)
-        reporter.update(phase="finishing")
+        reporter.update(phase="finishing", read=rows, written=rows)
         target.seek(0)
         result_save(job, params["file_name"], target.read())
     ledger_export_record(

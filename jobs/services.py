@@ -338,10 +338,15 @@ def job_cancel(*, job: Job, by: User) -> Job:
     """Stop a job: one waiting ends at once; one running stops at its next report, writing nothing."""
     _require_own(job, by)
     now = timezone.now()
-    if Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
+    job.refresh_from_db()
+    # A running job is told through the cache (and on PostgreSQL its row): on SQLite its transaction may hold
+    # the database's write lock, so the request that asks writes nothing.
+    if job.status == Job.Status.QUEUED and Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
         status=Job.Status.CANCELLED, cancel_requested_at=now, finished_at=now
     ):
         job.refresh_from_db()
+        return job
+    if job.status != Job.Status.RUNNING:
         return job
     cache.set(_cancel_key(job.pk), True, timeout=24 * 3600)
     if connection.vendor == "postgresql":  # read by the job on its own connection; SQLite's job reads the cache
