@@ -13,6 +13,7 @@ from collections.abc import Collection
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from branches.services.reminders import Planned, reminder_kind_register, send_planned, url_maker
 from federation.models import FederationUnit, User
@@ -27,6 +28,7 @@ QUESTION_ESCALATED = "question.escalated"
 reminder_kind_register(
     QUESTION_PAST_TARGET,
     lambda item: _("Question asked on %(date)s still unanswered") % {"date": item.due_on.isoformat()},
+    label=gettext_lazy("Question unanswered past its target"),
 )
 reminder_kind_register(
     QUESTION_ESCALATED,
@@ -34,6 +36,7 @@ reminder_kind_register(
         _("Question asked on %(date)s still unanswered, escalated to the manager")
         % {"date": item.due_on.isoformat()}
     ),
+    label=gettext_lazy("Unanswered question escalated to the manager"),
 )
 
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("contacts/<int:pk>/done/", contacts.contact_done, name="contact_done"),
     path("contacts/overdue/", contacts.contact_overdue, name="contact_overdue"),
     path("reminders/upcoming/", reminders.reminder_upcoming, name="reminder_upcoming"),
+    path("reminders/settings/", reminders.reminder_settings, name="reminder_settings"),
     path("form-helper/", contacts.form_helper, name="form_helper"),
     path("branches/", women.branch_list, name="branch_list"),
     path("branches/<int:pk>/", women.branch_detail, name="branch_detail"),

@@ -115,6 +115,15 @@ class User(AbstractUser):
     mobile = EncryptedCharField(_("mobile"), max_length=20, blank=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+    # Reminders a person does not want by a channel ({"sms": ["follow_up.due", …]}; the inbox has them all),
+    # and whether the channels carry them as they come or gathered once a week.
+    reminder_channels_off = models.JSONField(_("reminders not sent by channel"), default=dict, blank=True)
+    reminder_digest = models.CharField(
+        _("reminders by channel"),
+        max_length=6,
+        choices=[("daily", _("As they come")), ("weekly", _("Once a week, gathered"))],
+        default="daily",
+    )
     password_change_required = models.BooleanField(
         _("must change password"),
         default=False,
@@ -319,6 +328,7 @@ class Notification(models.Model):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        HELD = "held", _("Held for the weekly digest")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

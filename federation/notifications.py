@@ -14,6 +14,7 @@ from django.db.models.functions import Greatest
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from .models import JobRun, Notification, Reminder, User
 
@@ -66,12 +67,17 @@ def notification_deliver(*, notification_id: int) -> bool:
     from .channels import ChannelError, ChannelRefused, channels
 
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
-    if notification.delivery == Notification.Delivery.SENT:
+    if notification.delivery in (Notification.Delivery.SENT, Notification.Delivery.HELD):
         return False  # a repeated task (acks_late, redelivery sweep) sends nothing twice
     user = notification.recipient
+    if user.reminder_digest == "weekly" and Reminder.objects.filter(notification_id=notification.pk).exists():
+        Notification.objects.filter(pk=notification.pk).update(delivery=Notification.Delivery.HELD)
+        return False  # the week's reminders go out together (digests_send)
     refusals: list[str] = []
     try:
         for channel in channels():
+            if not channel_wanted(user, notification.kind, channel.name):
+                continue
             try:
                 channel.send(
                     user=user, subject=notification.title, body=notification.body, url=notification.url
@@ -167,3 +173,71 @@ def job_run(name: str) -> Iterator[JobRun]:
         run.status = JobRun.Status.OK
     run.finished_at = timezone.now()
     run.save()
+
+
+def channel_wanted(user: User, kind: str, channel: str) -> bool:
+    """Whether the person wants messages of this kind by this channel (the inbox has every one)."""
+    return kind not in ((user.reminder_channels_off or {}).get(channel) or [])
+
+
+def digests_send(*, now: dt.datetime | None = None, force: bool = False) -> int:
+    """Send each person the reminders held for their weekly digest, one message per channel listing them: on
+    the week's first working day from REMINDER_HOUR (or at once with force). A reminder is taken from the held
+    ones before it is sent, so two runs at once send it once; a channel that fails transiently gets it back
+    for the next run. Returns how many people were sent a digest."""
+    from .channels import ChannelError, ChannelRefused, channels
+    from .workdays import is_working_day
+
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    today = local.date()
+    monday = today - dt.timedelta(days=today.weekday())
+    first = next(
+        (monday + dt.timedelta(days=n) for n in range(7) if is_working_day(monday + dt.timedelta(days=n))),
+        monday,
+    )
+    if not force and (today != first or local.hour < settings.REMINDER_HOUR):
+        return 0
+    held = Notification.objects.filter(delivery=Notification.Delivery.HELD)
+    sent = 0
+    for user_id in held.values_list("recipient_id", flat=True).distinct().order_by("recipient_id"):
+        with transaction.atomic():
+            items = list(
+                held.filter(recipient_id=user_id)
+                .select_for_update(skip_locked=True)
+                .order_by("created_at", "pk")
+            )
+            if not items:
+                continue
+            Notification.objects.filter(pk__in=[n.pk for n in items]).update(
+                delivery=Notification.Delivery.SENT, attempts=models.F("attempts") + 1
+            )
+        user = items[0].recipient
+        try:
+            for channel in channels():
+                lines = [n for n in items if channel_wanted(user, n.kind, channel.name)]
+                if not lines:
+                    continue
+                subject, body = _digest_text(user, lines)
+                try:
+                    channel.send(user=user, subject=subject, body=body, url="/inbox/")
+                except ChannelRefused as refusal:
+                    Notification.objects.filter(pk__in=[n.pk for n in lines]).update(
+                        last_error=str(refusal)[:2000]
+                    )
+        except ChannelError as error:
+            Notification.objects.filter(pk__in=[n.pk for n in items]).update(
+                delivery=Notification.Delivery.HELD, last_error=str(error)[:2000]
+            )
+            continue
+        sent += 1
+    return sent
+
+
+def _digest_text(user: User, items: list[Notification]) -> tuple[str, str]:
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        subject = ngettext("This week's reminder", "This week's %(count)d reminders", len(items)) % {
+            "count": len(items)
+        }
+        lines = [f"- {n.title} {settings.SITE_URL}{n.url}" if n.url else f"- {n.title}" for n in items]
+        return subject, "\n".join(lines)

@@ -101,6 +101,25 @@ def user_language_set(*, user: User, language: str) -> None:
     )
 
 
+def reminder_choices_set(*, user: User, channels_off: dict[str, list[str]], digest: str) -> None:
+    """Keep which reminders reach a person by which channel, and whether as they come or once a week."""
+    if digest not in ("daily", "weekly"):
+        raise ValueError(digest)
+    channels_off = {channel: sorted(kinds) for channel, kinds in channels_off.items() if kinds}
+    before = {"channels_off": user.reminder_channels_off, "digest": user.reminder_digest}
+    after = {"channels_off": channels_off, "digest": digest}
+    if before == after:
+        return
+    user.reminder_channels_off, user.reminder_digest = channels_off, digest
+    user.save(update_fields=["reminder_channels_off", "reminder_digest"])
+    operation_record(
+        actor=user,
+        action="user.reminder_choices",
+        obj=user,
+        changes={key: [before[key], after[key]] for key in after if before[key] != after[key]},
+    )
+
+
 def disclosure_record(
     *,
     user: User,

@@ -309,6 +309,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "audit-seal": {"task": "federation.audit_seal", "schedule": 60},
     "audit-purge": {"task": "federation.audit_purge", "schedule": 86400},
     "sessions-clear": {"task": "federation.sessions_clear", "schedule": 86400},
+    # the weekly digests of the reminders people chose to receive gathered (first working day of the week)
+    "digests-send": {"task": "federation.digests_send", "schedule": 3600},
     # jobs whose worker stopped are marked failed; results past their keeping time are removed
     "jobs-sweep": {"task": "jobs.sweep", "schedule": 300},
 }

@@ -60,3 +60,14 @@ def sessions_clear() -> int:
 
     removed, _kinds = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return removed
+
+
+@shared_task(name="federation.digests_send")
+def digests_send() -> int:
+    """Hourly: on the week's first working day, the weekly digests of held reminders."""
+    from .notifications import digests_send as send
+    from .notifications import job_run
+
+    with job_run("notifications.digests") as run:
+        run.sent = send()
+    return run.sent

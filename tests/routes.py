@@ -158,6 +158,7 @@ ROUTES: dict[str, Route] = {
     "branches:liaison_reveal": Route(post_only(), kwargs=lambda w: {"pk": w["liaison"].pk}),
     "branches:contact_done": Route(post_only(), kwargs=lambda w: {"pk": w["contact"].pk}),
     "branches:contact_overdue": Route(staff_only()),
+    "branches:reminder_settings": Route(staff_only()),
     "branches:reminder_upcoming": Route(staff_only()),
     "branches:form_helper": Route(signed_in()),
     "branches:branch_list": Route(staff_only()),

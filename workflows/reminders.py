@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Collection
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from branches.services.reminders import Planned, reminder_kind_register, send_planned, url_maker
 
@@ -25,8 +26,14 @@ def _step(item: Planned) -> dict[str, str]:
     return {"step": item.obj.step.title, "date": item.due_on.isoformat()}
 
 
-reminder_kind_register(STEP_DUE, lambda item: _("Step “%(step)s” due on %(date)s") % _step(item))
-reminder_kind_register(STEP_OVERDUE, lambda item: _("Step “%(step)s” overdue since %(date)s") % _step(item))
+reminder_kind_register(
+    STEP_DUE, lambda item: _("Step “%(step)s” due on %(date)s") % _step(item), label=gettext_lazy("Step due")
+)
+reminder_kind_register(
+    STEP_OVERDUE,
+    lambda item: _("Step “%(step)s” overdue since %(date)s") % _step(item),
+    label=gettext_lazy("Step overdue"),
+)
 
 
 def steps_planned(

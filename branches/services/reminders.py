@@ -23,6 +23,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from branches.models import Branch, ContactLog, LedgerSettings, Organisation
 from branches.services.contacts import contact_cadence_backfill
@@ -102,11 +103,14 @@ def send_planned(planned: Iterable[Planned]) -> int:
 
 # kind → what a reminder of that kind is about, in a few words, for the page of reminders to come
 KIND_DESCRIPTIONS: dict[str, Callable[[Planned], str]] = {}
+# kind → its name, for the page where people choose which reminders reach them by which channel
+KIND_LABELS: dict[str, Any] = {}
 
 
-def reminder_kind_register(kind: str, describe: Callable[[Planned], str]) -> None:
-    """Say in a few words what a reminder of this kind is about (given the planned reminder)."""
+def reminder_kind_register(kind: str, describe: Callable[[Planned], str], *, label: Any) -> None:
+    """Say in a few words what a reminder of this kind is about (given the planned reminder), and its name."""
     KIND_DESCRIPTIONS[kind] = describe
+    KIND_LABELS[kind] = label
 
 
 def planned_describe(item: Planned) -> str:
@@ -119,16 +123,30 @@ def _on(item: Planned) -> dict[str, str]:
     return {"date": item.due_on.isoformat()}
 
 
-reminder_kind_register(FOLLOW_UP_DUE, lambda item: _("Follow-up due on %(date)s") % _on(item))
-reminder_kind_register(FOLLOW_UP_OVERDUE, lambda item: _("Follow-up overdue since %(date)s") % _on(item))
+reminder_kind_register(
+    FOLLOW_UP_DUE,
+    lambda item: _("Follow-up due on %(date)s") % _on(item),
+    label=gettext_lazy("Follow-up due"),
+)
+reminder_kind_register(
+    FOLLOW_UP_OVERDUE,
+    lambda item: _("Follow-up overdue since %(date)s") % _on(item),
+    label=gettext_lazy("Follow-up overdue"),
+)
 reminder_kind_register(
     FOLLOW_UP_ESCALATED,
     lambda item: _("Follow-up overdue since %(date)s, escalated to the manager") % _on(item),
+    label=gettext_lazy("Overdue follow-up escalated to the manager"),
 )
-reminder_kind_register(CONTACT_CADENCE, lambda item: _("Regular contact due since %(date)s") % _on(item))
+reminder_kind_register(
+    CONTACT_CADENCE,
+    lambda item: _("Regular contact due since %(date)s") % _on(item),
+    label=gettext_lazy("Regular contact due"),
+)
 reminder_kind_register(
     TERM_ENDING,
     lambda item: _("The term of %(branch)s ends on %(date)s") % {"branch": item.obj.name, **_on(item)},
+    label=gettext_lazy("Term ending (换届)"),
 )
 
 

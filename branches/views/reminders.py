@@ -1,17 +1,24 @@
-"""The reminders to come: what the reminder sweep will send about the user's area in the next seven days."""
+"""The reminders to come: what the reminder sweep will send about the user's area in the next seven days; and
+each person's choice of which reminders reach them by which channel."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.conf import settings
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_GET, require_http_methods
 
 from branches.selectors import reminders_upcoming_for
-from branches.services.reminders import planned_describe
+from branches.services.reminders import KIND_LABELS, planned_describe
 from federation import access
+from federation.channels import channels
+from federation.notifications import channel_wanted
+from federation.services import reminder_choices_set
 
 DAYS = 7
 PER_DAY = 100  # rows shown per day; the rest are counted
@@ -48,3 +55,33 @@ def reminder_upcoming(request):
         "hour": settings.REMINDER_HOUR,
     }
     return render(request, "branches/reminder_upcoming.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def reminder_settings(request):
+    """Which reminders reach the person by which channel (the inbox has them all), daily or once a week."""
+    access.require(request.user, "staff.home")
+    kinds = sorted(KIND_LABELS.items(), key=lambda item: str(item[1]))
+    names = [channel.name for channel in channels() if channel.name != "log"]
+    user = request.user
+    if request.method == "POST":
+        off = {
+            name: [kind for kind, _label in kinds if f"{name}:{kind}" not in request.POST] for name in names
+        }
+        digest = request.POST.get("digest") if request.POST.get("digest") in ("daily", "weekly") else "daily"
+        reminder_choices_set(user=user, channels_off=off, digest=digest)
+        messages.success(request, _("Your reminder choices are saved."))
+        return redirect("branches:reminder_settings")
+    rows = [
+        {
+            "kind": kind,
+            "label": label,
+            "cells": [(name, f"{name}:{kind}", channel_wanted(user, kind, name)) for name in names],
+        }
+        for kind, label in kinds
+    ]
+    context = {"rows": rows, "channels": [(name, CHANNEL_LABELS.get(name, name)) for name in names]}
+    return render(request, "branches/reminder_settings.html", context)
+
+
+CHANNEL_LABELS = {"email": _lazy("E-mail"), "sms": _lazy("SMS"), "wecom": _lazy("WeCom group")}
