@@ -3,11 +3,13 @@ its apply, and a large ledger export. They call the services the pages call for 
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db.models.fields.json import KeyTransform
 from django.urls import reverse
 
 from branches.errors import LedgerError
@@ -34,7 +36,12 @@ def import_upload_start(
 
 
 def import_apply_start(*, by: User, register_import: RegisterImport) -> Job:
-    rows = (register_import.summary or {}).get("counts", {})
+    counts = (
+        RegisterImport.objects.filter(pk=register_import.pk)
+        .values_list(KeyTransform("counts", "summary"), flat=True)
+        .first()
+    )
+    rows = counts if isinstance(counts, dict) else json.loads(counts or "{}")  # the counts only, not the rows
     return job_start(
         by=by,
         kind=Job.Kind.IMPORT_APPLY,

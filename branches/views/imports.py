@@ -164,7 +164,8 @@ def import_header(request, pk):
 
 @require_POST
 def import_apply(request, pk):
-    register_import = get_object_or_404(register_imports_for(request.user), pk=pk)
+    # The stored preview can be tens of megabytes: the apply reads it again under its lock, the page need not.
+    register_import = get_object_or_404(register_imports_for(request.user).defer("summary"), pk=pk)
     access.require(request.user, "ledger.import")
     if (
         register_import.size > settings.IMPORT_INLINE_BYTES
