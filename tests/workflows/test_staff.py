@@ -93,8 +93,9 @@ def test_officer_starts_a_run_from_the_organisation_page_with_the_recommendation
         {"template": committee.pk, "way": "joint", "owner": officer.pk, "liaison": liaison.pk},
     )
     run = FormationRun.objects.get(organisation=organisation)
+    # with a liaison the run starts with its invitation link, whose page the officer sees next
     assert response.status_code == 302 and response["Location"] == reverse(
-        "workflows:run_detail", args=[run.pk]
+        "workflows:invitation_detail", args=[run.invitations.get().pk]
     )
     assert (run.template, run.way, run.owner, run.liaison) == (committee, "joint", officer, liaison)
     page = client.get(reverse("branches:organisation_detail", args=[organisation.pk])).content.decode()
@@ -140,17 +141,20 @@ def test_a_viewer_cannot_start_a_run_and_another_district_does_not_see_the_organ
 # --- the run's page: invitation links, cancelling -----------------------------------------------------------
 
 
-def test_an_invitation_link_is_shown_once_listed_and_revoked(client, run, world):
+def test_an_invitation_link_is_made_shown_on_its_page_listed_and_revoked(client, run, world):
     client.force_login(world["people"]["district_officer"])
     response = client.post(reverse("workflows:invitation_create", args=[run.pk]), {"liaison": run.liaison_id})
-    assert response.status_code == 200
     invitation = Invitation.objects.get(run=run)
-    url = response.context["new_invitation_url"]
-    assert url.startswith("http://testserver/portal/i/") and url in response.content.decode()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("workflows:invitation_detail", args=[invitation.pk])
     assert invitation.expires_at.date() == (timezone.now() + dt.timedelta(days=14)).date()
+    shown = client.get(response["Location"])
+    url = shown.context["link"]
+    assert url == f"http://testserver/i/{invitation.code}" and url in shown.content.decode()
 
     later = client.get(reverse("workflows:run_detail", args=[run.pk]))
     assert url not in later.content.decode()
+    assert reverse("workflows:invitation_detail", args=[invitation.pk]) in later.content.decode()
     assert [i.pk for i in later.context["invitations"]] == [invitation.pk]
     assert later.context["invitations"][0].uses_count == 0
     revoke = reverse("workflows:invitation_revoke", args=[invitation.pk])
