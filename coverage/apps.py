@@ -39,6 +39,7 @@ class CoverageConfig(AppConfig):
         from federation.context_processors import nav_item_register
         from federation.home import home_panel_register
 
+        from . import jobs  # noqa: F401  (the monthly report's job)
         from .home import coverage_panel
 
         connection_created.connect(_sqlite_median, dispatch_uid="coverage_sqlite_median")

@@ -6,11 +6,17 @@ import datetime as dt
 import tempfile
 from typing import IO, Any
 
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from branches.models import Organisation
+from branches.selectors import organisations_for
 from branches.services.exports import ledger_sheet_write, xlsx_text_cell, xlsx_value
-from coverage.selectors import Figure
+from coverage.models import SnapshotBatch
+from coverage.selectors import Figure, dashboard_figures
+from coverage.services import is_current
+from federation.models import DisclosureLog, User
+from federation.services import disclosure_record
 
 SUMMARY_SHEETS = [
     ("by_field", lambda: _("By field")),
@@ -118,3 +124,44 @@ def report_ledger(organisations, as_of: dt.date):
     from branches.selectors import coverage_target
 
     return organisations.filter(coverage_target(as_of)).order_by(*Organisation._meta.ordering)
+
+
+def report_rows(user: User, as_of: dt.date) -> int:
+    """How many organisations the report's ledger sheet lists for the user (their area's, counted that day)."""
+    return report_ledger(organisations_for(user), as_of).count()
+
+
+def report_build_current(
+    *, user: User, batch: SnapshotBatch, as_of: dt.date, area: str
+) -> tuple[IO[bytes], int] | None:
+    """The workbook from current figures and the ledger read in the same snapshot of the database (REPEATABLE
+    READ on PostgreSQL, unless already inside a transaction); None when the figures went out of date meanwhile:
+    never a workbook whose summary disagrees with its ledger sheet."""
+    outer = connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and not outer:
+            with connection.cursor() as cursor:  # one snapshot for the figures and the ledger sheet
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        fresh = SnapshotBatch.objects.filter(pk=batch.pk).first()
+        if not is_current(fresh, as_of):
+            return None
+        figures = dashboard_figures(user, fresh)
+        ledger = report_ledger(organisations_for(user), as_of)
+        return report_xlsx_build(figures=figures, as_of=as_of, area=area, ledger=ledger)
+
+
+def report_file_name(area: str, month: dt.date) -> str:
+    name = _("%(area)s coverage report %(month)s") % {"area": area, "month": month.strftime("%Y-%m")}
+    return f"{name}.xlsx"
+
+
+def report_disclosure_record(*, user: User, month: dt.date, row_count: int) -> None:
+    """The report's ledger sheet names liaisons (mobiles masked): every workbook written is logged."""
+    disclosure_record(
+        user=user,
+        kind=DisclosureLog.Kind.EXPORT,
+        what=_("Monthly coverage report %(month)s (XLSX), mobile numbers masked")
+        % {"month": month.strftime("%Y-%m")},
+        params={"month": month.strftime("%Y-%m"), "format": "xlsx", "reveal": "0"},
+        row_count=row_count,
+    )

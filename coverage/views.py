@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.db import connection, transaction
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -17,16 +17,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from branches.selectors import organisations_for
-from coverage.exports import report_ledger, report_xlsx_build
+from coverage.exports import report_build_current, report_disclosure_record, report_file_name, report_rows
 from coverage.forms import AsOfForm, MonthForm, RefreshForm
+from coverage.jobs import figures_not_current_message, monthly_report_start
 from coverage.models import SnapshotBatch
 from coverage.selectors import dashboard_figures, figure_links, ledger_link, newest_batch_stamp, trends_for
 from coverage.services import (
     ComputeBusy,
-    PageFigures,
     figures_for_page,
-    is_current,
     month_day,
     month_start,
     snapshot_compute,
@@ -34,9 +32,7 @@ from coverage.services import (
 )
 from federation import access
 from federation.downloads import XLSX, attachment
-from federation.models import DisclosureLog
 from federation.selectors import area_of
-from federation.services import disclosure_record
 
 
 def _area(user) -> str:
@@ -174,48 +170,32 @@ def report(request):
 
 @require_GET
 def report_export(request):
-    """The month's report as XLSX; its ledger sheet names liaisons (mobiles masked): the export is logged."""
+    """The month's report as XLSX; its ledger sheet names liaisons (mobiles masked): the export is logged.
+
+    Built here when the area's ledger sheet has at most EXPORT_INLINE_ROWS organisations (the download starts at
+    once, as for a small ledger export); above that it is written as a job and the user follows it on the
+    job's page, then downloads it there. Either way only from current figures: out-of-date ones are said and
+    the user is sent back to the report."""
     access.require(request.user, "coverage.export")
     month = _month(request)
     page = figures_for_page(month_day(month))
     area = _area(request.user)
-    built = page.current and _report_build(request, page, area)
+    if page.current and page.batch is not None:
+        rows = report_rows(request.user, page.as_of)
+        if rows > settings.EXPORT_INLINE_ROWS:  # a large area's workbook is written off the request
+            job = monthly_report_start(by=request.user, month=month, as_of=page.as_of, rows=rows)
+            return redirect("jobs:detail", pk=job.pk)
+    built = (
+        page.current
+        and page.batch is not None
+        and report_build_current(user=request.user, batch=page.batch, as_of=page.as_of, area=area)
+    )
     if not built:  # never a workbook whose summary disagrees with its ledger sheet
-        messages.warning(
-            request,
-            _(
-                "The figures are being brought up to date with the latest changes; the workbook can be "
-                "downloaded once they are current (usually within a minute)."
-            ),
-        )
+        messages.warning(request, figures_not_current_message())
         return redirect(reverse("coverage:report") + f"?month={month:%Y-%m}")
     workbook, row_count = built
-    disclosure_record(
-        user=request.user,
-        kind=DisclosureLog.Kind.EXPORT,
-        what=_("Monthly coverage report %(month)s (XLSX), mobile numbers masked")
-        % {"month": month.strftime("%Y-%m")},
-        params={"month": month.strftime("%Y-%m"), "format": "xlsx", "reveal": "0"},
-        row_count=row_count,
-    )
-    file_name = _("%(area)s coverage report %(month)s") % {"area": area, "month": month.strftime("%Y-%m")}
-    return attachment(FileResponse(workbook, content_type=XLSX), f"{file_name}.xlsx")
-
-
-def _report_build(request, page: PageFigures, area: str):
-    """The workbook from current figures and the ledger read in the same snapshot of the database; None when
-    the figures went out of date meanwhile."""
-    outer = connection.in_atomic_block
-    with transaction.atomic():
-        if connection.vendor == "postgresql" and not outer:
-            with connection.cursor() as cursor:  # one snapshot for the figures and the ledger sheet
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        batch = SnapshotBatch.objects.filter(pk=page.batch.pk).first()
-        if not is_current(batch, page.as_of):
-            return None
-        figures = dashboard_figures(request.user, batch)
-        ledger = report_ledger(organisations_for(request.user), page.as_of)
-        return report_xlsx_build(figures=figures, as_of=page.as_of, area=area, ledger=ledger)
+    report_disclosure_record(user=request.user, month=month, row_count=row_count)
+    return attachment(FileResponse(workbook, content_type=XLSX), report_file_name(area, month))
 
 
 @require_POST

@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "logs.disclosures": frozenset({ADMIN}),
     "logs.jobs": frozenset({ADMIN}),
     "jobs.view": ALL_STAFF,  # long work started in the user's area, and its progress
+    "jobs.backup": frozenset({ADMIN}),  # start a backup (kept on the server) and see the last ones
     "users.sessions_end": frozenset({ADMIN}),  # end another user's sessions
     "users.two_factor_reset": frozenset({ADMIN}),  # remove another user's second factor (a lost phone)
     "account.two_factor": ALL_STAFF,  # set up and give a second factor

@@ -324,6 +324,11 @@ JOBS_STALE_MINUTES = env_int("JOBS_STALE_MINUTES", 10, minimum=1)
 IMPORT_INLINE_BYTES = env_int("IMPORT_INLINE_BYTES", 1_000_000)
 # A ledger export of up to this many rows is sent within the request; a larger one is written as a job. [20000]
 EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 20_000)
+# A run's papers package whose attachments weigh up to this many bytes is zipped within the request; a heavier
+# one, asked for by staff, as a job (the liaison always gets it at once). [20000000]
+PACKAGE_INLINE_BYTES = env_int("PACKAGE_INLINE_BYTES", 20_000_000)
+# Where `manage.py backup` and the admins' backup page write backups (kept on the server, never downloaded).
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or VAR_DIR / "backups")
 # Log entries (logins, operations, personal data, jobs) are kept this many days at least. [180]
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180, minimum=180)
 # host:port of a central syslog server (UDP) that receives each log entry as it is sealed; empty: none.

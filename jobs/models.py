@@ -12,6 +12,9 @@ class Job(models.Model):
         IMPORT_PREVIEW = "import_preview", _("Register upload and preview")
         IMPORT_APPLY = "import_apply", _("Register import")
         LEDGER_EXPORT = "ledger_export", _("Ledger export")
+        MONTHLY_REPORT = "monthly_report", _("Monthly coverage report")
+        RUN_PACKAGE = "run_package", _("Formation papers package")
+        BACKUP = "backup", _("Backup")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting")

@@ -14,6 +14,19 @@ applied). When the job ends, its owner gets a message in the inbox (in their lan
 
 Results (exports) are kept JOBS_KEEP_DAYS days and downloaded by their owner; a daily sweep removes older ones
 and marks as failed a running job whose worker stopped reporting (JOBS_STALE_MINUTES).
+
+The kinds, each registered with `@handler(kind)` by the app whose work it is (imported from its apps.py ready()):
+- branches.jobs: a register's upload and preview, and its apply (files above IMPORT_INLINE_BYTES); a ledger
+  export above EXPORT_INLINE_ROWS rows (its file kept for download);
+- coverage.jobs: the monthly report's XLSX when the area's ledger sheet has more than EXPORT_INLINE_ROWS
+  organisations (written from current figures in one snapshot of the database, as the page does);
+- workflows.jobs: a run's papers package (ZIP) whose attachments weigh more than PACKAGE_INLINE_BYTES, asked for
+  by staff (the liaison, who has no job pages, always gets it at once);
+- jobs.backups: a backup (`federation.backups.backup_create`) into BACKUP_DIR, started by an administrator from
+  the backup page; it stays on the server: the job keeps its path, size and row counts, no file.
+A handler reports with `reporter.update(phase=..., read=..., written=...)`, raises JobRefused for an expected
+failure (said to the owner), logs a disclosure when it writes personal data, and returns its outcome; the
+outcome's "next" is the page where the work goes on (the job's page links to it).
 """
 
 from __future__ import annotations
@@ -200,8 +213,12 @@ def job_progress(job: Job) -> dict[str, Any]:
 
 
 def jobs_for(user: User) -> QuerySet[Job]:
-    """The jobs started in the user's area (by the starter's unit); their own wherever; admins see all."""
-    return access.scope(user, Job.objects.select_related("owner", "unit"), region_field="unit__region")
+    """The jobs started in the user's area (by the starter's unit); their own wherever; admins see all. Backups
+    only for those who may make them (where they lie on the server is no one else's business)."""
+    jobs = access.scope(user, Job.objects.select_related("owner", "unit"), region_field="unit__region")
+    if not access.has(user, "jobs.backup"):
+        jobs = jobs.exclude(kind=Job.Kind.BACKUP)
+    return jobs
 
 
 def job_start(
@@ -349,8 +366,9 @@ def job_cancel(*, job: Job, by: User) -> Job:
     if job.status != Job.Status.RUNNING:
         return job
     cache.set(_cancel_key(job.pk), True, timeout=24 * 3600)
-    if connection.vendor == "postgresql":  # read by the job on its own connection; SQLite's job reads the cache
-        # (and its database stays locked by the job's write until the job ends)
+    if connection.vendor == "postgresql":
+        # read by the job on its own connection; SQLite's job reads the cache (and its database stays locked by
+        # the job's write until the job ends)
         Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(cancel_requested_at=now)
     job.refresh_from_db()
     return job

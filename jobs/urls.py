@@ -6,6 +6,7 @@ app_name = "jobs"
 
 urlpatterns = [
     path("", views.job_list, name="list"),
+    path("backup/", views.backup, name="backup"),
     path("<int:pk>/", views.job_detail, name="detail"),
     path("<int:pk>/cancel/", views.job_cancel_view, name="cancel"),
     path("<int:pk>/retry/", views.job_retry_view, name="retry"),

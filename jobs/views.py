@@ -1,14 +1,18 @@
 """The jobs list and a job's page: progress while it runs (the part that changes is fetched again every
-second), then its outcome, its result to download, or the reason it failed."""
+second), then its outcome, its result to download, or the reason it failed. The backup page (administrators):
+the last backups and a button that starts one."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from federation import access
 from federation.downloads import attachment
+from jobs.backups import backup_counts, backup_running, backup_start, backups_recent
 from jobs.models import Job
 from jobs.services import JobRefused, job_cancel, job_progress, job_retry, jobs_for
 
@@ -33,6 +37,8 @@ def _job_or_404(request, pk: int) -> Job:
 def job_detail(request, pk):
     job = _job_or_404(request, pk)
     context = {"job": job, "progress": job_progress(job), "next_url": _next_url(job)}
+    if job.kind == Job.Kind.BACKUP:
+        context["backup_counts"] = backup_counts(job)
     if request.htmx:
         return render(request, "jobs/_job_state.html", context)
     return render(request, "jobs/job_detail.html", context)
@@ -70,3 +76,22 @@ def job_download(request, pk):
         raise Http404
     response = FileResponse(job.result.open("rb"))
     return attachment(response, job.result_name)
+
+
+@require_http_methods(["GET", "POST"])
+def backup(request):
+    """GET: the last backups and where they are written; POST: start one (one at a time: a backup waiting or
+    under way is shown instead of starting a second). Backups stay on the server: nothing here downloads one."""
+    access.require(request.user, "jobs.backup")
+    if request.method == "POST":
+        running = backup_running()
+        if running is not None:
+            messages.info(request, _("A backup is already under way; here it is."))
+            return redirect("jobs:detail", pk=running.pk)
+        job = backup_start(by=request.user)
+        return redirect("jobs:detail", pk=job.pk)
+    return render(
+        request,
+        "jobs/backup.html",
+        {"backups": backups_recent(), "running": backup_running(), "directory": settings.BACKUP_DIR},
+    )

@@ -270,6 +270,7 @@ ROUTES: dict[str, Route] = {
     "coverage:refresh": Route(post_only()),
     # background work (a job in 海勃湾区, started by its district officer, with a result file)
     "jobs:list": Route(staff_only()),
+    "jobs:backup": Route(admin_only()),
     "jobs:detail": Route(
         outcome(anonymous=LOGIN, contacts=403, other_district_officer=404, staff=200),
         kwargs=lambda w: {"pk": w["job"].pk},

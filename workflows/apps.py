@@ -18,6 +18,7 @@ class WorkflowsConfig(AppConfig):
         from federation.context_processors import nav_item_register
         from federation.home import home_panel_register
 
+        from . import jobs  # noqa: F401  (the papers package's job)
         from .follow import runs_count, runs_follow_merge, runs_follow_moves
         from .home import contact_runs_panel
         from .models import FormationRun

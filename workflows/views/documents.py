@@ -6,10 +6,11 @@ from __future__ import annotations
 import io
 
 from django.http import FileResponse, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from federation import access
 from federation.downloads import attachment
 from federation.models import DisclosureLog
 from federation.services import disclosure_record
@@ -23,6 +24,7 @@ from ..documents import (
     document_render,
     run_package,
 )
+from ..jobs import package_is_large, package_record, run_package_start
 from ..models import DocumentTemplate
 from .common import attachment_or_404, entry_or_404, run_or_404
 
@@ -57,15 +59,16 @@ def document_download(request, pk, document):
 
 @require_GET
 def package_download(request, pk):
-    """All papers and attachments of a run so far, with a checklist of what is missing, as one ZIP."""
+    """All papers and attachments of a run so far, with a checklist of what is missing, as one ZIP. A package
+    whose attachments weigh more than PACKAGE_INLINE_BYTES is zipped as a job when staff ask (they follow it
+    on the job's page and download it there); the organisation's liaison has no job pages and always gets it
+    at once."""
     run = run_or_404(request, pk, "workflow.papers")
+    if access.has(request.user, "jobs.view") and package_is_large(run):
+        job = run_package_start(by=request.user, run=run)
+        return redirect("jobs:detail", pk=job.pk)
     data, file_name = run_package(run)
-    disclosure_record(
-        user=request.user,
-        kind=DisclosureLog.Kind.EXPORT,
-        what=_("Formation papers of %(organisation)s (ZIP)") % {"organisation": run.organisation.name},
-        obj=run,
-    )
+    package_record(user=request.user, run=run)
     return attachment(FileResponse(io.BytesIO(data), content_type="application/zip"), file_name)
 
 

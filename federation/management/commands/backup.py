@@ -16,11 +16,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--output", type=Path, default=None, help="Directory for the backups (default: VAR_DIR/backups)."
+            "--output", type=Path, default=None, help="Directory for the backups (default: BACKUP_DIR)."
         )
 
     def handle(self, *args, output=None, **options):
-        output = output or Path(settings.VAR_DIR) / "backups"
+        output = output or Path(settings.BACKUP_DIR)
         try:
             outcome = backup_create(output=output)
         except BackupError as error:
