@@ -4,6 +4,7 @@ only where it was written, its size and the row counts of its manifest (no file 
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from federation.backups import BackupError, backup_create
 from federation.models import User
 from jobs.context import Reporter
 from jobs.models import Job
-from jobs.services import JobRefused, handler, job_start
+from jobs.services import JobCancelled, JobRefused, handler, job_start
 
 RECENT = 10  # the backups the page lists
 
@@ -58,7 +59,10 @@ def _backup(job: Job, reporter: Reporter) -> dict[str, Any]:
     files = manifest["files"]
     counts = {label: count for label, count in manifest["counts"].items() if count is not None}
     rows = sum(counts.values())
-    reporter.update(phase="finishing", read=rows, written=rows)
+    with suppress(
+        JobCancelled
+    ):  # asked too late: the backup is written, and kept (the page offers no cancel)
+        reporter.update(phase="finishing", read=rows, written=rows)
     return {
         "path": str(made.path),
         "size": sum(entry["size"] for entry in files.values()),

@@ -222,3 +222,30 @@ def test_a_second_backup_is_not_started_while_one_is_under_way(client_as, admin_
     assert response["Location"] == reverse("jobs:detail", args=[running.pk])
     assert Job.objects.count() == 1
     assert reverse("jobs:detail", args=[running.pk]) in client.get(reverse("jobs:backup")).text
+
+
+def test_a_cancel_asked_once_the_backup_is_written_leaves_it_done_and_the_page_offers_no_cancel(
+    client_as, admin_user, monkeypatch, tmp_path
+):
+    from jobs import backups as backup_jobs
+    from jobs import services as job_services
+
+    monkeypatch.setattr(job_services, "CHECK_SECONDS", 0)
+    client = client_as(admin_user)
+
+    def written_then_cancelled(output):
+        job = Job.objects.get(kind=Job.Kind.BACKUP)
+        page = client.get(reverse("jobs:detail", args=[job.pk])).text
+        assert 'data-status="running"' in page and reverse("jobs:cancel", args=[job.pk]) not in page
+        job_services.job_cancel(job=job, by=admin_user)
+        files = {
+            "database": {"name": "d", "size": 2, "sha256": ""},
+            "media": {"name": "m", "size": 1, "sha256": ""},
+        }
+        manifest = {"files": files, "counts": {"federation.User": 1}, "media_files": 0}
+        return backups.Outcome(path=output / "backup-x", manifest=manifest)
+
+    monkeypatch.setattr(backup_jobs, "backup_create", written_then_cancelled)
+    client.post(reverse("jobs:backup"))
+    job = Job.objects.get(kind=Job.Kind.BACKUP)
+    assert job.status == Job.Status.DONE and job.outcome["size"] == 3
