@@ -251,6 +251,7 @@ class WeComRobotChannel(_HttpChannel):
     mobile when they have one (WeCom finds the member in the group by it)."""
 
     name = "wecom"
+    shared = True  # the whole group reads what it posts: nothing personal or that signs someone in
 
     def title(self) -> str:
         return _("WeCom group robot")

@@ -22,7 +22,6 @@ from tests.federation.test_channels_http import (
     SITE,
     SMS,
     TEMPLATE,
-    WEBHOOK_KEY,
     Answer,
     form,
     signature_recomputed,
@@ -134,26 +133,24 @@ def test_with_a_liaison_the_page_offers_the_choice_and_sends_the_link(client, wo
     client.post(url, start_data(world, liaison=world["liaison"].pk))
     run = FormationRun.objects.get(organisation=world["organisation"], status=FormationRun.Status.ACTIVE)
     invitation = run.invitations.get()
-    assert outcomes(invitation) == {"inbox": "sent", "wecom": "sent"}
+    assert outcomes(invitation) == {"inbox": "sent"}  # the WeCom group is left out (see below)
 
 
 # --- what is sent where -----------------------------------------------------------------------------------
 
 
-def test_the_link_reaches_the_inbox_and_the_wecom_group(client, world, wecom):
+def test_the_link_reaches_the_inbox_but_never_a_wecom_group_where_everyone_would_read_it(
+    client, world, wecom
+):
     invitation = world["invitation"]  # its liaison has an account
     client.force_login(world["people"]["district_officer"])
     page = resend(client, invitation)
     assert page.status_code == 200
-    assert outcomes(invitation) == {"inbox": "sent", "wecom": "sent"}
+    assert outcomes(invitation) == {"inbox": "sent"}
     notification = Notification.objects.get(recipient=world["people"]["liaison"], kind="workflow.invitation")
     assert notification.url == f"/i/{invitation.code}"
     assert notification.delivery == Notification.Delivery.SENT  # the channels were not left to the task
-    [request] = wecom.received
-    assert request.query == {"key": WEBHOOK_KEY}
-    text = json.loads(request.body)["text"]
-    assert f"{SITE}/i/{invitation.code}" in text["content"]
-    assert text["mentioned_mobile_list"] == [MOBILE]
+    assert wecom.received == []  # a link that signs the liaison in is not posted to a group
     assert MOBILE not in page.content.decode()
 
 

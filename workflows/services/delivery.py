@@ -184,7 +184,12 @@ def invitation_send(*, by: User, invitation: Invitation) -> list[InvitationSend]
         subject = " ".join(text_render("emails/invitation_subject.txt", context).split())
         body = text_render("emails/invitation_body.txt", context).strip()
     results = [_inbox_send(user, context, path)]
-    results += [_channel_send(channel, recipient, subject, body, path) for channel in channels()]
+    # A group's robot posts where every member reads: a link that signs the liaison in never goes there.
+    results += [
+        _channel_send(channel, recipient, subject, body, path)
+        for channel in channels()
+        if not getattr(channel, "shared", False)
+    ]
     return [
         InvitationSend.objects.create(
             invitation=invitation, channel=name, by=by, outcome=outcome, error=error
