@@ -46,7 +46,6 @@ from branches.models import Category, Organisation, RegisterSource
 from branches.services.organisations import organisation_derive
 from federation.identifiers import USCC_ALPHABET, uscc_check_char
 from federation.models import Region
-from federation.seed import regions_rows
 
 DEMO_SEED = 20250215  # the day 中国妇女报 reported Wuhai's figures
 REGISTERS_DIR = Path(__file__).resolve().parent / "demo" / "registers"
@@ -55,10 +54,14 @@ ARCHIVED_COUNT = 3
 
 
 def _streets_by_district() -> dict[str, list[tuple[str, str]]]:
+    """The demo districts' streets and towns as loaded (load_demo loads Wuhai from the divisions dataset)."""
     streets: dict[str, list[tuple[str, str]]] = {code: [] for code in DISTRICTS}
-    for row in regions_rows():
-        if row["level"] == "street" and row["parent"] in streets:
-            streets[row["parent"]].append((row["code"], row["name"]))
+    for code, name, parent in (
+        Region.objects.filter(level=Region.Level.STREET, parent__code__in=list(DISTRICTS))
+        .order_by("code")
+        .values_list("code", "name", "parent__code")
+    ):
+        streets[parent].append((code, name))
     return streets
 
 

@@ -8,6 +8,9 @@ from django.db import transaction
 from .models import FederationUnit, User
 
 # username → (full name, kind, role, unit name)
+# The demo takes place in 乌海市 (Inner Mongolia), loaded from the divisions dataset.
+DEMO_AREA = "150300"
+
 DEMO_USERS = {
     "admin": ("系统管理员", User.Kind.STAFF, User.Role.ADMIN, "乌海市妇联"),
     "city": ("王丽（市妇联组织部）", User.Kind.STAFF, User.Role.OFFICER, "乌海市妇联"),

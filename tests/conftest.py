@@ -64,7 +64,7 @@ def wuhai_seed() -> dict:
     from branches.models import Category, StageChecklistItem, TermRule, UnitTypeCategory
     from branches.seed import categories_seed, checklist_seed, term_rules_seed, unit_type_categories_seed
     from federation.models import FederationUnit, Region
-    from federation.seed import regions_seed
+    from tests.wuhai import regions_seed
 
     if not FederationUnit.objects.exists():
         regions_seed(Region, FederationUnit)

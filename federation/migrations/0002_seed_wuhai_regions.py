@@ -1,17 +1,11 @@
 from django.db import migrations
 
-from federation.seed import regions_seed, regions_unseed
-
-
-def forward(apps, schema_editor):
-    regions_seed(apps.get_model("federation", "Region"), apps.get_model("federation", "FederationUnit"))
-
-
-def backward(apps, schema_editor):
-    regions_unseed(apps.get_model("federation", "Region"), apps.get_model("federation", "FederationUnit"))
+# Until this release the migrations seeded Wuhai's divisions and federation units. An installation now starts
+# with no one's area: it loads its own with `manage.py load_divisions CODE` (the demo loads Wuhai that way). A
+# database made before keeps what was seeded.
 
 
 class Migration(migrations.Migration):
     dependencies = [("federation", "0001_people_and_places")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations: list = []

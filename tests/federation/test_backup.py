@@ -132,6 +132,7 @@ def test_a_sqlite_backup_restores_into_a_new_file_with_its_files(tmp_path):
 
     for step in (
         ("migrate", "-v0"),
+        ("load_divisions", "150300"),  # the installation's area
         ("shell", "-v0", "-c", SQLITE_DATA),
         ("backup", "--output", str(tmp_path / "b")),
     ):

@@ -17,9 +17,9 @@ from django.utils import timezone
 from federation import access
 from federation.divisions import dataset_dir, divisions_read
 from federation.models import FederationUnit, OperationLog, Region
-from federation.seed import regions_rows
 from tests.branches.factories import OrganisationFactory
 from tests.factories import StaffFactory
+from tests.wuhai import regions_rows
 
 pytestmark = pytest.mark.django_db
 

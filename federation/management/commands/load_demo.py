@@ -8,7 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 from django.utils.module_loading import import_string
 
-from federation.demo import DEMO_USERS, demo_users_load
+from federation.demo import DEMO_AREA, DEMO_USERS, demo_users_load
+from federation.divisions import divisions_load
+from federation.models import Region
 
 
 class Command(BaseCommand):
@@ -17,6 +19,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("Demo accounts are never created when DEBUG is off.")
+        if not Region.objects.filter(code=DEMO_AREA).exists():  # the demo's area, from the divisions dataset
+            divisions_load(code=DEMO_AREA)
         demo_users_load()
         # Each of the project's own apps may provide demo.demo_load(), run in INSTALLED_APPS (dependency) order.
         project = Path(settings.BASE_DIR).resolve()

@@ -1,11 +1,14 @@
-"""Seed data kept as files: Wuhai's divisions (统计用区划代码 2023) and a federation unit for each."""
+"""The tests' area: Wuhai's divisions (统计用区划代码 2023) and a federation unit for each, kept as a file.
+
+An installation loads its own area with `manage.py load_divisions CODE` (the demo loads Wuhai that way); the
+tests seed this fixed copy so that they do not depend on the dataset's release."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
-REGIONS_FILE = Path(__file__).parent / "data" / "regions.csv"
+REGIONS_FILE = Path(__file__).parent / "data" / "wuhai_regions.csv"
 UNIT_LEVEL = {"city": "city", "district": "district", "street": "street"}
 
 
