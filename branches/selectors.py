@@ -42,6 +42,7 @@ from branches.models import (
     StageChange,
 )
 from branches.names import name_core, name_normalise, query_grams
+from branches.registers import TemplateArea
 from federation import access
 from federation.fieldcrypt import digest_filter
 from federation.identifiers import uscc_normalise
@@ -534,3 +535,50 @@ def follow_ups_overdue_for(user: User, *, today: dt.date) -> QuerySet[ContactLog
         .select_related("organisation", "staff")
         .order_by("next_follow_up", "id")
     )  # fmt: skip
+
+
+def template_area_for(user: User) -> TemplateArea:
+    """The places the import template's example and notes name: the user's own area (an admin's: the
+    installation's first city or county), down to a district and a street; placeholders before any is loaded."""
+    root = access.scope_region(user)
+    if root is None:
+        root = (
+            Region.objects.filter(
+                level__in=[Region.Level.CITY, Region.Level.DISTRICT], retired_on__isnull=True
+            )
+            .order_by("level", "path")  # a city before a district
+            .first()
+        )
+    if root is None:
+        return TemplateArea()
+    live = Region.objects.filter(retired_on__isnull=True).order_by("code")
+    while root.level == Region.Level.PROVINCE:  # a province's installation: its first city
+        child = live.filter(parent=root).first()
+        if child is None:
+            return TemplateArea()
+        root = child
+    city, district, street = None, None, None
+    if root.level == Region.Level.CITY:
+        city = root
+    elif root.level == Region.Level.DISTRICT:
+        district = root
+    elif root.level == Region.Level.STREET:
+        street, district = root, root.parent
+    if (
+        district is not None
+        and city is None
+        and district.parent
+        and district.parent.level == Region.Level.CITY
+    ):
+        city = district.parent
+    districts = list(live.filter(parent=city, level=Region.Level.DISTRICT)[:3]) if city else []
+    district = district or (districts[0] if districts else None)
+    streets = list(live.filter(parent=district, level=Region.Level.STREET)[:3]) if district else []
+    street = street or (streets[0] if streets else None)
+    return TemplateArea(
+        city=city.name if city else "",
+        district=district.name if district else "××区",
+        street=street.name if street else "××街道",
+        districts=[region.name for region in districts] or ([district.name] if district else []),
+        streets=[region.name for region in streets] or ([street.name] if street else []),
+    )

@@ -88,7 +88,7 @@ def request_step(w: dict, deadline: int = 15) -> dict:
             field(
                 "proposed_name",
                 "拟成立组织名称",
-                help_text=f"如：乌海市××有限公司{w['full']}",
+                help_text=f"如：××有限公司{w['full']}",
                 prefill="run.women_org",
             ),
             field(
@@ -124,7 +124,7 @@ def approval_step(w: dict) -> dict:
         ),
         "fields": [
             field("approving_body", "批复单位", prefill="organisation.federation_unit"),
-            field("approval_number", "批复文号", help_text="如：乌妇字〔2026〕12号"),
+            field("approval_number", "批复文号", help_text="如：×妇字〔2026〕12号"),
             field("approval_date", "批复日期", "date"),
             field("approved_name", "批准的组织名称", prefill="request.proposed_name"),
             field(

@@ -22,7 +22,7 @@ from .columns import (
 )
 from .read import read_register
 from .results import _MESSAGES, ERROR_CODES, MAX_REGISTER_BYTES, RegisterError, RegisterRow, RegisterTable
-from .template import TEMPLATE_EXAMPLE_USCC, import_template_xlsx
+from .template import TEMPLATE_EXAMPLE_USCC, TemplateArea, import_template_xlsx
 
 __all__ = [
     "ALIAS_INDEX",
@@ -38,6 +38,7 @@ __all__ = [
     "blank_column_header",
     "column_letter",
     "import_template_xlsx",
+    "TemplateArea",
     "normalize_header",
     "parse_count",
     "parse_date",

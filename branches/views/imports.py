@@ -29,6 +29,7 @@ from branches.forms_imports import (
 from branches.jobs import import_apply_start, import_job_running, import_upload_start
 from branches.models import Category, Organisation, RegisterImport, SanxinField, UnitType
 from branches.registers import RegisterError, import_template_xlsx
+from branches.selectors import template_area_for
 from branches.services.imports import (
     COUNT_KEYS,
     ROW_STATUSES,
@@ -109,7 +110,7 @@ def import_upload(request):
 def import_template(request):
     access.require(request.user, "ledger.import")
     # The blank template holds no personal data: nothing to keep from a cache.
-    response = HttpResponse(import_template_xlsx(), content_type=XLSX)
+    response = HttpResponse(import_template_xlsx(template_area_for(request.user)), content_type=XLSX)
     return attachment(response, _("ledger-import-template") + ".xlsx", private=False)
 
 

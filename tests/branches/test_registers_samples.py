@@ -14,6 +14,7 @@ import pytest
 from branches.registers import (
     FIELD_ALIASES,
     TEMPLATE_EXAMPLE_USCC,
+    TemplateArea,
     import_template_xlsx,
     read_register,
     standard_headers,
@@ -100,7 +101,7 @@ def test_sample_social_work_xlsx_overlaps_the_csv():
 
 # ---------------------------------------------------------------------------------------- template
 def test_template_round_trip():
-    data = import_template_xlsx()
+    data = import_template_xlsx(TemplateArea(city="乌海市", district="海勃湾区", street="新华街道"))
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     assert workbook.sheetnames == ["台账导入", "填写说明"]
     sheet = workbook["台账导入"]
