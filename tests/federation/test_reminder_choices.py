@@ -48,9 +48,7 @@ def reminder(user, kind: str, title: str, *, number: int) -> Notification:
 def test_a_person_who_turned_sms_off_for_a_kind_gets_it_by_email_only(client, district_officer):
     client.force_login(district_officer)
     page = client.get(reverse("branches:reminder_settings"))
-    assert (
-        page.status_code == 200 and 'name="sms:follow_up.due"' in page.text
-    )
+    assert page.status_code == 200 and 'name="sms:follow_up.due"' in page.text
     data = {
         f"{channel}:{kind}": "on"
         for channel in ("email", "sms")
