@@ -51,19 +51,19 @@ def _next_url(job: Job) -> str:
 
 @require_POST
 def job_cancel_view(request, pk):
-    job = _job_or_404(request, pk)
-    try:
-        job_cancel(job=job, by=request.user)
-    except JobRefused as refused:
-        messages.error(request, refused.message)
-    return redirect("jobs:detail", pk=job.pk)
+    return _act(request, pk, job_cancel)
 
 
 @require_POST
 def job_retry_view(request, pk):
+    return _act(request, pk, job_retry)
+
+
+def _act(request, pk, action):
+    """Cancel or start again a job the user sees; a refusal is said on its page."""
     job = _job_or_404(request, pk)
     try:
-        job_retry(job=job, by=request.user)
+        action(job=job, by=request.user)
     except JobRefused as refused:
         messages.error(request, refused.message)
     return redirect("jobs:detail", pk=job.pk)
