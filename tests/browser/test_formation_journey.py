@@ -75,7 +75,7 @@ def test_a_federation_is_formed_from_the_link_to_the_ledger(
     officer.goto(f"{live_server.url}/formation/runs/{run.pk}/")
     officer.click("form[action$='/invite/'] button[type=submit]")
     officer.wait_for_load_state("networkidle")
-    link = officer.locator("input[readonly][value*='/portal/i/']").first.input_value()
+    link = officer.input_value("#invitation-url")
     shot(officer, "journey-01-invitation-desktop")
 
     # the liaison opens it on the phone: no password, straight into the run
