@@ -73,7 +73,9 @@ def hostile_values(world, elsewhere):
     """Hostile texts, other districts' and other people's ids, and lists where one value is expected."""
     ids = [str(obj.pk) for obj in elsewhere.values()]
     ids += [str(world["people"]["other_liaison"].pk), str(world["people"]["other_district_officer"].pk)]
-    scalar = st.sampled_from(HOSTILE_TEXTS + ids) | st.text(max_size=30)
+    # Drawn from fixed values: an example draws one per field of every endpoint (hundreds), and free text would
+    # use up Hypothesis's buffer, so that examples were cut short and tried again, many times over.
+    scalar = st.sampled_from(HOSTILE_TEXTS + ids + ["", "0", "-1", "2026-13-45", "99999999999999999999"])
     return scalar | st.lists(scalar, min_size=2, max_size=3)
 
 
@@ -160,7 +162,7 @@ def stored_cases(world):
          lambda text: ContactLog.objects.filter(summary=text).exists(), detail),
         ("branches:liaison_add", "district_officer", [organisation.pk],
          lambda text: {"name": text[:50], "mobile": "13904735678", "consent": "on"},
-         lambda text: Liaison.objects.filter(name=text[:50]).exists(), detail),
+         lambda text: text[:50] in {liaison.name for liaison in Liaison.objects.all()}, detail),  # encrypted
         ("answers:question_ask", "liaison", [],
          lambda text: {"organisation": organisation.pk, "text": f"请问{text}"},
          lambda text: Question.objects.filter(text=f"请问{text}").exists(), reverse("answers:question_list")),
