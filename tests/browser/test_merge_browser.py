@@ -52,7 +52,7 @@ def test_the_merge_page_asks_which_womens_organisation_and_liaison_are_kept(
 
     federation = Branch.objects.get(name="巾帼家政服务中心妇联")
     page.check(f"#keep-branch-{federation.pk}")
-    page.check(f"#keep-liaison-{Liaison.objects.get(name='王芳').pk}")
+    page.check(f"#keep-liaison-{next(item for item in Liaison.objects.all() if item.name == '王芳').pk}")
     page.click("form button[type=submit]:has-text('合并')")
     page.wait_for_load_state("networkidle")
     expect(page.locator("h1")).to_have_text(keep.name)
