@@ -22,7 +22,7 @@ import binascii
 import json
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
@@ -329,14 +329,38 @@ def encrypted_fields(model: type[models.Model]) -> list[models.Field]:
     return [field for field in model._meta.concrete_fields if getattr(field, "encrypted", False)]
 
 
+def _stored_batches(
+    model: type[models.Model], columns: list[str], *, batch: int, write: bool
+) -> Iterator[tuple[Any, list[tuple]]]:
+    """(connection, rows) of the table's primary key and `columns` as stored (ciphertext, not opened), a batch
+    at a time in primary-key order, so that a table of millions is read without holding it in memory."""
+    from django.db import connections, router
+
+    connection = connections[router.db_for_write(model) if write else router.db_for_read(model)]
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    assert pk is not None
+    select = (
+        f"SELECT {', '.join(map(quote, [pk.column, *columns]))} FROM {quote(model._meta.db_table)} "
+        f"WHERE {quote(pk.column)} > %s ORDER BY {quote(pk.column)} LIMIT %s"
+    )
+    last: Any = 0 if pk.get_internal_type() in ("AutoField", "BigAutoField") else ""
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(select, [last, batch])
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield connection, rows
+
+
 def reseal(model: type[models.Model], *, batch: int = 2000) -> tuple[int, int]:
     """Seal every encrypted value of a model's table under the current key (values stored plain or under an
     older key alike) and recompute its digest fields. Returns (rows read, rows rewritten). Runs in batches by
     primary key, each its own UPDATE, so a large table is rewritten without holding it all in memory; run
     again after an interruption, it takes up where it stopped (rows already current are left alone).
     Used by the migrations that switched encryption on and by `manage.py field_keys rotate`."""
-    from django.db import connections, router
-
     fields = encrypted_fields(model)
     if not fields:
         return 0, 0
@@ -344,26 +368,13 @@ def reseal(model: type[models.Model], *, batch: int = 2000) -> tuple[int, int]:
     digest_fields = [
         f for f in model._meta.concrete_fields if isinstance(f, DigestField) and f.source in sources
     ]
-    connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
     pk = model._meta.pk
     assert pk is not None
-    columns = [pk.column, *(f.column for f in fields), *(f.column for f in digest_fields)]
-    select = (
-        f"SELECT {', '.join(map(quote, columns))} FROM {quote(model._meta.db_table)} "
-        f"WHERE {quote(pk.column)} > %s ORDER BY {quote(pk.column)} LIMIT %s"
-    )
+    columns = [*(f.column for f in fields), *(f.column for f in digest_fields)]
     current = keys()[0].id
     read = rewritten = 0
-    last: Any = 0 if pk.get_internal_type() in ("AutoField", "BigAutoField") else ""
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(select, [last, batch])
-            rows = cursor.fetchall()
-        if not rows:
-            return read, rewritten
+    for connection, rows in _stored_batches(model, columns, batch=batch, write=True):
         read += len(rows)
-        last = rows[-1][0]
         changed = []
         for row in rows:
             raws = row[1 : 1 + len(fields)]
@@ -386,6 +397,7 @@ def reseal(model: type[models.Model], *, batch: int = 2000) -> tuple[int, int]:
                 changed, [f.attname for f in (*fields, *digest_fields)]
             )
             rewritten += len(changed)
+    return read, rewritten
 
 
 def reseal_migration(*labels: str) -> Callable[[Any, Any], None]:
@@ -408,26 +420,9 @@ def encrypted_models() -> list[type[models.Model]]:
 def survey(model: type[models.Model], *, batch: int = 5000) -> dict[str, dict[str, int]]:
     """What a model's encrypted columns hold: per field, how many values are sealed under each key id, how many
     are stored plain ("plain"), and how many the configured keys cannot open ("unreadable")."""
-    from django.db import connections, router
-
     fields = encrypted_fields(model)
-    connection = connections[router.db_for_read(model)]
-    quote = connection.ops.quote_name
-    pk = model._meta.pk
-    assert pk is not None
     counts: dict[str, dict[str, int]] = {field.name: {} for field in fields}
-    select = (
-        f"SELECT {quote(pk.column)}, {', '.join(quote(f.column) for f in fields)} "
-        f"FROM {quote(model._meta.db_table)} WHERE {quote(pk.column)} > %s ORDER BY {quote(pk.column)} LIMIT %s"
-    )
-    last: Any = 0
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(select, [last, batch])
-            rows = cursor.fetchall()
-        if not rows:
-            return counts
-        last = rows[-1][0]
+    for _connection, rows in _stored_batches(model, [f.column for f in fields], batch=batch, write=False):
         for row in rows:
             for field, raw in zip(fields, row[1:], strict=True):
                 if raw in (None, ""):
@@ -440,3 +435,4 @@ def survey(model: type[models.Model], *, batch: int = 5000) -> dict[str, dict[st
                         kind = "unreadable"
                 tally = counts[field.name]
                 tally[kind] = tally.get(kind, 0) + 1
+    return counts
