@@ -144,7 +144,6 @@ class _Copy:
         template[at["created_at"]] = template[at["updated_at"]] = self.now
         template = list(map(_copy_text, template))
         imported = [(name, at[organisation_field(name).attname]) for name in IMPORTED_FIELDS]
-        sealed = _sealers()
         digests = {name: at[field.attname] for name, field in DIGESTS.items()}
         derived = [(name, at[name]) for name in _DERIVED]
         region_at, district_at, sources_at, id_at = (
@@ -163,7 +162,9 @@ class _Copy:
                 if name in data:
                     names.append(name)
                     if index != region_at:  # the region is written by its id below
-                        value[index] = _copy_text(sealed[name](data[name]) if name in sealed else data[name])
+                        value[index] = _copy_text(
+                            _SEALERS[name](data[name]) if name in _SEALERS else data[name]
+                        )
                     if name in digests:
                         value[digests[name]] = DIGESTS[name].for_value(data[name])
             region = data["region"]
@@ -216,7 +217,6 @@ class _Copy:
                         columns[DIGESTS[name].column] = None
         fields = {field.column: field for field in Organisation._meta.concrete_fields}
         at = {column: index for index, column in enumerate(columns, start=1)}
-        sealed = _sealers()
         empty: list[Any] = [None] * (len(columns) + 2)
 
         def values() -> Iterator[list[Any]]:
@@ -231,7 +231,7 @@ class _Copy:
                         value[at["region_id"]], value[at["district_id"]] = region.pk, district_of(region).pk
                     elif name != "categories":
                         plain = row.values[name]
-                        value[at[name]] = sealed[name](plain) if name in sealed else plain
+                        value[at[name]] = _SEALERS[name](plain) if name in _SEALERS else plain
                         if name in DIGESTS:
                             value[at[DIGESTS[name].column]] = DIGESTS[name].for_value(plain)
                 value[-1] = self._sources(tuple(changed), row.marks)
@@ -353,13 +353,12 @@ def _rename(row: _Row, former_names: list[str], value: list, at: dict[str, int])
         value[at[name]] = getattr(columns, name)
 
 
-def _sealers() -> dict[str, Callable[[Any], Any]]:
-    """Imported fields stored encrypted → what turns a plain value into the stored one (COPY bypasses the ORM)."""
-    return {
-        name: field.sealed
-        for name in IMPORTED_FIELDS
-        if isinstance(field := organisation_field(name), EncryptedCharField)
-    }
+# Imported fields stored encrypted → what turns a plain value into the stored one (COPY bypasses the ORM).
+_SEALERS: dict[str, Callable[[Any], Any]] = {
+    name: field.sealed
+    for name in IMPORTED_FIELDS
+    if isinstance(field := organisation_field(name), EncryptedCharField)
+}
 
 
 def _copy_value(field: models.Field, value: Any) -> Any:
